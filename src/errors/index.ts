@@ -1,0 +1,12 @@
+/**
+ * Errors: the `NodeError` base with severities (STYLE §11–12). Area-specific errors live beside the code that
+ * throws them and extend this base.
+ */
+export {
+  errorToObject,
+  messageOf,
+  NodeError,
+  type NodeErrorOptions,
+  type Severity,
+  severityOf,
+} from './base.ts';

@@ -1,0 +1,15 @@
+/** Wire primitives: branded hex types and conversions (STYLE §17). Pure. */
+export {
+  type Address,
+  bytesToHex,
+  type Hash,
+  type Hex,
+  hexToBigInt,
+  hexToBytes,
+  isAddress,
+  isHex,
+  keccak256,
+  keccak256Hex,
+  toAddress,
+  toQuantity,
+} from './hex.ts';
