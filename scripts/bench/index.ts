@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: every benchmark, each against a peer measured in the same run (these machines are noisy, so
+ * ratios matter, not absolute figures). One embedded Postgres for the run (or `LEV_BENCH_DB_URL`), a fresh
+ * database per benchmark.
+ *
+ *   event store   appends (single, batches of 100) vs plain INSERTs of the same rows; subscription delivery
+ *   rpc           eth_chainId requests/s (32 keep-alive clients) vs a bare node:http JSON server
+ *   pool          eth_sendRawTransaction accepted/s end to end (32 in flight)
+ *
+ *   npm run bench [-- eventstore|rpc|pool ...]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../../src/db/index.ts';
+import { benchEventStore } from './eventstore.ts';
+import { benchSendRawTransaction } from './pool.ts';
+import { benchRpc } from './rpc.ts';
+
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+const dir = mkdtempSync(join(tmpdir(), 'lev-bench-'));
+let adminUrl = process.env['LEV_BENCH_DB_URL'];
+let stopPg = async () => {};
+if (!adminUrl) {
+  const server = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), database: 'postgres' });
+  adminUrl = server.adminUrl;
+  stopPg = () => server.stop();
+}
+
+async function freshDatabase(name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  const db = `bench_${name}_${Date.now().toString(36)}`;
+  await client.query(`create database ${db}`);
+  await client.end();
+  const url = new URL(adminUrl!);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+const results: Record<string, number> = {};
+try {
+  if (want('eventstore')) Object.assign(results, await benchEventStore({ url: await freshDatabase('es') }));
+  if (want('rpc')) Object.assign(results, await benchRpc());
+  if (want('pool'))
+    Object.assign(results, await benchSendRawTransaction({ url: await freshDatabase('pool') }));
+} finally {
+  await stopPg();
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log('\nbenchmark                                        value');
+for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(48)} ${v}`);

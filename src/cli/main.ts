@@ -1,0 +1,124 @@
+/**
+ * The `lev` command line (DESIGN §9). Every command: bad arguments or configuration → one line on stderr naming
+ * what is wrong, exit status 2.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError, describeConfig, formatConfig, loadConfig } from '../config/index.ts';
+import { errorToObject, messageOf } from '../errors/index.ts';
+import { createLogger } from '../observability/index.ts';
+import { IMPLEMENTED_ROLES, startNode } from './node.ts';
+
+/** Exit statuses. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+type CommonOptions = { dev?: boolean; roles?: string; config?: string };
+
+const splitRoles = (roles: string | undefined) =>
+  roles === undefined
+    ? undefined
+    : roles
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+
+async function configFrom(opts: CommonOptions) {
+  const roles = splitRoles(opts.roles);
+  return loadConfig({
+    ...(opts.config === undefined ? {} : { file: opts.config }),
+    flags: { dev: opts.dev ?? false, ...(roles === undefined ? {} : { roles }) },
+  });
+}
+
+async function start(opts: CommonOptions): Promise<number> {
+  const config = await configFrom(opts);
+  const logger = createLogger({ name: 'lev' });
+  const announce = (line: string) => process.stdout.write(`${line}\n`);
+  logger.info(
+    {
+      roles: config.node.roles,
+      implemented: IMPLEMENTED_ROLES,
+      dataDir: config.node.dataDir,
+      dev: config.dev,
+    },
+    'starting',
+  );
+  const node = await startNode({ config, logger, announce });
+
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      logger.info({ signal }, 'stopping');
+      node.stop().then(
+        () => {
+          logger.info('stopped');
+          resolve(EXIT.ok);
+        },
+        (err: unknown) => {
+          logger.error({ err: errorToObject(err) }, 'stopped with an error');
+          resolve(EXIT.failed);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void node.done.then(async (out) => {
+      if (out.status !== 'failed') return;
+      process.stderr.write(`lev: stopping: ${out.message}\n`);
+      await node.stop().catch(() => {});
+      resolve(EXIT.failed);
+    });
+  });
+}
+
+async function info(opts: CommonOptions & { json?: boolean }): Promise<number> {
+  const config = await configFrom(opts);
+  if (opts.json) process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
+  else process.stdout.write(`${formatConfig(config)}\n`);
+  return EXIT.ok;
+}
+
+function program(run: (p: Promise<number>) => void): Command {
+  const cmd = new Command('lev')
+    .description('Levitation: a zkEVM rollup node with a decentralized sequencer')
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) =>
+        process.stderr.write(s.split('\n').find((l) => l.trim()) ? `${s.trim().split('\n')[0]}\n` : s),
+    });
+  const common = (c: Command) =>
+    c
+      .option('--dev', 'development defaults: embedded Postgres under ./.lev, dev keys and genesis')
+      .option('--roles <roles>', 'comma-separated roles to run (default: all)')
+      .option('--config <file>', 'TOML configuration file');
+  common(cmd.command('start').description('run the node')).action((o: CommonOptions) => run(start(o)));
+  common(cmd.command('info').description('show the configuration in effect'))
+    .option('--json', 'machine-readable output')
+    .action((o: CommonOptions & { json?: boolean }) => run(info(o)));
+  return cmd;
+}
+
+/** Runs `lev` with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let pending: Promise<number> | undefined;
+  try {
+    await program((p) => {
+      pending = p;
+    }).parseAsync(argv, { from: 'user' });
+    return pending ? await pending : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.shortMessage}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`lev: ${messageOf(err)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The composition root of `lev start`: wires the database (embedded or configured), the event store, the read
+ * models and their runner, the JSON-RPC server, metrics and health, and runs the roles under the supervisor.
+ *
+ * Shutdown order (graceful, DESIGN §3): roles stop first (the RPC finishes in-flight requests, the projector its
+ * batch), then the event store (in-flight appends finish), the read-model and store pools, the health server and
+ * last the embedded Postgres.
+ */
+import { join } from 'node:path';
+import { createSupervisor, defineRole, type RoleSpec, type SupervisorOutput } from '../../actors/index.ts';
+import {
+  allProjections,
+  createProjectionRunner,
+  createReadModelDb,
+  type ProjectionRunner,
+} from '../../projections/index.ts';
+import { type Config, loadGenesis, type Role, redactUrl } from '../config/index.ts';
+import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/index.ts';
+import { createEventStore, type EventStore } from '../eventstore/index.ts';
+import { createGenesisAccountReader } from '../execution/index.ts';
+import {
+  createHealthServer,
+  createMetrics,
+  createReadiness,
+  type Logger,
+  type Metrics,
+} from '../observability/index.ts';
+import type { PoolLimits } from '../pool/index.ts';
+import type { Address } from '../primitives/index.ts';
+import { createRpcServer } from '../rpc/index.ts';
+import { simpleMethods } from '../rpc/methods/index.ts';
+import { createPoolIntake, poolMethods } from '../rpc/pool/index.ts';
+
+/** Roles this build runs. The others of DESIGN §3 arrive with their issues; `lev start` says so and skips them. */
+export const IMPLEMENTED_ROLES: readonly Role[] = ['rpc'];
+
+export type RunningNode = {
+  /** Settles when the supervisor ends (stopped, or failed naming the role). */
+  done: Promise<SupervisorOutput>;
+  /** Graceful stop; idempotent. */
+  stop(): Promise<void>;
+};
+
+export type StartNodeOptions = {
+  config: Config;
+  logger: Logger;
+  /** Where `ready <name> <url>` lines go. */
+  announce: (line: string) => void;
+};
+
+export async function startNode({ config, logger, announce }: StartNodeOptions): Promise<RunningNode> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      await fn().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
+    }
+  };
+
+  try {
+    const metrics = createMetrics();
+    const readiness = createReadiness([
+      'postgres',
+      'projections',
+      ...(config.node.roles.includes('rpc') ? ['rpc'] : []),
+    ]);
+
+    // Database: the configured one, or the embedded server under <dataDir>/pg (DESIGN §4).
+    let dbUrl = config.db.url;
+    if (!dbUrl) {
+      const pgLog = logger.child({ component: 'postgres' });
+      const embedded: EmbeddedPostgresServer = await startEmbeddedPostgres({
+        dataDir: join(config.node.dataDir, 'pg'),
+        onLog: (line) => pgLog.debug(line),
+      });
+      cleanups.push(() => embedded.stop());
+      if (embedded.reused) logger.info({ port: embedded.port }, 'reusing the embedded Postgres left running');
+      dbUrl = embedded.url;
+    }
+    readiness.ready('postgres', true);
+    announce(`ready postgres ${redactUrl(dbUrl)}`);
+
+    // Event store.
+    let store: EventStore;
+    if (config.store.kind === 'postgres') {
+      const storePool = createPgPool(config.store.url ?? dbUrl, {
+        applicationName: 'lev-store',
+        onError: (err) => logger.warn({ err }, 'event store connection error'),
+      });
+      cleanups.push(() => storePool.end());
+      store = await createEventStore({ kind: 'postgres', pool: storePool });
+    } else {
+      store = await createEventStore({ kind: 'eventstoredb', url: config.store.url! });
+    }
+    cleanups.push(() => store.close());
+    store = instrumentStore(store, metrics);
+
+    // Read models.
+    const db = createReadModelDb(dbUrl, {
+      onError: (err) => logger.warn({ err }, 'read-model connection error'),
+    });
+    cleanups.push(() => db.close());
+    const runner = createProjectionRunner({
+      store,
+      db,
+      projections: allProjections,
+      onProgress: ({ position }) => {
+        for (const p of allProjections)
+          metrics.projectionPosition.set({ projection: p.name }, Number(position));
+      },
+    });
+    const lagTimer = setInterval(() => {
+      store
+        .headPosition()
+        .then((head) => {
+          for (const p of allProjections) metrics.recordProjection(p.name, runner.position(), head);
+        })
+        .catch(() => {});
+    }, 2000);
+    lagTimer.unref();
+    cleanups.push(async () => clearInterval(lagTimer));
+
+    const health = await createHealthServer({
+      host: config.metrics.host,
+      port: config.metrics.port,
+      metrics,
+      readiness,
+    });
+    cleanups.push(() => health.close());
+    announce(`ready metrics ${health.url}/metrics`);
+
+    const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
+    for (const role of config.node.roles) {
+      if (role === 'rpc')
+        roles.push(await rpcRole({ config, store, runner, db, metrics, readiness, logger, announce }));
+      else logger.warn({ role }, `role "${role}" is not available in this version yet; skipped`);
+    }
+
+    const supervisor = createSupervisor({
+      roles,
+      logger: {
+        info: (obj, msg) => logger.info(obj, msg),
+        warn: (obj, msg) => logger.warn(obj, msg),
+        error: (obj, msg) => logger.error(obj, msg),
+      },
+      onRestart: (role) => metrics.actorRestarts.inc({ role }),
+      onRoleStatus: (role, up) => metrics.actorUp.set({ role }, up ? 1 : 0),
+    });
+    supervisor.start();
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        await supervisor.stop();
+        await cleanup();
+      })();
+      return stopping;
+    };
+    return { done: supervisor.done, stop };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/** The projection runner as a supervised role: catch up, then follow the log until stopped. */
+function projectorRole(
+  runner: ProjectionRunner,
+  readiness: ReturnType<typeof createReadiness>,
+  logger: Logger,
+) {
+  return defineRole('projector', async ({ signal }) => {
+    const running = runner.run(signal);
+    runner
+      .waitForCatchUp({ timeoutMs: 24 * 3600_000 })
+      .then(() => {
+        readiness.ready('projections', true);
+        logger.info({ position: runner.position().toString() }, 'read models caught up');
+      })
+      .catch(() => {});
+    try {
+      await running;
+    } finally {
+      readiness.ready('projections', false, 'stopped');
+    }
+  });
+}
+
+async function rpcRole(deps: {
+  config: Config;
+  store: EventStore;
+  runner: ProjectionRunner;
+  db: ReturnType<typeof createReadModelDb>;
+  metrics: Metrics;
+  readiness: ReturnType<typeof createReadiness>;
+  logger: Logger;
+  announce: (line: string) => void;
+}): Promise<RoleSpec> {
+  const { config, store, runner, db, metrics, readiness, logger, announce } = deps;
+  const genesis = await loadGenesis(config);
+  const accounts = createGenesisAccountReader(genesis.accounts);
+  const limits: PoolLimits = {
+    chainId: BigInt(config.l2.chainId),
+    minGasPrice: config.l2.minGasPrice,
+    accountQueue: config.pool.accountQueue,
+    globalQueue: config.pool.globalQueue,
+    maxTxBytesSize: config.pool.maxTxBytesSize,
+    maxTxDataBytesSize: config.pool.maxTxDataBytesSize,
+    blockedSenders: new Set(config.pool.blockedSenders.map((a: string) => a.toLowerCase() as Address)),
+  };
+  const intake = createPoolIntake({
+    store,
+    db,
+    accounts,
+    limits,
+    waitForReadModels: (position) => runner.waitFor(position),
+  });
+  const rpcLog = logger.child({ component: 'rpc' });
+  return defineRole('rpc', async ({ signal }) => {
+    // Serve only read models that have caught up with the log: a client must never see state older than what
+    // the node had already accepted before a restart.
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }), aborted]);
+    if (signal.aborted) return;
+    const server = await createRpcServer({
+      host: config.rpc.host,
+      port: config.rpc.port,
+      batchLimit: config.rpc.batchLimit,
+      maxBodyBytes: config.rpc.maxBodyBytes,
+      rateLimitPerIp: config.rpc.rateLimitPerIp,
+      methods: [...simpleMethods, ...poolMethods],
+      deps: {
+        chainId: BigInt(config.l2.chainId),
+        minGasPrice: config.l2.minGasPrice,
+        db,
+        intake,
+        accounts,
+      },
+      logger: rpcLog,
+      onRequest: (method, code, seconds) => metrics.recordRpc(method, code, seconds),
+    });
+    readiness.ready('rpc', true);
+    announce(`ready rpc ${server.url}`);
+    announce(`ready ws ${server.wsUrl}`);
+    try {
+      await aborted;
+    } finally {
+      readiness.ready('rpc', false, 'stopping');
+      await server.close();
+    }
+  });
+}
+
+/** Counts appended events per stream category (`lev_events_appended_total`). */
+function instrumentStore(store: EventStore, metrics: Metrics): EventStore {
+  return {
+    ...store,
+    kind: store.kind,
+    append: async (streamId, events, expected) => {
+      const result = await store.append(streamId, events, expected);
+      metrics.recordAppend(streamId, events.length);
+      return result;
+    },
+    readStream: (s, o) => store.readStream(s, o),
+    readAll: (o) => store.readAll(o),
+    headPosition: () => store.headPosition(),
+    subscribeAll: (o) => store.subscribeAll(o),
+    close: () => store.close(),
+  };
+}

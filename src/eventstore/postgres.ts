@@ -1,0 +1,608 @@
+/**
+ * The Postgres event store (DESIGN §4), the default backend.
+ *
+ * Invariants:
+ * - the global position is 1, 2, 3, … gap-free IN COMMIT ORDER: every append runs as one statement (a plpgsql
+ *   function, one round trip) that takes a transaction-scoped advisory lock, checks idempotency and the expected
+ *   revision, allocates positions after the current head and inserts; the lock is held until the commit is
+ *   visible, so a reader that sees position N sees every position below N;
+ * - appends are idempotent by event id: re-appending ids already stored, in the same stream and order, is a
+ *   no-op returning the original position and revision; an id stored in another stream, or an append of which
+ *   only some ids are stored, is refused;
+ * - `data` and `metadata` are stored as `json` (the exact text of `JSON.stringify`), so they read back exactly:
+ *   key order, decimal strings of huge bigints, 0x-hex, unicode;
+ * - subscriptions catch up by paging, then follow live through LISTEN/NOTIFY on one dedicated connection (the
+ *   NOTIFY is sent inside the append's transaction), with a slow poll as a safety net; since positions are
+ *   gap-free in commit order, reading `position > last` never skips, duplicates or reorders. A read that fails
+ *   (server restart, lost connection) ends the iteration with an `EVENT_STORE_BACKEND` error (temporary):
+ *   subscribe again from the last position handled;
+ * - `close()` refuses new appends, waits for in-flight ones, then ends subscriptions and the listener. The pool
+ *   belongs to the caller and is not ended.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { PgPool } from '../db/index.ts';
+import { EventStoreError, ExpectedRevisionConflictError } from './errors.ts';
+import type {
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedRevision,
+  GlobalPosition,
+  JsonObject,
+  NewEvent,
+  ReadAllOptions,
+  ReadAllPage,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+  SubscriptionMessage,
+} from './types.ts';
+import { createUpcasters, type Upcasters } from './upcast.ts';
+import {
+  type CheckedFilter,
+  checkFilter,
+  checkPosition,
+  checkReadAllOptions,
+  checkReadStreamOptions,
+  prepareAppend,
+} from './validate.ts';
+
+export type PostgresEventStoreOptions = {
+  /** A pool on the database to use; it stays the caller's (not ended by `close()`). */
+  pool: PgPool;
+  /** Schema holding the tables; created when missing. Lowercase letters, digits, `_`. @default 'lev_es' */
+  schema?: string;
+  /** Schema versions and upcasters of event types. @default none (every type at version 1) */
+  upcasters?: Upcasters;
+  /** How often a live subscription polls when no notification arrives (the safety net). @default 1000 */
+  pollIntervalMs?: number;
+};
+
+export type PostgresEventStore = EventStore & {
+  readonly kind: 'postgres';
+  /** The schema holding `events` (columns: position, stream_id, revision, id, type, version, data, metadata). */
+  readonly schema: string;
+};
+
+const STATUS_APPENDED = 0;
+const STATUS_DUPLICATE = 1;
+const STATUS_CONFLICT = 2;
+const STATUS_ID_CONFLICT = 3;
+
+const EXPECTED_CODE: Record<'any' | 'no_stream' | 'stream_exists', number> = {
+  any: -1,
+  no_stream: -2,
+  stream_exists: -3,
+};
+
+type EventRow = {
+  position: string;
+  stream_id: string;
+  revision: number;
+  id: string;
+  type: string;
+  version: number;
+  data: string;
+  metadata: string;
+};
+
+type PageRow = { head: string } & { [K in keyof EventRow]: EventRow[K] | null };
+
+type AppendRow = {
+  o_status: number;
+  o_position: string | null;
+  o_revision: number | null;
+  o_conflict_id: string | null;
+  o_conflict_stream: string | null;
+};
+
+type SubscriptionState = {
+  closed: boolean;
+  /** Wakes the subscription when it waits for new events. */
+  wake: (() => void) | undefined;
+  /** The read it is running, if any: `close()` waits for it. */
+  reading: Promise<unknown> | undefined;
+  close(): Promise<void>;
+};
+
+/**
+ * Opens the Postgres event store on `pool`, creating its schema, table and append function when missing (safe
+ * when several processes start at once: the setup runs under an advisory lock).
+ *
+ * @throws {EventStoreError} `EVENT_STORE_INVALID_INPUT` for a bad schema name; `EVENT_STORE_BACKEND` when the
+ *   setup fails.
+ */
+export async function createPostgresEventStore(opts: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+  const pool = opts.pool;
+  const schema = opts.schema ?? 'lev_es';
+  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(schema)) {
+    throw new EventStoreError(
+      `event store schema must match [a-z_][a-z0-9_]*, got ${JSON.stringify(schema)}`,
+      {
+        code: 'EVENT_STORE_INVALID_INPUT',
+      },
+    );
+  }
+  const upcasters = opts.upcasters ?? createUpcasters();
+  const pollIntervalMs = opts.pollIntervalMs ?? 1000;
+  if (!(Number.isFinite(pollIntervalMs) && pollIntervalMs > 0)) {
+    throw new EventStoreError(`pollIntervalMs must be a positive number, got ${String(pollIntervalMs)}`, {
+      code: 'EVENT_STORE_INVALID_INPUT',
+    });
+  }
+  const channel = `${schema}_events`;
+  const S = pg.escapeIdentifier(schema);
+
+  await setUp(pool, schema, channel).catch((cause: unknown) => {
+    throw backendError(`cannot set up the event store schema ${schema}`, cause);
+  });
+
+  // ---- lifecycle
+  let closing = false;
+  let closed = false;
+  let closePromise: Promise<void> | undefined;
+  const appendsInFlight = new Set<Promise<unknown>>();
+  const subscriptions = new Set<SubscriptionState>();
+
+  // ---- live wake-ups: a counter bumped by notifications, local appends and listener changes
+  let liveSeq = 0;
+  const waiters = new Set<() => void>();
+  const wakeAll = () => {
+    liveSeq++;
+    for (const w of [...waiters]) w();
+  };
+
+  let listener: pg.Client | undefined;
+  let listenerStarting: Promise<void> | undefined;
+  let lastListenAttempt = 0;
+  const ensureListener = (): Promise<void> => {
+    if (listener || closed || closing) return Promise.resolve();
+    if (listenerStarting) return listenerStarting;
+    if (Date.now() - lastListenAttempt < pollIntervalMs) return Promise.resolve();
+    lastListenAttempt = Date.now();
+    const client = new pg.Client({ ...pool.options, application_name: `${schema}-listener` });
+    const drop = () => {
+      if (listener === client) listener = undefined;
+      client.end().catch(() => {});
+      wakeAll(); // re-read now; waits fall back to polling until a new listener is up
+    };
+    client.on('error', drop);
+    client.on('end', () => {
+      if (listener === client) drop();
+    });
+    client.on('notification', (msg) => {
+      if (msg.channel === channel) wakeAll();
+    });
+    listenerStarting = (async () => {
+      try {
+        await client.connect();
+        await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+        if (closing || closed) {
+          await client.end();
+          return;
+        }
+        listener = client;
+        wakeAll(); // anything committed before LISTEN took effect is picked up by a re-read
+      } catch {
+        await client.end().catch(() => {});
+      } finally {
+        listenerStarting = undefined;
+      }
+    })();
+    return listenerStarting;
+  };
+
+  const ensureOpen = (op: string) => {
+    if (closed) throw new EventStoreError(`${op}: the event store is closed`, { code: 'EVENT_STORE_CLOSED' });
+  };
+
+  // ---- queries
+  const appendSql = {
+    name: `lev_es_append:${schema}`,
+    text: `select o_status, o_position::text as o_position, o_revision, o_conflict_id, o_conflict_stream
+           from ${S}.append($1, $2, $3, $4, $5, $6, $7)`,
+  };
+  const columns = `position::text as position, stream_id, revision, id, type, version, data::text as data,
+                   metadata::text as metadata`;
+
+  const toRecorded = (row: EventRow): RecordedEvent => {
+    const { version, data } = upcasters.upcast(row.type, row.version, JSON.parse(row.data) as JsonObject);
+    return {
+      id: row.id,
+      streamId: row.stream_id,
+      revision: row.revision,
+      position: BigInt(row.position),
+      type: row.type,
+      version,
+      data,
+      metadata: JSON.parse(row.metadata) as EventMetadata,
+    };
+  };
+
+  const readPage = async (
+    fromPosition: GlobalPosition,
+    limit: number,
+    filter: CheckedFilter,
+  ): Promise<ReadAllPage> => {
+    const values: unknown[] = [fromPosition.toString(), limit];
+    const where = ['e.position > $1'];
+    let variant = 'all';
+    if (filter.streamPrefixes) {
+      values.push(filter.streamPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+      where.push(`e.stream_id like any($${values.length}::text[])`);
+      variant += ':prefix';
+    }
+    if (filter.types) {
+      values.push(filter.types);
+      where.push(`e.type = any($${values.length}::text[])`);
+      variant += ':type';
+    }
+    // One statement, one snapshot: the page and the head it was read against.
+    const { rows } = await pool
+      .query<PageRow>({
+        name: `lev_es_page:${schema}:${variant}`,
+        text: `with h as (select coalesce(max(position), 0) as head from ${S}.events),
+               p as (select e.* from ${S}.events e where ${where.join(' and ')} order by e.position limit $2)
+               select h.head::text as head, ${columns} from h left join p on true order by p.position`,
+        values,
+      })
+      .catch((cause: unknown) => {
+        throw backendError('readAll failed', cause);
+      });
+    const head = BigInt(rows[0]?.head ?? '0');
+    const events: RecordedEvent[] = [];
+    for (const row of rows) if (row.position !== null) events.push(toRecorded(row as EventRow));
+    const last = events.at(-1);
+    if (last && events.length >= limit)
+      return { events, position: last.position, isEnd: last.position >= head };
+    return { events, position: head > fromPosition ? head : fromPosition, isEnd: true };
+  };
+
+  // ---- the store
+  const append = async (
+    streamId: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision = 'any',
+  ): Promise<AppendResult> => {
+    if (closing) {
+      throw new EventStoreError(`append to ${streamId}: the event store is closed`, {
+        code: 'EVENT_STORE_CLOSED',
+      });
+    }
+    const prepared = prepareAppend(streamId, events, expectedRevision, upcasters);
+    const expected =
+      typeof expectedRevision === 'number' ? expectedRevision : EXPECTED_CODE[expectedRevision];
+    const run = pool.query<AppendRow>({
+      ...appendSql,
+      values: [
+        streamId,
+        expected,
+        prepared.map((e) => e.id),
+        prepared.map((e) => e.type),
+        prepared.map((e) => e.version),
+        prepared.map((e) => e.dataJson),
+        prepared.map((e) => e.metadataJson),
+      ],
+    });
+    appendsInFlight.add(run);
+    let row: AppendRow | undefined;
+    try {
+      row = (await run).rows[0];
+    } catch (cause) {
+      throw backendError(`append to ${streamId} failed`, cause);
+    } finally {
+      appendsInFlight.delete(run);
+    }
+    if (!row) throw backendError(`append to ${streamId} returned nothing`, undefined);
+    switch (row.o_status) {
+      case STATUS_APPENDED:
+      case STATUS_DUPLICATE:
+        if (row.o_status === STATUS_APPENDED && prepared.length > 0) wakeAll();
+        return { position: BigInt(row.o_position ?? '0'), revision: row.o_revision ?? -1 };
+      case STATUS_CONFLICT:
+        throw new ExpectedRevisionConflictError(streamId, expectedRevision, row.o_revision ?? 'no_stream');
+      case STATUS_ID_CONFLICT:
+        throw new EventStoreError(
+          row.o_conflict_stream === streamId
+            ? `append to ${streamId}: some of its event ids are already stored (id ${row.o_conflict_id}), others not, or in another order`
+            : `append to ${streamId}: event id ${row.o_conflict_id} is already stored in stream ${row.o_conflict_stream}`,
+          {
+            code: 'EVENT_STORE_ID_CONFLICT',
+            details: 'an append is a no-op only when all its ids are stored, in the same stream and order',
+          },
+        );
+      default:
+        throw backendError(`append to ${streamId}: unexpected status ${row.o_status}`, undefined);
+    }
+  };
+
+  const readStream = async (streamId: string, opts: ReadStreamOptions = {}): Promise<RecordedEvent[]> => {
+    ensureOpen('readStream');
+    const o = checkReadStreamOptions(streamId, opts);
+    const forwards = o.direction === 'forwards';
+    const { rows } = await pool
+      .query<EventRow>({
+        name: `lev_es_stream:${schema}:${o.direction}`,
+        text: `select ${columns} from ${S}.events
+               where stream_id = $1 and revision ${forwards ? '>=' : '<='} $2
+               order by revision ${forwards ? 'asc' : 'desc'} limit $3`,
+        values: [streamId, o.from ?? (forwards ? 0 : 2147483647), o.limit ?? null],
+      })
+      .catch((cause: unknown) => {
+        throw backendError(`readStream ${streamId} failed`, cause);
+      });
+    return rows.map(toRecorded);
+  };
+
+  const readAll = async (opts: ReadAllOptions = {}): Promise<ReadAllPage> => {
+    ensureOpen('readAll');
+    const o = checkReadAllOptions(opts);
+    return readPage(o.fromPosition, o.limit, o.filter);
+  };
+
+  const headPosition = async (): Promise<GlobalPosition> => {
+    ensureOpen('headPosition');
+    const { rows } = await pool
+      .query<{ head: string }>({
+        name: `lev_es_head:${schema}`,
+        text: `select coalesce(max(position), 0)::text as head from ${S}.events`,
+      })
+      .catch((cause: unknown) => {
+        throw backendError('headPosition failed', cause);
+      });
+    return BigInt(rows[0]?.head ?? '0');
+  };
+
+  const subscribeAll = (opts: SubscribeOptions = {}): Subscription => {
+    if (closing) {
+      throw new EventStoreError('subscribeAll: the event store is closed', { code: 'EVENT_STORE_CLOSED' });
+    }
+    const fromPosition = checkPosition('subscribeAll', opts.fromPosition);
+    const filter = checkFilter('subscribeAll', opts.filter);
+    const maxBatchSize = opts.maxBatchSize ?? 500;
+    if (!(Number.isSafeInteger(maxBatchSize) && maxBatchSize >= 1)) {
+      throw new EventStoreError(
+        `subscribeAll: maxBatchSize must be an integer ≥ 1, got ${String(maxBatchSize)}`,
+        {
+          code: 'EVENT_STORE_INVALID_INPUT',
+        },
+      );
+    }
+    const signal = opts.signal;
+
+    const state: SubscriptionState = {
+      closed: false,
+      wake: undefined,
+      reading: undefined,
+      close: async () => {
+        state.closed = true;
+        state.wake?.();
+        subscriptions.delete(state);
+        signal?.removeEventListener('abort', onAbort);
+        await state.reading?.catch(() => {});
+      },
+    };
+    const onAbort = () => {
+      void state.close();
+    };
+    subscriptions.add(state);
+    if (signal?.aborted) state.closed = true;
+    else signal?.addEventListener('abort', onAbort, { once: true });
+
+    const waitForNews = (seen: number) =>
+      new Promise<void>((resolve) => {
+        if (liveSeq !== seen || state.closed) return resolve();
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          state.wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, pollIntervalMs);
+        waiters.add(done);
+        state.wake = done;
+      });
+
+    async function* run(): AsyncGenerator<SubscriptionMessage, void, undefined> {
+      try {
+        let position = fromPosition;
+        let caughtUp = false;
+        await ensureListener();
+        while (!state.closed) {
+          const seen = liveSeq;
+          const reading = readPage(position, maxBatchSize, filter);
+          state.reading = reading;
+          const page = await reading;
+          state.reading = undefined;
+          if (state.closed) return;
+          if (page.position > position) position = page.position;
+          if (page.events.length > 0) yield { kind: 'events', events: page.events, position: page.position };
+          if (!page.isEnd || state.closed) continue;
+          if (!caughtUp) {
+            caughtUp = true;
+            yield { kind: 'caughtUp', position };
+            continue; // re-check: events may have arrived while the consumer handled `caughtUp`
+          }
+          if (liveSeq === seen) {
+            void ensureListener();
+            await waitForNews(seen);
+          }
+        }
+      } finally {
+        state.reading = undefined;
+        await state.close();
+      }
+    }
+
+    let iterated = false;
+    return {
+      [Symbol.asyncIterator]() {
+        if (iterated) {
+          throw new EventStoreError('subscribeAll: a subscription can be iterated once', {
+            code: 'EVENT_STORE_INVALID_INPUT',
+          });
+        }
+        iterated = true;
+        return run();
+      },
+      close: () => state.close(),
+    };
+  };
+
+  const close = (): Promise<void> => {
+    closePromise ??= (async () => {
+      closing = true;
+      while (appendsInFlight.size > 0) await Promise.allSettled([...appendsInFlight]);
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      closed = true;
+      wakeAll();
+      await listenerStarting;
+      const l = listener;
+      listener = undefined;
+      await l?.end().catch(() => {});
+    })();
+    return closePromise;
+  };
+
+  return { kind: 'postgres', schema, append, readStream, readAll, headPosition, subscribeAll, close };
+}
+
+/** An advisory-lock key for `name`: the first 8 bytes of its SHA-256 as a signed 64-bit integer. Pure. */
+function lockKey(name: string): string {
+  return createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
+}
+
+async function setUp(pool: PgPool, schema: string, channel: string): Promise<void> {
+  const S = pg.escapeIdentifier(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    // Several processes may start at once: one sets up, the others wait and then find everything in place.
+    await client.query(`select pg_advisory_xact_lock(${lockKey('lev.eventstore.setup')})`);
+    await client.query(`create schema if not exists ${S}`);
+    await client.query(`
+      create table if not exists ${S}.events (
+        position bigint not null primary key,
+        stream_id text not null,
+        revision integer not null,
+        id text not null,
+        type text not null,
+        version integer not null,
+        data json not null,
+        metadata json not null,
+        constraint events_stream_revision_key unique (stream_id, revision),
+        constraint events_id_key unique (id)
+      )`);
+    await client.query(appendFunctionSql(schema, channel));
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The append function: the whole append in one statement (one round trip), under a transaction-scoped advisory
+ * lock that serialises appends until they commit. Statuses: 0 appended, 1 already stored (no-op), 2 expected
+ * revision conflict (o_revision = actual, null = no stream), 3 id conflict. Expected: ≥0 revision, -1 any,
+ * -2 no stream, -3 stream exists.
+ */
+function appendFunctionSql(schema: string, channel: string): string {
+  const S = pg.escapeIdentifier(schema);
+  return `
+create or replace function ${S}.append(
+  p_stream text,
+  p_expected bigint,
+  p_ids text[],
+  p_types text[],
+  p_versions integer[],
+  p_data text[],
+  p_metadata text[],
+  out o_status integer,
+  out o_position bigint,
+  out o_revision integer,
+  out o_conflict_id text,
+  out o_conflict_stream text
+) language plpgsql as $fn$
+declare
+  v_n integer := coalesce(cardinality(p_ids), 0);
+  v_found integer;
+  v_first integer;
+  v_in_order boolean;
+  v_current integer;
+  v_head bigint;
+begin
+  perform pg_advisory_xact_lock(${lockKey(`lev.eventstore.append:${schema}`)});
+
+  -- Idempotency: ids already stored make the append a no-op (all of them, same stream, same order) or an error.
+  if v_n > 0 then
+    select count(*)::integer into v_found from ${S}.events e where e.id = any(p_ids);
+    if v_found > 0 then
+      select e.id, e.stream_id into o_conflict_id, o_conflict_stream
+        from ${S}.events e where e.id = any(p_ids) and e.stream_id <> p_stream limit 1;
+      if o_conflict_id is null and v_found = v_n then
+        select e.revision into v_first from ${S}.events e where e.id = p_ids[1];
+        select bool_and(e.revision = v_first + (u.ord - 1)::integer), max(e.position)
+          into v_in_order, o_position
+          from unnest(p_ids) with ordinality as u(id, ord) join ${S}.events e on e.id = u.id;
+        if v_in_order then
+          o_status := 1;
+          o_revision := v_first + v_n - 1;
+          return;
+        end if;
+      end if;
+      if o_conflict_id is null then
+        select e.id, e.stream_id into o_conflict_id, o_conflict_stream
+          from ${S}.events e where e.id = any(p_ids) limit 1;
+      end if;
+      o_status := 3;
+      o_position := null;
+      return;
+    end if;
+  end if;
+
+  select e.revision into v_current from ${S}.events e
+    where e.stream_id = p_stream order by e.revision desc limit 1;
+  if (p_expected = -2 and v_current is not null)
+     or (p_expected = -3 and v_current is null)
+     or (p_expected >= 0 and v_current is distinct from p_expected) then
+    o_status := 2;
+    o_revision := v_current;
+    return;
+  end if;
+
+  if v_n = 0 then
+    o_status := 0;
+    o_revision := coalesce(v_current, -1);
+    select e.position into o_position from ${S}.events e where e.stream_id = p_stream and e.revision = v_current;
+    o_position := coalesce(o_position, 0);
+    return;
+  end if;
+
+  select e.position into v_head from ${S}.events e order by e.position desc limit 1;
+  v_head := coalesce(v_head, 0);
+  insert into ${S}.events (position, stream_id, revision, id, type, version, data, metadata)
+    select v_head + u.ord, p_stream, coalesce(v_current, -1) + u.ord::integer, u.id, u.type, u.version,
+           u.data::json, u.metadata::json
+      from unnest(p_ids, p_types, p_versions, p_data, p_metadata)
+           with ordinality as u(id, type, version, data, metadata, ord);
+  o_status := 0;
+  o_position := v_head + v_n;
+  o_revision := coalesce(v_current, -1) + v_n;
+  perform pg_notify(${pg.escapeLiteral(channel)}, o_position::text);
+end
+$fn$`;
+}
+
+function backendError(message: string, cause: unknown): EventStoreError {
+  const details = cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause);
+  return new EventStoreError(message, {
+    code: 'EVENT_STORE_BACKEND',
+    cause,
+    ...(details === undefined ? {} : { details }),
+  });
+}

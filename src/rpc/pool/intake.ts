@@ -1,0 +1,151 @@
+/**
+ * Pool intake: what `eth_sendRawTransaction` does with a tx (DESIGN §2, §5).
+ *
+ * decode → stateless rules → (per sender, one at a time) state + pool view → stateful rules → append `TxReceived`
+ * to `tx-<hash>` (expected: no stream) → on replacement, `TxReplaced` on the replaced tx's stream → wait until the
+ * read models have reached the appended position (read-your-writes) → the hash.
+ *
+ * Appends within one process are serialised per sender, so two racing txs of one sender see each other. Across
+ * RPC instances a race can let two txs of the same nonce in; the sequencer keeps the better one (ARCHITECTURE.md).
+ */
+
+import type { ReadModelDb } from '../../../projections/index.ts';
+import { countPending, getPendingBySenderNonce } from '../../../projections/pool/index.ts';
+import { ExpectedRevisionConflictError } from '../../eventstore/index.ts';
+import type { EventStore, GlobalPosition } from '../../eventstore/types.ts';
+import type { AccountReader } from '../../execution/index.ts';
+import {
+  checkStatefulRules,
+  checkStatelessRules,
+  type DecodedLegacyTx,
+  decodeRawTx,
+  PoolError,
+  type PoolLimits,
+} from '../../pool/index.ts';
+import type { Hash } from '../../primitives/index.ts';
+import { envelope } from '../../streams/index.ts';
+import {
+  decide,
+  foldTx,
+  initialState,
+  type TxEvent,
+  type TxReceived,
+  txStreamId,
+} from '../../streams/tx/index.ts';
+
+export type PoolIntake = {
+  /**
+   * Admits a signed raw tx and returns its hash once the pool read model shows it.
+   * @throws {InvalidTxInputError} when the bytes are not a transaction.
+   * @throws {PoolError} with the reference message of the first pool rule broken.
+   */
+  submit(raw: Uint8Array, ip: string): Promise<Hash>;
+};
+
+export type PoolIntakeDeps = {
+  store: EventStore;
+  db: ReadModelDb;
+  accounts: AccountReader;
+  limits: PoolLimits;
+  /** Read-your-writes: resolves when the read models reached the position. */
+  waitForReadModels: (position: GlobalPosition) => Promise<void>;
+  /** The clock, read here (not in `decide`). @default () => new Date() */
+  now?: () => Date;
+};
+
+export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
+  const { store, db, accounts, limits } = deps;
+  const now = deps.now ?? (() => new Date());
+  const lanes = new Map<string, Promise<unknown>>();
+
+  /** Runs `fn` after every earlier call for the same key has settled. */
+  function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = lanes.get(key) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.catch(() => {});
+    lanes.set(key, tail);
+    void tail.then(() => {
+      if (lanes.get(key) === tail) lanes.delete(key);
+    });
+    return next;
+  }
+
+  async function admit(tx: DecodedLegacyTx, ip: string): Promise<GlobalPosition> {
+    const [account, pendingCount, sameNonce] = await Promise.all([
+      accounts.getAccount(tx.from),
+      countPending(db.pool),
+      getPendingBySenderNonce(db.pool, tx.from, tx.nonce),
+    ]);
+    const { replaces } = checkStatefulRules(tx, { account, pendingCount, sameNonce }, limits);
+
+    const ctx = { actor: 'rpc', at: now().toISOString(), correlationId: tx.hash };
+    const received = envelope(decide({ type: 'ReceiveTx', data: receivedData(tx, ip) }, initialState()), ctx);
+    let position: GlobalPosition;
+    try {
+      ({ position } = await store.append(txStreamId(tx.hash), received, 'no_stream'));
+    } catch (err) {
+      if (err instanceof ExpectedRevisionConflictError) throw new PoolError('already_known', 'already known');
+      throw err;
+    }
+    if (replaces) {
+      const replacedPosition = await markReplaced(replaces, tx.hash, received[0]!.id, ctx);
+      if (replacedPosition > position) position = replacedPosition;
+    }
+    return position;
+  }
+
+  /** Appends `TxReplaced` on the replaced tx's stream, unless it stopped being pending meanwhile. */
+  async function markReplaced(
+    hash: Hash,
+    replacedBy: Hash,
+    causationId: string,
+    ctx: { actor: string; at: string; correlationId: string },
+  ): Promise<GlobalPosition> {
+    const streamId = txStreamId(hash);
+    // The sequencer may write to the replaced tx's stream concurrently: re-read and decide again on a conflict.
+    for (let attempt = 0; ; attempt++) {
+      const recorded = await store.readStream(streamId);
+      const state = foldTx(recorded as unknown as TxEvent[]);
+      if (state.status !== 'pending') return 0n;
+      const events = envelope(decide({ type: 'ReplaceTx', data: { hash, replacedBy } }, state), {
+        ...ctx,
+        causationId,
+      });
+      const last = recorded.at(-1);
+      try {
+        const { position } = await store.append(streamId, events, last ? last.revision : 'no_stream');
+        return position;
+      } catch (err) {
+        if (!(err instanceof ExpectedRevisionConflictError) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  return {
+    async submit(raw, ip) {
+      const tx = checkStatelessRules(decodeRawTx(raw), limits, ip);
+      const position = await serialised(tx.from, () => admit(tx, ip));
+      await deps.waitForReadModels(position);
+      return tx.hash;
+    },
+  };
+}
+
+function receivedData(tx: DecodedLegacyTx, ip: string): TxReceived['data'] {
+  return {
+    hash: tx.hash,
+    from: tx.from,
+    nonce: tx.nonce.toString(),
+    gasPrice: tx.gasPrice.toString(),
+    gas: tx.gas.toString(),
+    to: tx.to,
+    value: tx.value.toString(),
+    data: tx.data,
+    chainId: tx.chainId.toString(),
+    v: tx.v.toString(),
+    r: `0x${tx.r.toString(16).padStart(64, '0')}`,
+    s: `0x${tx.s.toString(16).padStart(64, '0')}`,
+    raw: tx.raw,
+    ip: ip || null,
+  };
+}

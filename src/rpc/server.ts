@@ -1,0 +1,514 @@
+/**
+ * The JSON-RPC server: HTTP POST (single and batch) and WebSocket on the same port (DESIGN §9: 8123).
+ *
+ * HTTP
+ * - `POST` (any path): JSON-RPC 2.0. Content types `application/json`, `application/json-rpc`,
+ *   `application/jsonrequest` (parameters such as `charset` allowed), else 415. A body over `maxBodyBytes` is
+ *   413: refused from `Content-Length` before reading, or as soon as a streamed body passes the limit (the
+ *   connection is then closed instead of drained). A batch over `batchLimit` is 413 with one JSON-RPC error
+ *   `-32005 batch requests limit exceeded` (id null). Malformed JSON is `-32700` (id null), HTTP 200. A
+ *   payload of only notifications is answered `204 No Content`.
+ * - `GET`/`HEAD` → 200 `Levitation JSON RPC Server`; `OPTIONS` → CORS preflight (204); other verbs → 405.
+ * - Rate limit: `rateLimitPerIp` HTTP requests (a batch counts once) per second per client IP — the first
+ *   `X-Forwarded-For` entry when present (as the original node does; trust it only behind a proxy that sets
+ *   it), else the socket address. Over the limit → 429 with a `-32005` JSON-RPC body (id null). The window is
+ *   a fixed one-second window, reset by one timer, so the hot path is one map lookup.
+ *
+ * WebSocket (`ws`, upgraded from the same server): each text or binary message is a payload answered like an
+ * HTTP body (batch rules included), the same per-IP budget counted per message; a rate-limited message gets
+ * a `-32005` error for each request id in it. A message over `maxBodyBytes` closes the connection with 1009
+ * (the `ws` limit). Messages on one connection run concurrently; responses carry their ids.
+ *
+ * `close()`: stops listening and answers new requests on open keep-alive connections with 503; waits for
+ * in-flight requests (up to `closeTimeoutMs`, then aborts their `ctx.signal`); closes WebSocket clients with
+ * 1001; resolves when every socket is closed.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { errorToObject } from '../errors/index.ts';
+import {
+  BATCH_LIMIT_MESSAGE,
+  createRpcDispatcher,
+  errorResponse,
+  type OnRequest,
+  PARSE_ERROR_RESPONSE,
+  type Reply,
+  type RpcLogger,
+} from './dispatch.ts';
+import {
+  InvalidRequestRpcError,
+  LimitExceededRpcError,
+  RpcConfigError,
+  RpcListenError,
+  ServerRpcError,
+} from './errors.ts';
+import type { RpcConnection, RpcContext, RpcMethod } from './method.ts';
+
+export type RpcServerOptions<Deps> = {
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 8123; 0 picks a free port. */
+  port?: number;
+  methods: readonly RpcMethod<Deps>[];
+  /** Passed to every handler as `ctx.deps`. */
+  deps: Deps;
+  /** Most requests in one batch. Default 100. */
+  batchLimit?: number;
+  /** Largest HTTP body or WebSocket message. Default 5 MiB. */
+  maxBodyBytes?: number;
+  /** Requests per second per client IP; 0 turns the limit off. Default 500. */
+  rateLimitPerIp?: number;
+  /** `Access-Control-Allow-Origin` value, or false for no CORS headers. Default `*`. */
+  cors?: string | false;
+  /** How long `close()` waits for in-flight requests before aborting them. Default 10 s. */
+  closeTimeoutMs?: number;
+  logger?: RpcLogger;
+  /** Metrics hook, see {@link OnRequest}. */
+  onRequest?: OnRequest;
+};
+
+export interface RpcServer {
+  /** `http://host:port` */
+  readonly url: string;
+  /** `ws://host:port` */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Graceful, bounded shutdown (see the module header). Idempotent. */
+  close(): Promise<void>;
+}
+
+const BANNER = 'Levitation JSON RPC Server';
+const JSON_CONTENT_TYPES = new Set(['application/json', 'application/json-rpc', 'application/jsonrequest']);
+const ALLOWED_METHODS = 'GET, POST, OPTIONS';
+const WS_CLOSE_GRACE_MS = 1000;
+const SOCKETS_CLOSE_GRACE_MS = 1000;
+
+function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (value === 'application/json') return true;
+  const semi = value.indexOf(';');
+  return JSON_CONTENT_TYPES.has((semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase());
+}
+
+function clientIp(req: IncomingMessage): string {
+  const xff = req.headers['x-forwarded-for'];
+  if (typeof xff === 'string' && xff.length > 0) {
+    const comma = xff.indexOf(',');
+    const first = (comma < 0 ? xff : xff.slice(0, comma)).trim();
+    if (first.length > 0) return first;
+  }
+  return req.socket.remoteAddress ?? '';
+}
+
+function rawDataToString(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise. */
+function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void p.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+const ignore = (): void => {};
+
+/**
+ * The per-request context of the HTTP transport. A class so the hot path allocates one small object and no
+ * closures; the `signal` (an AbortController and a `close` listener) is created only if a handler reads it.
+ */
+class HttpContext<Deps> implements RpcContext<Deps> {
+  readonly transport = 'http' as const;
+  #signal: AbortSignal | undefined;
+  constructor(
+    readonly ip: string,
+    readonly deps: Deps,
+    private readonly res: ServerResponse,
+    private readonly live: Set<AbortController>,
+    private readonly shutdown: AbortSignal,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.#signal !== undefined) return this.#signal;
+    const controller = new AbortController();
+    this.#signal = controller.signal;
+    if (this.shutdown.aborted) controller.abort(this.shutdown.reason);
+    else if (!this.res.writableEnded) {
+      const { res, live } = this;
+      live.add(controller);
+      res.once('close', () => {
+        live.delete(controller);
+        if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      });
+    }
+    return this.#signal;
+  }
+}
+
+/**
+ * Starts the JSON-RPC server and resolves once it listens.
+ * @throws {RpcListenError} when it cannot listen; {@link RpcConfigError} on a duplicate method or a bad option.
+ */
+export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promise<RpcServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const maxBodyBytes = opts.maxBodyBytes ?? 5 * 1024 * 1024;
+  const rateLimit = opts.rateLimitPerIp ?? 500;
+  const cors = opts.cors === undefined ? '*' : opts.cors;
+  const closeTimeoutMs = opts.closeTimeoutMs ?? 10_000;
+  const { deps, logger } = opts;
+  const requireInt = (name: string, v: number | undefined, min: number): void => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min))
+      throw new RpcConfigError(`JSON-RPC server option ${name} must be an integer ≥ ${min}, got ${v}`);
+  };
+  requireInt('batchLimit', opts.batchLimit, 1);
+  requireInt('maxBodyBytes', opts.maxBodyBytes, 1);
+  requireInt('rateLimitPerIp', opts.rateLimitPerIp, 0);
+  requireInt('port', opts.port, 0);
+  const dispatcher = createRpcDispatcher<Deps>({
+    methods: opts.methods,
+    batchLimit: opts.batchLimit ?? 100,
+    logger,
+    onRequest: opts.onRequest,
+  });
+  const batchLimit = dispatcher.batchLimit;
+
+  const rateLimitMessage = `rate limit exceeded: more than ${rateLimit} requests per second from this address`;
+  const rateLimitedError = new LimitExceededRpcError(rateLimitMessage);
+  const rateLimitedResponse = errorResponse(null, rateLimitedError);
+  const tooLargeResponse = errorResponse(
+    null,
+    new LimitExceededRpcError(`request body too large: limit is ${maxBodyBytes} bytes`),
+  );
+  const batchLimitResponse = errorResponse(null, new LimitExceededRpcError(BATCH_LIMIT_MESSAGE));
+  const contentTypeResponse = errorResponse(
+    null,
+    new InvalidRequestRpcError(
+      'invalid content type: want application/json, application/json-rpc or application/jsonrequest',
+    ),
+  );
+  const shuttingDownResponse = errorResponse(null, new ServerRpcError('server is shutting down'));
+
+  // --- state -------------------------------------------------------------------------------------------
+  let closing = false;
+  let inFlight = 0;
+  let onDrained: (() => void) | undefined;
+  const shutdown = new AbortController();
+  const liveHttpSignals = new Set<AbortController>();
+  const wsConnections = new Set<{ ws: WebSocket; controller: AbortController }>();
+  let nextConnectionId = 1;
+
+  const hits = new Map<string, number>();
+  const rateTimer = rateLimit > 0 ? setInterval(() => hits.clear(), 1000) : undefined;
+  rateTimer?.unref();
+  function allow(ip: string): boolean {
+    const n = (hits.get(ip) ?? 0) + 1;
+    hits.set(ip, n);
+    return n <= rateLimit;
+  }
+
+  function finished(): void {
+    inFlight--;
+    if (inFlight === 0 && onDrained) {
+      onDrained();
+      onDrained = undefined;
+    }
+  }
+
+  // --- HTTP --------------------------------------------------------------------------------------------
+  function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+    if (closing) res.shouldKeepAlive = false;
+    if (cors) {
+      res.writeHead(status, [
+        'Content-Type',
+        contentType,
+        'Content-Length',
+        String(Buffer.byteLength(body)),
+        'Access-Control-Allow-Origin',
+        cors,
+      ]);
+    } else {
+      res.writeHead(status, ['Content-Type', contentType, 'Content-Length', String(Buffer.byteLength(body))]);
+    }
+    res.end(body);
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: string): void {
+    send(res, status, 'application/json', body);
+  }
+
+  function sendNoContent(res: ServerResponse): void {
+    if (closing) res.shouldKeepAlive = false;
+    res.writeHead(204, cors ? ['Access-Control-Allow-Origin', cors] : []);
+    res.end();
+  }
+
+  /** Refuses an oversized body without reading the rest of it: the connection closes after the reply. */
+  function refuseTooLarge(res: ServerResponse): void {
+    res.shouldKeepAlive = false;
+    sendJson(res, 413, tooLargeResponse);
+  }
+
+  function reply(res: ServerResponse, out: Reply): void {
+    finished();
+    if (res.destroyed) return;
+    if (out === undefined) sendNoContent(res);
+    else sendJson(res, 200, out);
+  }
+
+  function handleBody(body: Buffer, ip: string, res: ServerResponse): void {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      sendJson(res, 200, PARSE_ERROR_RESPONSE);
+      return;
+    }
+    if (Array.isArray(payload) && payload.length > batchLimit) {
+      sendJson(res, 413, batchLimitResponse);
+      return;
+    }
+    inFlight++;
+    const out = dispatcher.dispatch(
+      payload,
+      new HttpContext(ip, deps, res, liveHttpSignals, shutdown.signal),
+    );
+    if (typeof out === 'object') void out.then((o) => reply(res, o));
+    else reply(res, out);
+  }
+
+  function onPost(req: IncomingMessage, res: ServerResponse): void {
+    if (closing) {
+      sendJson(res, 503, shuttingDownResponse);
+      return;
+    }
+    const headers = req.headers;
+    if (!isJsonContentType(headers['content-type'])) {
+      sendJson(res, 415, contentTypeResponse);
+      return;
+    }
+    const ip = clientIp(req);
+    if (rateLimit > 0 && !allow(ip)) {
+      sendJson(res, 429, rateLimitedResponse);
+      return;
+    }
+    const declared = headers['content-length'];
+    if (declared !== undefined && Number(declared) > maxBodyBytes) {
+      refuseTooLarge(res);
+      return;
+    }
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        if (!res.headersSent) refuseTooLarge(res);
+        return;
+      }
+      if (first === undefined) first = chunk;
+      else if (chunks === undefined) chunks = [first, chunk];
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > maxBodyBytes) return;
+      handleBody(chunks ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0)), ip, res);
+    });
+    req.on('error', ignore);
+  }
+
+  function onPreflight(req: IncomingMessage, res: ServerResponse): void {
+    if (!cors) {
+      res.writeHead(204, ['Allow', ALLOWED_METHODS]);
+      res.end();
+      return;
+    }
+    const requested = req.headers['access-control-request-headers'];
+    res.writeHead(204, [
+      'Access-Control-Allow-Origin',
+      cors,
+      'Access-Control-Allow-Methods',
+      ALLOWED_METHODS,
+      'Access-Control-Allow-Headers',
+      requested && requested.length > 0 ? requested : 'Content-Type',
+      'Access-Control-Max-Age',
+      '600',
+    ]);
+    res.end();
+  }
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const method = req.method;
+    if (method === 'POST') onPost(req, res);
+    else if (method === 'GET' || method === 'HEAD') send(res, 200, 'text/plain; charset=utf-8', BANNER);
+    else if (method === 'OPTIONS') onPreflight(req, res);
+    else {
+      res.setHeader('Allow', ALLOWED_METHODS);
+      send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
+    }
+  }
+
+  // --- WebSocket ---------------------------------------------------------------------------------------
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes, perMessageDeflate: false });
+
+  /** One -32005 error per request id in a rate-limited payload (so clients can match them), or id null. */
+  function rateLimitedReply(payload: unknown): string {
+    const idOf = (r: unknown): string | number | null => {
+      const id = typeof r === 'object' && r !== null ? (r as { id?: unknown }).id : undefined;
+      return typeof id === 'string' || typeof id === 'number' ? id : null;
+    };
+    if (Array.isArray(payload) && payload.length > 0 && payload.length <= batchLimit) {
+      return `[${payload.map((r) => errorResponse(idOf(r), rateLimitedError)).join(',')}]`;
+    }
+    return errorResponse(idOf(payload), rateLimitedError);
+  }
+
+  function onWsConnection(ws: WebSocket, req: IncomingMessage): void {
+    const ip = clientIp(req);
+    const controller = new AbortController();
+    const entry = { ws, controller };
+    wsConnections.add(entry);
+    let closed = false;
+    const closeCallbacks: (() => void)[] = [];
+    const connection: RpcConnection = {
+      id: nextConnectionId++,
+      get closed() {
+        return closed;
+      },
+      send(message) {
+        if (closed || ws.readyState !== ws.OPEN) return false;
+        ws.send(JSON.stringify(message));
+        return true;
+      },
+      onClose(cb) {
+        if (closed) queueMicrotask(cb);
+        else closeCallbacks.push(cb);
+      },
+    };
+    const ctx: RpcContext<Deps> = { ip, transport: 'ws', signal: controller.signal, connection, deps };
+    const sendText = (text: Reply): void => {
+      if (text !== undefined && ws.readyState === ws.OPEN) ws.send(text);
+    };
+    const done = (out: Reply): void => {
+      finished();
+      sendText(out);
+    };
+
+    ws.on('message', (data) => {
+      if (closing) return;
+      let payload: unknown;
+      try {
+        payload = JSON.parse(rawDataToString(data));
+      } catch {
+        sendText(PARSE_ERROR_RESPONSE);
+        return;
+      }
+      if (rateLimit > 0 && !allow(ip)) {
+        sendText(rateLimitedReply(payload));
+        return;
+      }
+      inFlight++;
+      const out = dispatcher.dispatch(payload, ctx);
+      if (typeof out === 'object') void out.then(done);
+      else done(out);
+    });
+    ws.on('error', (err) => logger?.debug({ err: errorToObject(err), ip }, 'WebSocket error'));
+    ws.on('close', () => {
+      closed = true;
+      wsConnections.delete(entry);
+      controller.abort(new Error('connection closed'));
+      for (const cb of closeCallbacks.splice(0)) {
+        try {
+          cb();
+        } catch (err) {
+          logger?.error({ err: errorToObject(err) }, 'WebSocket onClose callback failed');
+        }
+      }
+    });
+  }
+
+  // --- server ------------------------------------------------------------------------------------------
+  const server = createServer(onRequest);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    socket.on('error', ignore);
+    wss.handleUpgrade(req, socket, head, (ws) => onWsConnection(ws, req));
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const onError = (err: Error): void => reject(new RpcListenError(host, opts.port ?? 8123, err));
+    server.once('error', onError);
+    server.listen(opts.port ?? 8123, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  }).catch((err: unknown) => {
+    if (rateTimer) clearInterval(rateTimer);
+    throw err;
+  });
+  server.on('error', (err) => logger?.error({ err: errorToObject(err) }, 'JSON-RPC server error'));
+
+  async function shutdownNow(): Promise<void> {
+    closing = true;
+    if (rateTimer) clearInterval(rateTimer);
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+
+    if (inFlight > 0) {
+      const drained = await within(
+        new Promise<void>((resolve) => {
+          onDrained = resolve;
+        }),
+        closeTimeoutMs,
+      );
+      if (!drained) {
+        logger?.warn({ inFlight, closeTimeoutMs }, 'JSON-RPC close: aborting requests still in flight');
+        const reason = new Error('server closing');
+        shutdown.abort(reason);
+        for (const c of liveHttpSignals) c.abort(reason);
+        for (const { controller } of wsConnections) controller.abort(reason);
+      }
+    }
+
+    const wsClosed = Promise.all(
+      [...wsConnections].map(({ ws }) => new Promise<void>((resolve) => ws.once('close', () => resolve()))),
+    );
+    for (const { ws } of wsConnections) ws.close(1001, 'server shutting down');
+    if (!(await within(wsClosed, WS_CLOSE_GRACE_MS))) {
+      for (const { ws } of wsConnections) ws.terminate();
+    }
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+
+    server.closeIdleConnections();
+    if (!(await within(serverClosed, SOCKETS_CLOSE_GRACE_MS))) server.closeAllConnections();
+    await serverClosed;
+  }
+
+  let closed: Promise<void> | undefined;
+  const h = urlHost(host);
+  return {
+    url: `http://${h}:${port}`,
+    wsUrl: `ws://${h}:${port}`,
+    port,
+    close() {
+      closed ??= shutdownNow();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** The `tx-<hash>` stream (DESIGN §4): its events, pure `decide`/`evolve`, and its stream-id helper. */
+export {
+  decide,
+  evolve,
+  foldTx,
+  initialState,
+  type ReceiveTx,
+  type ReplaceTx,
+  TX_EVENT_TYPES,
+  TX_STREAM_PREFIX,
+  type TxCommand,
+  type TxEvent,
+  type TxFailed,
+  type TxIncluded,
+  type TxInvalidated,
+  type TxReceived,
+  type TxReplaced,
+  type TxState,
+  txStreamId,
+} from './tx.ts';

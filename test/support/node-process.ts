@@ -1,0 +1,115 @@
+/**
+ * Runs the real `lev` command as a child process for end-to-end tests: its own process group (so a test can
+ * kill -9 the node together with its embedded Postgres, as a crash would), its output captured, and helpers to
+ * wait for its `ready <name> <url>` lines.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export type LevProcess = {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the URL of `ready <name> <url>` once printed; rejects if the process exits first. */
+  ready(name: string, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** kill -9 of the whole process group (node and embedded Postgres). */
+  killGroup(): Promise<void>;
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'lev-e2e-'));
+}
+
+export function runLev(args: string[], env: Record<string, string> = {}): LevProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/lev.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LEV_LOG_LEVEL: process.env.LEV_TEST_LOG_LEVEL ?? 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      for (const l of listeners) l();
+      resolve({ code, signal });
+    });
+  });
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  return {
+    child,
+    output: () => out,
+    exited,
+    ready(name, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = new RegExp(`^ready ${name} (\\S+)$`, 'm').exec(out);
+          if (m) {
+            cleanup();
+            resolve(m[1]!);
+          } else if (done || child.exitCode !== null) {
+            cleanup();
+            reject(new Error(`lev exited before "ready ${name}":\n${out}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no "ready ${name}" within ${timeoutMs} ms:\n${out}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async killGroup() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+      await exited;
+    },
+  };
+}
+
+/** A raw JSON-RPC call (no client-side caching, see node20-feasibility §7). */
+export async function rpc<T = unknown>(
+  url: string,
+  method: string,
+  params: unknown[] = [],
+): Promise<{ result?: T; error?: { code: number; message: string; data?: unknown } }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return (await res.json()) as { result?: T; error?: { code: number; message: string } };
+}
