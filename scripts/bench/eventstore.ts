@@ -8,10 +8,10 @@
  * - single events, one stream per event (`expectedRevision 'no_stream'`) and one stream for all (`revision`);
  * - ceiling: single-row INSERTs in autocommit from one connection (one prepared statement);
  * - batches of 100 events per append; ceiling: `begin; one 100-row INSERT; commit` from one connection;
- * each phase is measured twice, alternating with its ceiling, for PHASE_MS each, and the better round is kept.
+ * each phase is measured ROUNDS times, alternating with its ceiling, for PHASE_MS each, and the best round is kept.
  * Then subscription delivery: catch-up over the last 20,000 events (the log is filled up first), and live while 4
  * writers append batches of 10 for LIVE_MS (events delivered / time from the first append to the last delivery).
- * Total ≈ 35 s.
+ * Total ≈ 30 s.
  *
  *   npx tsx scripts/bench/eventstore.ts          # an embedded Postgres in a temp dir, or LEV_BENCH_DB_URL
  */
@@ -28,7 +28,8 @@ import {
   type PostgresEventStore,
 } from '../../src/eventstore/index.ts';
 
-const PHASE_MS = 2000;
+const PHASE_MS = 1200;
+const ROUNDS = 3;
 const LIVE_MS = 3000;
 const CATCH_UP_EVENTS = 20_000;
 const BATCH = 100;
@@ -119,7 +120,7 @@ export async function benchEventStore(opts: { url: string }): Promise<Record<str
     };
     let single = 0;
     let oneStreamRevision = -1;
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       best(
         'insert_single_rows_per_s',
         await rate(PHASE_MS, 1, () =>

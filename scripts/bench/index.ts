@@ -43,7 +43,7 @@ async function freshDatabase(name: string): Promise<string> {
 
 const results: Record<string, number> = {};
 try {
-  if (want('eventstore')) Object.assign(results, await benchEventStore({ url: await freshDatabase('es') }));
+  if (want('eventstore')) Object.assign(results, await benchEventStore({ url: adminUrl }));
   if (want('rpc')) Object.assign(results, await benchRpc());
   if (want('pool'))
     Object.assign(results, await benchSendRawTransaction({ url: await freshDatabase('pool') }));

@@ -182,7 +182,10 @@ export class RpcConfigError extends NodeError<'RpcConfigError'> {
   }
 }
 
-/** The server could not listen (port in use, bad host). Critical: the node cannot serve. */
+/**
+ * The server could not listen. A port in use may be freed (a previous process still exiting): temporary, so the
+ * supervisor retries with backoff and escalates if it stays taken. A bad host or a forbidden port: critical.
+ */
 export class RpcListenError extends NodeError<'RpcListenError'> {
   override name = 'RpcListenError' as const;
   constructor(host: string, port: number, cause: unknown) {
@@ -190,7 +193,7 @@ export class RpcListenError extends NodeError<'RpcListenError'> {
       `JSON-RPC server cannot listen on ${host}:${port}: ${cause instanceof Error ? cause.message : String(cause)}`,
       {
         code: 'RPC_LISTEN',
-        severity: 'critical',
+        severity: (cause as { code?: string } | undefined)?.code === 'EADDRINUSE' ? 'temporary' : 'critical',
         cause,
       },
     );

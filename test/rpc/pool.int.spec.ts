@@ -46,6 +46,7 @@ test.before(async () => {
   db = createReadModelDb(tdb.url);
   runner = createProjectionRunner({ store, db, projections: allProjections });
   running = runner.run();
+  await runner.waitForCatchUp();
   const accounts = createGenesisAccountReader((await devGenesis()).accounts);
   const intake = createPoolIntake({
     store,
