@@ -52,4 +52,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 console.log('\nbenchmark                                        value');
-for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(48)} ${v}`);
+for (const [k, v] of Object.entries(results)) {
+  const shown = Number.isInteger(v) ? String(v) : /ratio/.test(k) ? v.toFixed(2) : String(Math.round(v));
+  console.log(`${k.padEnd(48)} ${shown}`);
+}
