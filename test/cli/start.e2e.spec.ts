@@ -2,7 +2,8 @@
  * The node as a new user meets it: `lev start --dev` on a fresh data dir, a legacy transfer signed with ethers v6
  * and sent raw, then a crash (kill -9 of the whole process group) and a restart.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -120,7 +121,10 @@ e2e('a pool rule, provoked, answers -32000 with the exact message; the server ke
 });
 
 e2e('after kill -9 of the node and its Postgres and a restart, the pending tx is there once', async () => {
+  // A crash that takes everything down: the node's process group and the postmaster (its own group).
+  const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
   await node!.killGroup();
+  process.kill(postmaster, 'SIGKILL');
   await start();
   const byHash = await rpc<Record<string, unknown>>(url, 'eth_getTransactionByHash', [sentHash]);
   assert.is(byHash.result?.hash, sentHash);
@@ -144,6 +148,8 @@ e2e('SIGTERM stops the node gracefully: exit 0 within 10 s', async () => {
   assert.is(code, 0, node!.output());
   assert.ok(Date.now() - started < 10_000);
   assert.match(node!.output(), /stopped/);
+  // The embedded Postgres was stopped too (a clean shutdown removes its pid file).
+  assert.not.ok(existsSync(join(dataDir, 'pg', 'postmaster.pid')), 'embedded Postgres still running');
 });
 
 e2e.run();

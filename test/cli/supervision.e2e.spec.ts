@@ -3,8 +3,9 @@
  * last error, and a non-zero exit. The failure is real, not injected code: the RPC port is already taken.
  */
 
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort, runLev, tempDataDir } from '../support/node-process.ts';
@@ -46,6 +47,26 @@ test('lev info --json shows the configuration in effect; a bad flag is one line 
   assert.is((await bad.exited).code, 2);
   assert.is(bad.output().trim().split('\n').length, 1, bad.output());
   assert.match(bad.output(), '--no-such-flag');
+});
+
+test('Ctrl-C (SIGINT to the whole foreground process group) stops node and Postgres gracefully, exit 0', async () => {
+  const dataDir = tempDataDir();
+  const node = runLev(['start', '--dev', '--roles', 'rpc'], {
+    LEV_NODE_DATA_DIR: dataDir,
+    LEV_RPC_PORT: String(await freePort()),
+    LEV_METRICS_PORT: String(await freePort()),
+  });
+  try {
+    await node.ready('ws');
+    process.kill(-node.child.pid!, 'SIGINT');
+    const { code } = await node.exited;
+    assert.is(code, 0, node.output());
+    assert.not.match(node.output(), /terminating connection/);
+    assert.not.ok(existsSync(join(dataDir, 'pg', 'postmaster.pid')), 'embedded Postgres still running');
+  } finally {
+    await node.killGroup();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test.run();

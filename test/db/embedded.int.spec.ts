@@ -248,12 +248,20 @@ test('kill -9 of the node process alone: the orphaned server is reused with ever
   await until('the reused server to stop', () => !isAlive(postmasterPid));
 });
 
-test('kill -9 of the whole process group: the restart recovers every committed row', async () => {
+/** A crash that takes the server down too: the node's process group and the postmaster (in its own group). */
+function killAll(nodePid: number, postmasterPid: number): void {
+  process.kill(-nodePid, 'SIGKILL');
+  try {
+    process.kill(postmasterPid, 'SIGKILL');
+  } catch {}
+}
+
+test('kill -9 of the node and its server: the restart recovers every committed row', async () => {
   const writer = startWriter();
   const { reused, postmasterPid } = await writer.ready;
   assert.not.ok(reused, 'the server was stopped: the node starts its own');
   await writer.committedMore(30);
-  process.kill(-writer.child.pid!, 'SIGKILL');
+  killAll(writer.child.pid!, postmasterPid);
   await writer.closed;
   await until('the postmaster to die', () => !isAlive(postmasterPid));
 
@@ -264,9 +272,9 @@ test('kill -9 of the whole process group: the restart recovers every committed r
   // once more, with the server started by the node and killed in the middle of its writes
   await stop(server);
   const again = startWriter();
-  await again.ready;
+  const { postmasterPid: secondPid } = await again.ready;
   await again.committedMore(20);
-  process.kill(-again.child.pid!, 'SIGKILL');
+  killAll(again.child.pid!, secondPid);
   await again.closed;
   const restarted = await start();
   await assertEveryCommittedRow(restarted.url);
