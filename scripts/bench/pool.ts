@@ -11,6 +11,7 @@ import { allProjections, createProjectionRunner, createReadModelDb } from '../..
 import { createPgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore } from '../../src/eventstore/index.ts';
 import { createGenesisAccountReader } from '../../src/execution/index.ts';
+import { REFERENCE_POOL_LIMITS } from '../../src/pool/index.ts';
 import { createRpcServer } from '../../src/rpc/index.ts';
 import { simpleMethods } from '../../src/rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../../src/rpc/pool/index.ts';
@@ -54,10 +55,8 @@ export async function benchSendRawTransaction(opts: { url: string }): Promise<Re
     limits: {
       chainId: 1001n,
       minGasPrice: GWEI,
-      accountQueue: 64,
+      ...REFERENCE_POOL_LIMITS,
       globalQueue: 0,
-      maxTxBytesSize: 100132,
-      maxTxDataBytesSize: 100000,
       blockedSenders: new Set(),
     },
     waitForReadModels: (p) => runner.waitFor(p),

@@ -50,7 +50,15 @@ export type StartNodeOptions = {
 
 export async function startNode({ config, logger, announce }: StartNodeOptions): Promise<RunningNode> {
   const cleanups: (() => Promise<void>)[] = [];
+  // pg-pool's end() resolves once it has asked its clients to close, not once they have: the server may stop
+  // while they are closing. Connection errors during our own shutdown are expected and not worth a warning.
+  let shuttingDown = false;
+  const connectionError = (what: string) => (err: Error) => {
+    if (shuttingDown) logger.debug({ err }, `${what} connection closed during shutdown`);
+    else logger.warn({ err }, `${what} connection error`);
+  };
   const cleanup = async () => {
+    shuttingDown = true;
     for (const fn of cleanups.splice(0).reverse()) {
       await fn().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
     }
@@ -84,7 +92,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
     if (config.store.kind === 'postgres') {
       const storePool = createPgPool(config.store.url ?? dbUrl, {
         applicationName: 'lev-store',
-        onError: (err) => logger.warn({ err }, 'event store connection error'),
+        onError: connectionError('event store'),
       });
       cleanups.push(() => storePool.end());
       store = await createEventStore({ kind: 'postgres', pool: storePool });
@@ -96,7 +104,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
 
     // Read models.
     const db = createReadModelDb(dbUrl, {
-      onError: (err) => logger.warn({ err }, 'read-model connection error'),
+      onError: connectionError('read-model'),
     });
     cleanups.push(() => db.close());
     const runner = createProjectionRunner({

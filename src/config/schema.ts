@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { computeAddress, getAddress } from 'ethers';
 import { z } from 'zod';
+import { REFERENCE_POOL_LIMITS } from '../pool/index.ts';
 import { type Address, type Hex, toAddress } from '../primitives/index.ts';
 import { DEV_ACCOUNT, devAccount } from './dev.ts';
 
@@ -472,25 +473,25 @@ export const CONFIG_SPEC: ConfigSpec = {
     accountQueue: {
       env: 'int',
       schema: nonNegative(),
-      default: () => 64,
+      default: () => REFERENCE_POOL_LIMITS.accountQueue,
       doc: 'nonces accepted ahead of the state nonce; 0 = unlimited',
     },
     globalQueue: {
       env: 'int',
       schema: nonNegative(),
-      default: () => 1024,
+      default: () => REFERENCE_POOL_LIMITS.globalQueue,
       doc: 'pending txs the pool holds; 0 = unlimited',
     },
     maxTxBytesSize: {
       env: 'int',
       schema: positive(),
-      default: () => 100_132,
-      doc: 'largest batch-encoded tx, in bytes',
+      default: () => REFERENCE_POOL_LIMITS.maxTxBytesSize,
+      doc: 'largest signed tx (RLP), in bytes',
     },
     maxTxDataBytesSize: {
       env: 'int',
       schema: positive(),
-      default: () => 100_000,
+      default: () => REFERENCE_POOL_LIMITS.maxTxDataBytesSize,
       doc: 'largest tx data, in bytes',
     },
     blockedSenders: {

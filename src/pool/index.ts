@@ -18,6 +18,7 @@ export {
   intrinsicGas,
   type PoolLimits,
   type PoolView,
+  REFERENCE_POOL_LIMITS,
   TX_GAS,
   TX_GAS_CONTRACT_CREATION,
 } from './validate.ts';

@@ -37,6 +37,14 @@ export type Admission = {
   replaces: Hash | null;
 };
 
+/** The reference node's pool limits (zkevm-node-spec §3): the defaults of the `[pool]` configuration. */
+export const REFERENCE_POOL_LIMITS = {
+  accountQueue: 64,
+  globalQueue: 1024,
+  maxTxBytesSize: 100_132,
+  maxTxDataBytesSize: 100_000,
+} as const satisfies Partial<PoolLimits>;
+
 const MAX_UINT64 = 2n ** 64n - 1n;
 export const TX_GAS = 21_000n;
 export const TX_GAS_CONTRACT_CREATION = 53_000n;

@@ -11,6 +11,7 @@ import {
   PoolError,
   type PoolLimits,
   type PoolView,
+  REFERENCE_POOL_LIMITS,
 } from '../../src/pool/index.ts';
 import { hexToBytes } from '../../src/primitives/index.ts';
 
@@ -20,10 +21,7 @@ const GWEI = 1_000_000_000n;
 const limits: PoolLimits = {
   chainId: 1001n,
   minGasPrice: GWEI,
-  accountQueue: 64,
-  globalQueue: 1024,
-  maxTxBytesSize: 100132,
-  maxTxDataBytesSize: 100000,
+  ...REFERENCE_POOL_LIMITS,
   blockedSenders: new Set(),
 };
 const view = (over: Partial<PoolView> = {}): PoolView => ({

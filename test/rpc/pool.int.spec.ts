@@ -17,6 +17,7 @@ import { devGenesis } from '../../src/config/index.ts';
 import { createPgPool, type PgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
 import { createGenesisAccountReader } from '../../src/execution/index.ts';
+import { REFERENCE_POOL_LIMITS } from '../../src/pool/index.ts';
 import { createRpcServer, type RpcServer } from '../../src/rpc/index.ts';
 import { simpleMethods } from '../../src/rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../../src/rpc/pool/index.ts';
@@ -55,10 +56,7 @@ test.before(async () => {
     limits: {
       chainId: 1001n,
       minGasPrice: GWEI,
-      accountQueue: 64,
-      globalQueue: 1024,
-      maxTxBytesSize: 100132,
-      maxTxDataBytesSize: 100000,
+      ...REFERENCE_POOL_LIMITS,
       blockedSenders: new Set([wallets[9]!.address.toLowerCase() as `0x${string}`]),
     },
     waitForReadModels: (p) => runner.waitFor(p),
