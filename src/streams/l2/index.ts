@@ -1,0 +1,22 @@
+/** The `l2` stream (DESIGN §4): batches and L2 blocks of the trusted chain, pure `decide`/`evolve`. */
+export {
+  type BatchClosed,
+  type BatchCloseReason,
+  type BatchOpened,
+  type CloseBatch,
+  decide,
+  evolve,
+  foldL2,
+  initialState,
+  L2_EVENT_TYPES,
+  L2_STREAM_ID,
+  type L2BlockSealed,
+  type L2Command,
+  type L2Event,
+  type L2State,
+  type OpenBatch,
+  type SealedReceipt,
+  type SealedTx,
+  type SealL2Block,
+  type TrustedStateReset,
+} from './l2.ts';
