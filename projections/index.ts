@@ -3,6 +3,7 @@
  * same transaction as its writes, rebuildable from the first event. JSON-RPC reads these tables and never folds
  * streams on a request path.
  */
+import { l2Projection } from './l2/index.ts';
 import { poolProjection } from './pool/index.ts';
 import type { Projection } from './runner.ts';
 
@@ -26,4 +27,4 @@ export {
 } from './runner.ts';
 
 /** Every read model of the node, in the order they are applied within a batch. */
-export const allProjections: readonly Projection[] = [poolProjection];
+export const allProjections: readonly Projection[] = [poolProjection, l2Projection];

@@ -1,0 +1,10 @@
+/** The trusted-chain read models (DESIGN §5): blocks, txs, receipts, logs, batches; projection and queries. */
+export { l2Projection } from './projection.ts';
+export {
+  type BatchRow,
+  type BlockRow,
+  getBatch,
+  getBlockByHash,
+  getBlockByNumber,
+  latestBlockNumber,
+} from './queries.ts';

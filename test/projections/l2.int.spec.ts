@@ -1,0 +1,156 @@
+/**
+ * The trusted-chain read models from real `l2` events (decided by the stream's decider, appended to the real
+ * Postgres store): blocks, txs, receipts, logs and batches, and a trusted-state reset.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createProjectionRunner, createReadModelDb, type ReadModelDb } from '../../projections/index.ts';
+import {
+  getBatch,
+  getBlockByHash,
+  getBlockByNumber,
+  l2Projection,
+  latestBlockNumber,
+} from '../../projections/l2/index.ts';
+import { createPgPool, type PgPool } from '../../src/db/index.ts';
+import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
+import type { Hash, Hex } from '../../src/primitives/index.ts';
+import { envelope } from '../../src/streams/index.ts';
+import { decide, foldL2, L2_STREAM_ID, type L2Command, type L2Event } from '../../src/streams/l2/index.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+
+const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hash;
+const GENESIS = { stateRoot: h(1), blockHash: h(2) };
+const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as const;
+
+let tdb: TestDatabase;
+let pool: PgPool;
+let store: EventStore;
+let db: ReadModelDb;
+const history: L2Event[] = [];
+
+async function command(c: L2Command) {
+  const events = decide(c, foldL2(GENESIS, history));
+  await store.append(
+    L2_STREAM_ID,
+    envelope(events, { actor: 'sequencer', at: new Date(0).toISOString() }),
+    history.length === 0 ? 'no_stream' : history.length - 1,
+  );
+  history.push(...events);
+}
+const seal = (n: number, blob: Hex, logs = 0): L2Command => ({
+  type: 'SealL2Block',
+  data: {
+    stateRoot: h(100 + n),
+    transactionsRoot: h(200 + n),
+    receiptsRoot: h(300 + n),
+    logsBloom: `0x${'00'.repeat(256)}`,
+    gasLimit: '30000000',
+    gasUsed: '21000',
+    tx: {
+      hash: h(400 + n),
+      from: COINBASE,
+      nonce: String(n),
+      gasPrice: '1000000000',
+      gas: '21000',
+      to: null,
+      value: '0',
+      data: '0x',
+      chainId: '1001',
+      v: '2037',
+      r: h(5),
+      s: h(6),
+      batchBlob: blob,
+    },
+    receipt: {
+      status: 1,
+      gasUsed: '21000',
+      cumulativeGasUsed: '21000',
+      contractAddress: COINBASE,
+      logs: Array.from({ length: logs }, (_, i) => ({
+        address: COINBASE,
+        topics: [h(i)],
+        data: '0x01' as Hex,
+      })),
+      logsBloom: `0x${'00'.repeat(256)}`,
+      effectiveGasPrice: '1000000000',
+    },
+  },
+});
+
+test.before(async () => {
+  tdb = await createTestDatabase('l2');
+  pool = createPgPool(tdb.url);
+  store = await createPostgresEventStore({ pool });
+  db = createReadModelDb(tdb.url);
+});
+test.after(async () => {
+  await db.close();
+  await store.close();
+  await pool.end();
+  await tdb.drop();
+});
+
+test('blocks, txs, receipts, logs and batches follow the l2 stream; a reset removes what it undoes', async () => {
+  await command({ type: 'OpenBatch', data: { timestamp: 1000n, coinbase: COINBASE, globalExitRoot: h(0) } });
+  await command(seal(1, '0xaa', 2));
+  await command(seal(2, '0xbb'));
+  await command({
+    type: 'CloseBatch',
+    data: { reason: 'full_txs', batchL2Data: '0xaabb', accInputHash: h(9) },
+  });
+  await command({ type: 'OpenBatch', data: { timestamp: 1002n, coinbase: COINBASE, globalExitRoot: h(0) } });
+  await command(seal(3, '0xcc'));
+
+  const runner = createProjectionRunner({ store, db, projections: [l2Projection] });
+  const running = runner.run();
+  await runner.waitForCatchUp();
+
+  assert.is(await latestBlockNumber(db.pool), 3n);
+  const b2 = await getBlockByNumber(db.pool, 2n);
+  assert.is(b2?.batchNumber, 1n);
+  assert.is(b2?.timestamp, 1000n);
+  assert.is((await getBlockByHash(db.pool, b2!.hash))?.number, 2n);
+  assert.is(
+    (await getBlockByNumber(db.pool, 3n))?.parentHash,
+    (history[2] as { data: { hash: string } }).data.hash,
+  );
+  const batch1 = await getBatch(db.pool, 1n);
+  assert.equal(
+    {
+      closed: batch1?.closed,
+      reason: batch1?.closeReason,
+      first: batch1?.firstBlock,
+      last: batch1?.lastBlock,
+      data: batch1?.batchL2Data,
+    },
+    { closed: true, reason: 'full_txs', first: 1n, last: 2n, data: '0xaabb' },
+  );
+  assert.is((await getBatch(db.pool, 2n))?.closed, false);
+  const logs = await db.pool.query('select log_index, topic0 from l2_logs order by block_number, log_index');
+  assert.equal(logs.rows, [
+    { log_index: 0, topic0: h(0) },
+    { log_index: 1, topic0: h(1) },
+  ]);
+  const receipt = await db.pool.query<{ root: string; status: number }>(
+    'select root, status from l2_receipts where tx_hash = $1',
+    [h(401)],
+  );
+  assert.equal(receipt.rows[0], { root: h(101), status: 1 });
+
+  // Undo batch 2 and block 3.
+  const reset = envelope(
+    [{ type: 'TrustedStateReset' as const, data: { toBatch: '1', toBlock: '2', reason: 'test' } }],
+    { actor: 'sequencer', at: new Date(0).toISOString() },
+  );
+  const { position } = await store.append(L2_STREAM_ID, reset, history.length - 1);
+  await runner.waitFor(position);
+  assert.is(await latestBlockNumber(db.pool), 2n);
+  assert.is(await getBatch(db.pool, 2n), null);
+  const txs = await db.pool.query('select count(*)::int as n from l2_txs');
+  assert.is(txs.rows[0].n, 2);
+  await runner.stop();
+  await running;
+});
+
+test.run();
