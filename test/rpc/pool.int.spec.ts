@@ -6,79 +6,27 @@
 import { HDNodeWallet, Transaction, Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  allProjections,
-  createProjectionRunner,
-  createReadModelDb,
-  type ProjectionRunner,
-  type ReadModelDb,
-} from '../../projections/index.ts';
-import { devGenesis } from '../../src/config/index.ts';
-import { createPgPool, type PgPool } from '../../src/db/index.ts';
-import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
-import { createGenesisAccountReader } from '../../src/execution/index.ts';
-import { REFERENCE_POOL_LIMITS } from '../../src/pool/index.ts';
-import { createRpcServer, type RpcServer } from '../../src/rpc/index.ts';
-import { simpleMethods } from '../../src/rpc/methods/index.ts';
-import { createPoolIntake, poolMethods } from '../../src/rpc/pool/index.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import type { EventStore } from '../../src/eventstore/index.ts';
+import type { Address } from '../../src/primitives/index.ts';
 import { rpc } from '../support/node-process.ts';
+import { GWEI, type RpcNode, startRpcNode } from '../support/rpc-node.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
-const GWEI = 1_000_000_000n;
 const wallets = Array.from({ length: 10 }, (_, i) =>
   HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`),
 );
 const poor = Wallet.createRandom();
 
-let tdb: TestDatabase;
-let pool: PgPool;
+let node: RpcNode;
 let store: EventStore;
-let db: ReadModelDb;
-let runner: ProjectionRunner;
-let running: Promise<void>;
-let server: RpcServer;
 let url = '';
 
 test.before(async () => {
-  tdb = await createTestDatabase('pool');
-  pool = createPgPool(tdb.url);
-  store = await createPostgresEventStore({ pool });
-  db = createReadModelDb(tdb.url);
-  runner = createProjectionRunner({ store, db, projections: allProjections });
-  running = runner.run();
-  await runner.waitForCatchUp();
-  const accounts = createGenesisAccountReader((await devGenesis()).accounts);
-  const intake = createPoolIntake({
-    store,
-    db,
-    accounts,
-    limits: {
-      chainId: 1001n,
-      minGasPrice: GWEI,
-      ...REFERENCE_POOL_LIMITS,
-      blockedSenders: new Set([wallets[9]!.address.toLowerCase() as `0x${string}`]),
-    },
-    waitForReadModels: (p) => runner.waitFor(p),
-  });
-  server = await createRpcServer({
-    port: 0,
-    methods: [...simpleMethods, ...poolMethods],
-    deps: { chainId: 1001n, minGasPrice: GWEI, db, intake, accounts },
-    rateLimitPerIp: 0,
-  });
-  url = server.url;
+  node = await startRpcNode({ blockedSenders: [wallets[9]!.address.toLowerCase() as Address] });
+  ({ url, store } = node);
 });
 
-test.after(async () => {
-  await server.close();
-  await runner.stop();
-  await running;
-  await db.close();
-  await store.close();
-  await pool.end();
-  await tdb.drop();
-});
+test.after(() => node.close());
 
 type Fields = {
   nonce?: number;
