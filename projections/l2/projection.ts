@@ -3,13 +3,14 @@
  * stream. A `TrustedStateReset` deletes everything after the block and batch it keeps. Pure function of events.
  */
 import type { RecordedEvent } from '../../src/eventstore/types.ts';
+import { EMPTY_TRIE_ROOT, L2_BLOCK_GAS_LIMIT } from '../../src/l2/index.ts';
 import type { L2BlockSealed, L2Event } from '../../src/streams/l2/index.ts';
 import type { SqlClient } from '../db.ts';
 import type { Projection } from '../runner.ts';
 
 export const l2Projection: Projection = {
   name: 'l2',
-  canHandle: ['BatchOpened', 'L2BlockSealed', 'BatchClosed', 'TrustedStateReset'],
+  canHandle: ['L2GenesisCreated', 'BatchOpened', 'L2BlockSealed', 'BatchClosed', 'TrustedStateReset'],
   async handle(sql: SqlClient, events: readonly RecordedEvent[]) {
     // Consecutive sealed blocks are written with one statement per table.
     let sealed: RecordedEvent<L2BlockSealed>[] = [];
@@ -24,6 +25,33 @@ export const l2Projection: Projection = {
       }
       await flush();
       switch (e.type) {
+        case 'L2GenesisCreated': {
+          const d = e.data;
+          const zeroHash = `0x${'00'.repeat(32)}`;
+          const zeroAddress = `0x${'00'.repeat(20)}`;
+          await sql.query(
+            `insert into l2_blocks (number, hash, parent_hash, batch_number, timestamp, coinbase, state_root,
+                                    transactions_root, receipts_root, logs_bloom, gas_limit, gas_used, tx_hash, position)
+             values (0, $1, $2, 0, $3, $4, $5, $6, $6, $7, 30000000, 0, null, $8) on conflict (number) do nothing`,
+            [
+              d.blockHash,
+              zeroHash,
+              d.timestamp,
+              zeroAddress,
+              d.stateRoot,
+              empty,
+              `0x${'00'.repeat(256)}`,
+              e.position.toString(),
+            ],
+          );
+          await sql.query(
+            `insert into batches (number, closed, timestamp, coinbase, global_exit_root, old_state_root,
+                                  old_acc_input_hash, state_root, acc_input_hash, batch_l2_data, first_block, last_block)
+             values (0, true, $1, $2, $3, $4, $3, $4, $3, '0x', 0, 0) on conflict (number) do nothing`,
+            [d.timestamp, zeroAddress, zeroHash, d.stateRoot],
+          );
+          break;
+        }
         case 'BatchOpened': {
           const d = e.data;
           await sql.query(

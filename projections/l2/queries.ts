@@ -14,7 +14,8 @@ export type BlockRow = {
   logsBloom: string;
   gasLimit: bigint;
   gasUsed: bigint;
-  txHash: string;
+  /** Null for block 0. */
+  txHash: string | null;
 };
 
 const BLOCK_COLUMNS = `number::text, hash, parent_hash, batch_number::text, timestamp::text, coinbase, state_root,
@@ -35,7 +36,7 @@ type RawBlock = Record<
   | 'gas_used'
   | 'tx_hash',
   string
->;
+> & { tx_hash: string | null };
 
 const toBlock = (r: RawBlock): BlockRow => ({
   number: BigInt(r.number),

@@ -12,7 +12,8 @@ create table l2_blocks (
   logs_bloom text not null,
   gas_limit numeric(78, 0) not null,
   gas_used numeric(78, 0) not null,
-  tx_hash text not null,
+  -- null for block 0 (genesis)
+  tx_hash text,
   position bigint not null
 );
 create index l2_blocks_batch on l2_blocks (batch_number);

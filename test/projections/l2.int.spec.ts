@@ -20,7 +20,6 @@ import { decide, foldL2, L2_STREAM_ID, type L2Command, type L2Event } from '../.
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hash;
-const GENESIS = { stateRoot: h(1), blockHash: h(2) };
 const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as const;
 
 let tdb: TestDatabase;
@@ -30,7 +29,7 @@ let db: ReadModelDb;
 const history: L2Event[] = [];
 
 async function command(c: L2Command) {
-  const events = decide(c, foldL2(GENESIS, history));
+  const events = decide(c, foldL2(history));
   await store.append(
     L2_STREAM_ID,
     envelope(events, { actor: 'sequencer', at: new Date(0).toISOString() }),
@@ -92,6 +91,7 @@ test.after(async () => {
 });
 
 test('blocks, txs, receipts, logs and batches follow the l2 stream; a reset removes what it undoes', async () => {
+  await command({ type: 'CreateGenesis', data: { stateRoot: h(1), timestamp: 0n } });
   await command({ type: 'OpenBatch', data: { timestamp: 1000n, coinbase: COINBASE, globalExitRoot: h(0) } });
   await command(seal(1, '0xaa', 2));
   await command(seal(2, '0xbb'));
@@ -107,13 +107,20 @@ test('blocks, txs, receipts, logs and batches follow the l2 stream; a reset remo
   await runner.waitForCatchUp();
 
   assert.is(await latestBlockNumber(db.pool), 3n);
+  const b0 = await getBlockByNumber(db.pool, 0n);
+  assert.equal(
+    { hash: b0?.hash, stateRoot: b0?.stateRoot, tx: b0?.txHash },
+    { hash: (history[0] as { data: { blockHash: string } }).data.blockHash, stateRoot: h(1), tx: null },
+  );
+  assert.is((await getBatch(db.pool, 0n))?.closed, true);
+  assert.is((await getBlockByNumber(db.pool, 1n))?.parentHash, b0?.hash);
   const b2 = await getBlockByNumber(db.pool, 2n);
   assert.is(b2?.batchNumber, 1n);
   assert.is(b2?.timestamp, 1000n);
   assert.is((await getBlockByHash(db.pool, b2!.hash))?.number, 2n);
   assert.is(
     (await getBlockByNumber(db.pool, 3n))?.parentHash,
-    (history[2] as { data: { hash: string } }).data.hash,
+    (history[3] as { data: { hash: string } }).data.hash,
   );
   const batch1 = await getBatch(db.pool, 1n);
   assert.equal(

@@ -6,6 +6,8 @@ import type { Hash, Hex } from '../../src/primitives/index.ts';
 import {
   decide,
   foldL2,
+  genesisBlockHash,
+  initialState,
   type L2BlockSealed,
   type L2Command,
   type L2Event,
@@ -13,7 +15,11 @@ import {
 } from '../../src/streams/l2/index.ts';
 
 const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hash;
-const GENESIS = { stateRoot: h(1), blockHash: h(2) };
+const [GENESIS_EVENT] = decide(
+  { type: 'CreateGenesis', data: { stateRoot: h(1), timestamp: 0n } },
+  initialState(),
+);
+const GENESIS = GENESIS_EVENT!.data as { stateRoot: Hash; blockHash: Hash };
 const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as const;
 const open: L2Command = {
   type: 'OpenBatch',
@@ -54,7 +60,7 @@ const seal = (stateRoot: Hash, blob: Hex): SealL2Block => ({
     },
   },
 });
-const run = (events: L2Event[], command: L2Command) => decide(command, foldL2(GENESIS, events));
+const run = (events: L2Event[], command: L2Command) => decide(command, foldL2([GENESIS_EVENT!, ...events]));
 const then = (events: L2Event[], command: L2Command) => [...events, ...run(events, command)];
 
 const t = suite('l2 stream decider');
@@ -148,6 +154,16 @@ t('an empty batch closes with no blocks', () => {
     data: { reason: 'timeout', batchL2Data: '0x', accInputHash: h(9) },
   });
   assert.is((closed as { data: { firstBlock: null } }).data.firstBlock, null);
+});
+
+t('genesis: block 0 hash from the genesis root; created once; nothing before it', () => {
+  assert.is(GENESIS.blockHash, genesisBlockHash(h(1), 0n));
+  const isIllegal = (e: unknown) => e instanceof IllegalStateError;
+  assert.throws(
+    () => run([], { type: 'CreateGenesis', data: { stateRoot: h(1), timestamp: 0n } }),
+    isIllegal,
+  );
+  assert.throws(() => decide(open, initialState()), isIllegal);
 });
 
 t('illegal commands are refused', () => {

@@ -6,7 +6,7 @@
  */
 import { assertNever, IllegalStateError } from '../../errors/index.ts';
 import type { Event } from '../../eventstore/types.ts';
-import { l2BlockHash } from '../../l2/index.ts';
+import { EMPTY_TRIE_ROOT, L2_BLOCK_GAS_LIMIT, l2BlockHash } from '../../l2/index.ts';
 import type { Address, Hash, Hex } from '../../primitives/index.ts';
 
 //////// Stream id
@@ -28,6 +28,18 @@ export type BatchCloseReason =
   | 'ger_changed'
   /** A forced batch's deadline arrived. */
   | 'forced_deadline';
+
+/** Block 0 and batch 0: the genesis state, applied once before anything else on the stream. */
+export type L2GenesisCreated = Event<
+  'L2GenesisCreated',
+  {
+    /** Root of the genesis state. */
+    stateRoot: Hash;
+    /** Hash of block 0 (legacy header: zero parent, zero coinbase, empty tx and receipt tries). */
+    blockHash: Hash;
+    timestamp: string;
+  }
+>;
 
 export type BatchOpened = Event<
   'BatchOpened',
@@ -122,8 +134,14 @@ export type TrustedStateReset = Event<
   }
 >;
 
-export type L2Event = BatchOpened | L2BlockSealed | BatchClosed | TrustedStateReset;
-export const L2_EVENT_TYPES = ['BatchOpened', 'L2BlockSealed', 'BatchClosed', 'TrustedStateReset'] as const;
+export type L2Event = L2GenesisCreated | BatchOpened | L2BlockSealed | BatchClosed | TrustedStateReset;
+export const L2_EVENT_TYPES = [
+  'L2GenesisCreated',
+  'BatchOpened',
+  'L2BlockSealed',
+  'BatchClosed',
+  'TrustedStateReset',
+] as const;
 
 //////// State
 
@@ -143,24 +161,47 @@ type OpenBatchState = {
   firstBlock: bigint | null;
 };
 
-/** The trusted chain: its tip, its last closed batch, and the open batch if any. */
+/** The trusted chain: nothing before genesis; then its tip, its last closed batch, and the open batch if any. */
 export type L2State =
+  | { status: 'empty' }
   | { status: 'closed'; tip: Tip; lastBatch: ClosedBatch }
   | { status: 'open'; tip: Tip; lastBatch: ClosedBatch; batch: OpenBatchState };
 
-/** Genesis: block 0 and batch 0 carry the genesis state root; accInputHash starts at zero. */
-export function initialState(genesis: { stateRoot: Hash; blockHash: Hash }): L2State {
-  const zero = `0x${'00'.repeat(32)}` as Hash;
-  return {
-    status: 'closed',
-    tip: { number: 0n, hash: genesis.blockHash, stateRoot: genesis.stateRoot },
-    lastBatch: { number: 0n, stateRoot: genesis.stateRoot, accInputHash: zero },
-  };
+export const initialState = (): L2State => ({ status: 'empty' });
+
+const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
+const ZERO_ADDRESS = `0x${'00'.repeat(20)}` as Address;
+
+/** The header of block 0 for a genesis state. Pure. */
+export function genesisBlockHash(stateRoot: Hash, timestamp: bigint): Hash {
+  return l2BlockHash({
+    parentHash: ZERO_HASH,
+    coinbase: ZERO_ADDRESS,
+    stateRoot,
+    transactionsRoot: EMPTY_TRIE_ROOT,
+    receiptsRoot: EMPTY_TRIE_ROOT,
+    logsBloom: `0x${'00'.repeat(256)}`,
+    number: 0n,
+    gasLimit: L2_BLOCK_GAS_LIMIT,
+    gasUsed: 0n,
+    timestamp,
+    extraData: '0x',
+  });
 }
 
 export function evolve(state: L2State, event: L2Event): L2State {
+  if (state.status === 'empty' && event.type !== 'L2GenesisCreated') return state;
   switch (event.type) {
+    case 'L2GenesisCreated': {
+      const d = event.data;
+      return {
+        status: 'closed',
+        tip: { number: 0n, hash: d.blockHash, stateRoot: d.stateRoot },
+        lastBatch: { number: 0n, stateRoot: d.stateRoot, accInputHash: ZERO_HASH },
+      };
+    }
     case 'BatchOpened': {
+      if (state.status === 'empty') return state;
       const d = event.data;
       return {
         status: 'open',
@@ -197,6 +238,7 @@ export function evolve(state: L2State, event: L2Event): L2State {
       };
     }
     case 'BatchClosed': {
+      if (state.status === 'empty') return state;
       const d = event.data;
       return {
         status: 'closed',
@@ -207,17 +249,18 @@ export function evolve(state: L2State, event: L2Event): L2State {
     case 'TrustedStateReset':
       // The writer appends the reset together with the state it rewinds to; folding the events after it
       // rebuilds the rest. Here: the open batch, if any, is dropped.
+      if (state.status === 'empty') return state;
       return { status: 'closed', tip: state.tip, lastBatch: state.lastBatch };
     default:
       return assertNever(event, 'l2 event');
   }
 }
 
-export const foldL2 = (genesis: { stateRoot: Hash; blockHash: Hash }, events: readonly L2Event[]): L2State =>
-  events.reduce(evolve, initialState(genesis));
+export const foldL2 = (events: readonly L2Event[]): L2State => events.reduce(evolve, initialState());
 
 //////// Commands
 
+export type CreateGenesis = { type: 'CreateGenesis'; data: { stateRoot: Hash; timestamp: bigint } };
 export type OpenBatch = {
   type: 'OpenBatch';
   data: { timestamp: bigint; coinbase: Address; globalExitRoot: Hash };
@@ -234,7 +277,7 @@ export type CloseBatch = {
   type: 'CloseBatch';
   data: { reason: BatchCloseReason; batchL2Data: Hex; accInputHash: Hash };
 };
-export type L2Command = OpenBatch | SealL2Block | CloseBatch;
+export type L2Command = CreateGenesis | OpenBatch | SealL2Block | CloseBatch;
 
 /**
  * Decides the events of an l2 command. Pure: block numbers, parent links and batch numbers come from the state;
@@ -244,6 +287,21 @@ export type L2Command = OpenBatch | SealL2Block | CloseBatch;
  * twice, a block whose parent is not the tip).
  */
 export function decide(command: L2Command, state: L2State): L2Event[] {
+  if (command.type === 'CreateGenesis') {
+    if (state.status !== 'empty') throw new IllegalStateError('the genesis was already created');
+    const { stateRoot, timestamp } = command.data;
+    return [
+      {
+        type: 'L2GenesisCreated',
+        data: {
+          stateRoot,
+          blockHash: genesisBlockHash(stateRoot, timestamp),
+          timestamp: timestamp.toString(),
+        },
+      },
+    ];
+  }
+  if (state.status === 'empty') throw new IllegalStateError(`${command.type} before the genesis was created`);
   switch (command.type) {
     case 'OpenBatch': {
       if (state.status === 'open') throw new IllegalStateError(`batch ${state.batch.number} is still open`);
