@@ -32,16 +32,17 @@ export const l2Projection: Projection = {
           await sql.query(
             `insert into l2_blocks (number, hash, parent_hash, batch_number, timestamp, coinbase, state_root,
                                     transactions_root, receipts_root, logs_bloom, gas_limit, gas_used, tx_hash, position)
-             values (0, $1, $2, 0, $3, $4, $5, $6, $6, $7, 30000000, 0, null, $8) on conflict (number) do nothing`,
+             values (0, $1, $2, 0, $3, $4, $5, $6, $6, $7, $9, 0, null, $8) on conflict (number) do nothing`,
             [
               d.blockHash,
               zeroHash,
               d.timestamp,
               zeroAddress,
               d.stateRoot,
-              empty,
+              EMPTY_TRIE_ROOT,
               `0x${'00'.repeat(256)}`,
               e.position.toString(),
+              L2_BLOCK_GAS_LIMIT.toString(),
             ],
           );
           await sql.query(
