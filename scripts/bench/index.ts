@@ -6,8 +6,9 @@
  *   event store   appends (single, batches of 100) vs plain INSERTs of the same rows; subscription delivery
  *   rpc           eth_chainId requests/s (32 keep-alive clients) vs a bare node:http JSON server
  *   pool          eth_sendRawTransaction accepted/s end to end (32 in flight)
+ *   execution     transfers/s: our executor on the Postgres trie store vs a bare runTx loop on MapDB
  *
- *   npm run bench [-- eventstore|rpc|pool ...]
+ *   npm run bench [-- eventstore|rpc|pool|execution ...]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/db/index.ts';
 import { benchEventStore } from './eventstore.ts';
+import { benchExecution } from './execution.ts';
 import { benchSendRawTransaction } from './pool.ts';
 import { benchRpc } from './rpc.ts';
 
@@ -47,6 +49,7 @@ try {
   if (want('rpc')) Object.assign(results, await benchRpc());
   if (want('pool'))
     Object.assign(results, await benchSendRawTransaction({ url: await freshDatabase('pool') }));
+  if (want('execution')) Object.assign(results, await benchExecution({ url: await freshDatabase('exec') }));
 } finally {
   await stopPg();
   rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 /**
- * Account state as the pool and the RPC read it. Until the executor exists (issue 3), the state is the L2
- * genesis itself: accounts keep their genesis nonce and balance.
+ * Account state as the pool and the RPC read it: the genesis allocation (before any block exists, or on a node
+ * without state), or the executor's state at the latest root.
  */
-import { type Address, toAddress } from '../primitives/index.ts';
+import { type Address, type Hash, toAddress } from '../primitives/index.ts';
 
 export type AccountState = { nonce: bigint; balance: bigint };
 
@@ -21,5 +21,27 @@ export function createGenesisAccountReader(accounts: readonly GenesisAccount[]):
   const empty: AccountState = { nonce: 0n, balance: 0n };
   return {
     getAccount: async (address) => byAddress.get(toAddress(address)) ?? empty,
+  };
+}
+
+/** What {@link createStateAccountReader} needs of the executor. */
+export type StateReader = {
+  getAccount(stateRoot: Hash, address: Address): Promise<AccountState>;
+};
+
+/**
+ * An account reader over executed state: each read asks `latestRoot()` for the root to read at (e.g. the root
+ * of the last L2 block in the read model), so it always answers for the latest state.
+ * @throws {UnknownStateRootError} (from the executor) when the root is not in the trie store.
+ */
+export function createStateAccountReader(
+  executor: StateReader,
+  latestRoot: () => Hash | Promise<Hash>,
+): AccountReader {
+  return {
+    getAccount: async (address) => {
+      const { nonce, balance } = await executor.getAccount(await latestRoot(), toAddress(address));
+      return { nonce, balance };
+    },
   };
 }

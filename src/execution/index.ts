@@ -1,7 +1,52 @@
-/** Execution state as the rest of the node reads it. Today: the genesis allocation (the EVM arrives in issue 3). */
+/**
+ * Execution: the EVM and the state it runs on (DESIGN §5, §6).
+ *
+ * Invariants:
+ * - State is an Ethereum Merkle-Patricia trie addressed by root; nodes are content-addressed and never deleted,
+ *   so every root ever produced stays readable (archive).
+ * - Execution is a pure function of (state root, tx, block): London rules, zero base fee, fees to the coinbase;
+ *   invalid txs change nothing. Its only effect is new nodes buffered in the trie store, which must be flushed
+ *   (`TrieStore.flush`) before the event naming the new root is appended.
+ * - Readers (pool, RPC) see state through an `AccountReader` or the executor's root-addressed reads.
+ */
 export {
   type AccountReader,
   type AccountState,
   createGenesisAccountReader,
+  createStateAccountReader,
   type GenesisAccount,
+  type StateReader,
 } from './accounts.ts';
+export {
+  type AccountInfo,
+  type AccountProof,
+  type BlockContext,
+  type CallInput,
+  type CallResult,
+  createExecutor,
+  createL2Common,
+  type DecodedLegacyTxInput,
+  EMPTY_CODE_HASH,
+  EMPTY_STATE_ROOT,
+  type ExecuteTxResult,
+  ExecutionError,
+  type Executor,
+  type ExecutorOptions,
+  type GenesisAllocation,
+  type InvalidTxReason,
+  type Log,
+  type TrieNodeDb,
+  type TxInput,
+  type TxReceipt,
+  UnknownStateRootError,
+} from './executor.ts';
+export {
+  createTrieStore,
+  ensureTrieStoreSchema,
+  STATE_SCHEMA,
+  type TrieStore,
+  TrieStoreError,
+  type TrieStoreOptions,
+  type TrieStoreStats,
+  type TrieValue,
+} from './trie-store.ts';

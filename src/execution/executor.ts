@@ -1,0 +1,686 @@
+/**
+ * The executor (DESIGN §5, §6): `@ethereumjs/vm` v10 running one legacy tx at a time on an Ethereum
+ * Merkle-Patricia state trie whose nodes live in a content-addressed store ({@link TrieStore}).
+ *
+ * Rules: London with a zero base fee — EIP-2929/2930 access costs, EIP-3529 refunds, EIP-3541 (no code starting
+ * with 0xEF), BASEFEE reads 0, no PUSH0 — and the whole `gasUsed × gasPrice` goes to the block's coinbase.
+ * A reverted or out-of-gas tx is included (nonce +1, fee paid, status 0). An invalid tx (bad sender or chain id,
+ * wrong nonce, insufficient funds, intrinsic gas too low, above the block gas limit, sender with code) changes
+ * nothing and comes back as `{ valid: false, error }` with the pool's message for it.
+ *
+ * State is addressed by root: every call names the root it reads or builds on, so any historical state can be
+ * read (archive) and execution is a pure function of (root, tx, block) — its result is only new trie nodes
+ * written to the store, which the caller flushes before it appends the event naming the new root.
+ *
+ * Concurrency and the one-VM choice (measured in scripts/bench/execution.ts): txs run one at a time on ONE
+ * long-lived VM kept at the root of the last tx. The usual case — each tx on the root the previous one produced —
+ * pays no `setStateRoot` and keeps the state manager's account/storage/code caches, which about double
+ * throughput (≈690 → ≈1300 transfers/s on MapDB); a tx on any other root moves the VM there first (clearing the
+ * caches). A VM per call would cost ≈0.5 ms to build and lose those caches. Reads (`getAccount`, `getProof`,
+ * `call`, …) each open a fresh, cache-less state manager at their root over the same store (allocation only; the
+ * nodes come from the store's cache), so they run concurrently with execution and never disturb the VM.
+ *
+ * Senders: a decoded tx with its sender (recovered once at pool intake or batch decoding) is run without
+ * recovering it again — recovery is the largest single cost of a transfer; raw bytes are recovered here.
+ */
+import { createBlock, paramsBlock } from '@ethereumjs/block';
+import { type Common, createCustomCommon, type HardforkTransitionConfig, Mainnet } from '@ethereumjs/common';
+import type { EVMMockBlockchainInterface } from '@ethereumjs/evm';
+import { createMPT } from '@ethereumjs/mpt';
+import { RLP } from '@ethereumjs/rlp';
+import { Caches, getMerkleStateProof, MerkleStateManager } from '@ethereumjs/statemanager';
+import { createLegacyTx, createLegacyTxFromBytesArray, type LegacyTx, paramsTx } from '@ethereumjs/tx';
+import {
+  Account,
+  type DB,
+  Address as EthAddress,
+  KECCAK256_NULL,
+  KECCAK256_RLP,
+  setLengthLeft,
+  ValueEncoding,
+} from '@ethereumjs/util';
+import { createVM, type RunTxResult, runTx } from '@ethereumjs/vm';
+import { NodeError, severityOf } from '../errors/index.ts';
+import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
+import { type Address, bytesToHex, type Hash, type Hex, hexToBytes, toAddress } from '../primitives/index.ts';
+
+/** Root of the empty state trie (keccak256 of RLP("")). */
+export const EMPTY_STATE_ROOT = bytesToHex(KECCAK256_RLP) as Hash;
+
+/** Keccak of empty code: the `codeHash` of an account without code. */
+export const EMPTY_CODE_HASH = bytesToHex(KECCAK256_NULL) as Hash;
+
+/** What a trie needs from its node store: `@ethereumjs/util`'s DB (a {@link TrieStore}, or a MapDB in tests). */
+export type TrieNodeDb = DB<string, string | Uint8Array>;
+
+/** A genesis account: the config's `GenesisAccount` and the vectors' `genesis` entries both fit. */
+export type GenesisAllocation = {
+  address: string;
+  balance: bigint;
+  nonce: bigint;
+  /** Runtime code, 0x-hex (`0x` or absent for none). */
+  bytecode?: string;
+  /** Slot → value, each 0x-hex of at most 32 bytes (or a bigint value). */
+  storage?: Readonly<Record<string, string | bigint>>;
+};
+
+/** A signed legacy tx already decoded, with its sender recovered once upstream (pool intake, batch decoding). */
+export type DecodedLegacyTxInput = {
+  /** The recovered sender; `null` when the signature recovers none (the tx is then invalid). */
+  from: Address | null;
+  nonce: bigint;
+  gasPrice: bigint;
+  gas: bigint;
+  /** `null` for contract creation. */
+  to: Address | null;
+  value: bigint;
+  data: Hex;
+  /** 27/28 for pre-EIP-155 txs, `chainId·2 + 35/36` otherwise. */
+  v: bigint;
+  r: bigint;
+  s: bigint;
+};
+
+/** A tx to execute: signed raw bytes (the executor recovers the sender) or a decoded tx with its sender. */
+export type TxInput = Uint8Array | Hex | DecodedLegacyTxInput;
+
+/** The L2 block a tx runs in (one tx per block, DESIGN §6). */
+export type BlockContext = {
+  number: bigint;
+  timestamp: bigint;
+  coinbase: Address;
+  /** Default {@link L2_BLOCK_GAS_LIMIT}. */
+  gasLimit?: bigint;
+  parentHash?: Hash;
+};
+
+export type Log = { address: Address; topics: Hash[]; data: Hex };
+
+export type TxReceipt = {
+  /** 1 success, 0 reverted / out of gas / any exceptional halt. */
+  status: 0 | 1;
+  gasUsed: bigint;
+  /** Equals `gasUsed`: one tx per block. */
+  cumulativeGasUsed: bigint;
+  logs: Log[];
+  /** 256-byte bloom of the logs. */
+  logsBloom: Hex;
+  /** The deployed contract's address, for a successful creation. */
+  createdAddress?: Address;
+};
+
+/** Why a tx is invalid (not applied): the pool's messages (`reference/zkevm-node-spec.md` §3). */
+export type InvalidTxReason =
+  | 'invalid transaction'
+  | 'invalid sender'
+  | 'invalid chain id'
+  | 'intrinsic gas too low'
+  | 'exceeds block gas limit'
+  | 'nonce too low'
+  | 'nonce too high'
+  | 'insufficient funds for gas * price + value'
+  | 'sender is not an EOA';
+
+export type ExecuteTxResult =
+  | {
+      valid: true;
+      /** The state root after the tx. */
+      stateRoot: Hash;
+      receipt: TxReceipt;
+      /** The sender, recovered here or as given. */
+      from: Address;
+      /** Return data (revert data for a reverted tx; empty for a creation). */
+      returnValue: Hex;
+      /** The EVM's exceptional halt (`revert`, `out of gas`, …) when status is 0. */
+      vmError?: string;
+    }
+  | {
+      valid: false;
+      /** Unchanged: the root the tx was run on. */
+      stateRoot: Hash;
+      error: InvalidTxReason;
+      /** The sender when it is known. */
+      from?: Address;
+    };
+
+export type AccountInfo = { nonce: bigint; balance: bigint; codeHash: Hash; storageRoot: Hash };
+
+/** EIP-1186 account proof (`eth_getProof`), quantities as bigints. */
+export type AccountProof = {
+  address: Address;
+  balance: bigint;
+  nonce: bigint;
+  codeHash: Hash;
+  storageHash: Hash;
+  /** RLP trie nodes from the state root down to the account (or to where it would be). */
+  accountProof: Hex[];
+  storageProof: { key: Hash; value: bigint; proof: Hex[] }[];
+};
+
+export type CallInput = {
+  stateRoot: Hash;
+  /** Default the zero address. */
+  from?: Address;
+  /** `null`/absent: a creation (init code in `data`). */
+  to?: Address | null;
+  data?: Hex;
+  value?: bigint;
+  /** Default the block gas limit. */
+  gas?: bigint;
+  /** Default 0. */
+  gasPrice?: bigint;
+  block: BlockContext;
+};
+
+export type CallResult = {
+  status: 0 | 1;
+  /** Gas the tx would use (intrinsic gas included, refunds applied). */
+  gasUsed: bigint;
+  returnValue: Hex;
+  logs: Log[];
+  vmError?: string;
+};
+
+export type ExecutorOptions = {
+  /** The trie node store (shared by execution and reads). */
+  store: TrieNodeDb;
+  chainId: bigint;
+  /** When given, its state is written to the store and its root is {@link Executor.genesisRoot}. */
+  genesis?: readonly GenesisAllocation[];
+  /** BLOCKHASH(n) for the 256 blocks before the current one; default zero. */
+  getBlockHash?: (number: bigint) => Promise<Hash>;
+};
+
+export type Executor = {
+  readonly chainId: bigint;
+  /** The root of `genesis` when it was given. */
+  readonly genesisRoot: Hash | undefined;
+  /**
+   * Writes a genesis allocation on the empty state and returns its root.
+   * @throws {TrieStoreError} (temporary) when the store fails.
+   */
+  applyGenesis(accounts: readonly GenesisAllocation[]): Promise<Hash>;
+  /**
+   * Executes one tx on `stateRoot` in `block`. Invalid txs change nothing (`valid: false`).
+   * @throws {UnknownStateRootError} when the store has no such root.
+   * @throws {ExecutionError} when the VM fails for a reason that is not the tx's (a store failure: temporary).
+   */
+  executeTx(input: { stateRoot: Hash; tx: TxInput; block: BlockContext }): Promise<ExecuteTxResult>;
+  /**
+   * Runs a message call on `stateRoot` without changing any state (`eth_call`, gas estimation): no nonce or
+   * balance checks, nothing written to the store.
+   * @throws {UnknownStateRootError}, {ExecutionError}
+   */
+  call(input: CallInput): Promise<CallResult>;
+  /*
+   * Reads at any root (archive). Each throws {UnknownStateRootError} when the store has no such root and
+   * {ExecutionError} (temporary when the store failed) when reading fails; a slot that is not at most 32 bytes of
+   * hex is a TypeError.
+   */
+  /** Account fields at `stateRoot`: zeros and the empty code/storage hashes for an absent account. */
+  getAccount(stateRoot: Hash, address: Address): Promise<AccountInfo>;
+  /** A storage word at `stateRoot`, as a bigint (0 when unset). */
+  getStorage(stateRoot: Hash, address: Address, slot: Hex | bigint): Promise<bigint>;
+  /** Runtime code at `stateRoot` (`0x` for none). */
+  getCode(stateRoot: Hash, address: Address): Promise<Hex>;
+  /** EIP-1186 proof (`eth_getProof`) of an account and some of its slots at `stateRoot`. */
+  getProof(stateRoot: Hash, address: Address, slots?: readonly (Hex | bigint)[]): Promise<AccountProof>;
+  /** Whether the store holds `stateRoot`. @throws {ExecutionError} when the store fails. */
+  hasStateRoot(stateRoot: Hash): Promise<boolean>;
+};
+
+/** The store does not hold the requested state root (never written, or written and not flushed elsewhere). */
+export class UnknownStateRootError extends NodeError<'UnknownStateRootError'> {
+  override name = 'UnknownStateRootError' as const;
+  readonly stateRoot: Hash;
+  constructor(stateRoot: Hash) {
+    super(`unknown state root ${stateRoot}`, { code: 'UNKNOWN_STATE_ROOT', severity: 'critical' });
+    this.stateRoot = stateRoot;
+  }
+}
+
+/** The VM failed for a reason outside the tx (store failure, a VM bug); the severity follows the cause. */
+export class ExecutionError extends NodeError<'ExecutionError'> {
+  override name = 'ExecutionError' as const;
+  constructor(shortMessage: string, opts: { cause: unknown }) {
+    const inner = opts.cause instanceof NodeError ? opts.cause : undefined;
+    super(shortMessage, {
+      cause: opts.cause,
+      code: 'EXECUTION',
+      severity: inner ? severityOf(inner) : 'critical',
+      ...(opts.cause instanceof Error ? { details: opts.cause.message } : {}),
+    });
+  }
+}
+
+/**
+ * The `Common` of the L2: chain `chainId`, every hardfork up to London active from block 0 (so no block number
+ * is ever "the London block" with its initial-base-fee rule), London selected. The tx and block parameters are
+ * merged in once, so building a tx or a block passes {@link PARAMS_MERGED} instead of re-merging them (JSON
+ * copies, ~45 µs per tx). Pure.
+ */
+export function createL2Common(chainId: bigint): Common {
+  const hardforks: HardforkTransitionConfig[] = [];
+  for (const hf of Mainnet.hardforks) {
+    hardforks.push({ name: hf.name, block: 0 });
+    if (hf.name === 'london') break;
+  }
+  const common = createCustomCommon(
+    { name: 'levitation-l2', chainId: chainId.toString(), hardforks, defaultHardfork: 'london' },
+    Mainnet,
+    { hardfork: 'london' },
+  );
+  common.updateParams(paramsTx);
+  common.updateParams(paramsBlock);
+  return common;
+}
+
+/** The `params` option for txs and blocks built on {@link createL2Common}'s common: already merged. */
+const PARAMS_MERGED = {};
+
+/**
+ * Creates an executor over `store`. Writes nothing unless `genesis` is given.
+ * @throws {TrieStoreError} when writing the genesis fails.
+ */
+export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
+  const { store, chainId } = opts;
+  const common = createL2Common(chainId);
+  const blockchain: EVMMockBlockchainInterface | undefined = opts.getBlockHash
+    ? createBlockHashSource(opts.getBlockHash)
+    : undefined;
+
+  const openTrie = (root: Uint8Array, db: TrieNodeDb = store) =>
+    createMPT({ db, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common, root });
+
+  // The VM's state manager keeps account/storage/code caches: valid as long as the VM stays on the root it
+  // produced (cleared by `setStateRoot` when it moves), they halve the trie walks of a tx.
+  const vmTrie = await openTrie(KECCAK256_RLP);
+  const vmStateManager = new MerkleStateManager({ common, trie: vmTrie, caches: new Caches() });
+  const vm = await createVM({ common, stateManager: vmStateManager, ...(blockchain ? { blockchain } : {}) });
+  /** The root the VM's state manager is at (execution keeps it current). */
+  let vmRoot: Hash = EMPTY_STATE_ROOT;
+  const serial = createSerialQueue();
+
+  async function moveVmTo(root: Hash): Promise<void> {
+    if (root === vmRoot) return;
+    const bytes = rootBytes(root);
+    let exists: boolean;
+    try {
+      exists = await vmTrie.checkRoot(bytes);
+    } catch (err) {
+      throw new ExecutionError(`cannot read state root ${root}`, { cause: err });
+    }
+    if (!exists) throw new UnknownStateRootError(root);
+    await vmStateManager.setStateRoot(bytes);
+    vmRoot = root;
+  }
+
+  /** A state manager at `root` for reads, over `db` (the store, or a write-absorbing overlay of it). */
+  async function stateAt(root: Hash, db: TrieNodeDb = store): Promise<MerkleStateManager> {
+    const bytes = rootBytes(root);
+    const trie = await openTrie(bytes, db);
+    let exists: boolean;
+    try {
+      exists = await trie.checkRoot(bytes);
+    } catch (err) {
+      throw new ExecutionError(`cannot read state root ${root}`, { cause: err });
+    }
+    if (!exists) throw new UnknownStateRootError(root);
+    return new MerkleStateManager({ common, trie });
+  }
+
+  /** Runs a read on a fresh state manager at `root`; store failures come out as {@link ExecutionError}. */
+  async function reading<T>(root: Hash, read: (sm: MerkleStateManager) => Promise<T>): Promise<T> {
+    const sm = await stateAt(root);
+    try {
+      return await read(sm);
+    } catch (err) {
+      throw new ExecutionError(`cannot read state at ${root}`, { cause: err });
+    }
+  }
+
+  async function applyGenesis(accounts: readonly GenesisAllocation[]): Promise<Hash> {
+    const sm = new MerkleStateManager({ common, trie: await openTrie(KECCAK256_RLP) });
+    await sm.checkpoint();
+    for (const a of accounts) {
+      const address = ethAddress(a.address);
+      await sm.putAccount(address, new Account(a.nonce, a.balance));
+      const code = a.bytecode && a.bytecode !== '0x' ? hexToBytes(a.bytecode.toLowerCase()) : undefined;
+      if (code) await sm.putCode(address, code);
+      for (const [slot, value] of Object.entries(a.storage ?? {})) {
+        const word = typeof value === 'bigint' ? value : BigInt(value === '0x' ? 0 : value);
+        if (word === 0n) continue;
+        await sm.putStorage(address, slotBytes(slot), bigintToBytes(word));
+      }
+    }
+    await sm.commit();
+    return bytesToHex(await sm.getStateRoot()) as Hash;
+  }
+
+  async function executeTx(input: {
+    stateRoot: Hash;
+    tx: TxInput;
+    block: BlockContext;
+  }): Promise<ExecuteTxResult> {
+    const { stateRoot, block } = input;
+    const invalid = (error: InvalidTxReason, from?: Address): ExecuteTxResult => ({
+      valid: false,
+      stateRoot,
+      error,
+      ...(from ? { from } : {}),
+    });
+    const prepared = prepareTx(input.tx, common);
+    if ('error' in prepared) return invalid(prepared.error);
+    const { tx, from } = prepared;
+    const gasLimit = block.gasLimit ?? L2_BLOCK_GAS_LIMIT;
+    if (tx.gasLimit < tx.getIntrinsicGas()) return invalid('intrinsic gas too low', from);
+    if (tx.gasLimit > gasLimit) return invalid('exceeds block gas limit', from);
+
+    return serial(async () => {
+      await moveVmTo(stateRoot);
+      let sender: Account | undefined;
+      try {
+        sender = await vmStateManager.getAccount(ethAddress(from));
+      } catch (err) {
+        throw new ExecutionError(`cannot read the sender ${from}`, { cause: err });
+      }
+      const nonce = sender?.nonce ?? 0n;
+      const balance = sender?.balance ?? 0n;
+      if (sender && !equalBytes(sender.codeHash, KECCAK256_NULL))
+        return invalid('sender is not an EOA', from);
+      if (tx.nonce < nonce) return invalid('nonce too low', from);
+      if (tx.nonce > nonce) return invalid('nonce too high', from);
+      if (balance < tx.gasLimit * tx.gasPrice + tx.value)
+        return invalid('insufficient funds for gas * price + value', from);
+
+      let result: RunTxResult;
+      try {
+        result = await runTx(vm, {
+          tx,
+          block: l2Block(block, common),
+          skipBlockGasLimitValidation: true, // checked above against the block's own limit
+          skipHardForkValidation: true, // one hardfork for everything
+        });
+      } catch (err) {
+        // Not the tx's fault (those cases are all checked above): leave the VM on a known root.
+        vmRoot = EMPTY_STATE_ROOT;
+        await vmStateManager.setStateRoot(KECCAK256_RLP).catch(() => {});
+        throw new ExecutionError(`executing a tx from ${from} failed`, { cause: err });
+      }
+      const newRoot = bytesToHex(await vmStateManager.getStateRoot()) as Hash;
+      vmRoot = newRoot;
+      const vmError = result.execResult.exceptionError?.error;
+      const receipt: TxReceipt = {
+        status: vmError === undefined ? 1 : 0,
+        gasUsed: result.totalGasSpent,
+        cumulativeGasUsed: result.totalGasSpent,
+        logs: convertLogs(result.execResult.logs),
+        logsBloom: bytesToHex(result.bloom.bitvector),
+        ...(result.createdAddress && vmError === undefined
+          ? { createdAddress: toAddress(result.createdAddress.toString()) }
+          : {}),
+      };
+      return {
+        valid: true,
+        stateRoot: newRoot,
+        receipt,
+        from,
+        returnValue: bytesToHex(result.execResult.returnValue),
+        ...(vmError === undefined ? {} : { vmError }),
+      };
+    });
+  }
+
+  async function call(input: CallInput): Promise<CallResult> {
+    const sm = await stateAt(input.stateRoot, createOverlayDb(store));
+    const callVm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
+    const tx = createLegacyTx(
+      {
+        nonce: 0n,
+        gasPrice: input.gasPrice ?? 0n,
+        gasLimit: input.gas ?? input.block.gasLimit ?? L2_BLOCK_GAS_LIMIT,
+        ...(input.to ? { to: input.to } : {}),
+        value: input.value ?? 0n,
+        data: hexToBytes(input.data ?? '0x'),
+      },
+      { common, freeze: false, params: PARAMS_MERGED },
+    );
+    setKnownSender(tx, input.from ?? '0x0000000000000000000000000000000000000000');
+    let result: RunTxResult;
+    try {
+      result = await runTx(callVm, {
+        tx,
+        block: l2Block(input.block, common),
+        skipNonce: true,
+        skipBalance: true,
+        skipBlockGasLimitValidation: true,
+        skipHardForkValidation: true,
+      });
+    } catch (err) {
+      throw new ExecutionError('eth_call failed', { cause: err });
+    }
+    const vmError = result.execResult.exceptionError?.error;
+    return {
+      status: vmError === undefined ? 1 : 0,
+      gasUsed: result.totalGasSpent,
+      returnValue: bytesToHex(result.execResult.returnValue),
+      logs: convertLogs(result.execResult.logs),
+      ...(vmError === undefined ? {} : { vmError }),
+    };
+  }
+
+  const executor: Executor = {
+    chainId,
+    genesisRoot: opts.genesis ? await applyGenesis(opts.genesis) : undefined,
+    applyGenesis,
+    executeTx,
+    call,
+    getAccount: (stateRoot, address) =>
+      reading(stateRoot, async (sm) => {
+        const account = await sm.getAccount(ethAddress(address));
+        return account
+          ? {
+              nonce: account.nonce,
+              balance: account.balance,
+              codeHash: bytesToHex(account.codeHash) as Hash,
+              storageRoot: bytesToHex(account.storageRoot) as Hash,
+            }
+          : { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH, storageRoot: EMPTY_STATE_ROOT };
+      }),
+    getStorage: (stateRoot, address, slot) => {
+      const key = slotBytes(slot);
+      return reading(stateRoot, async (sm) => bytesToBigInt(await sm.getStorage(ethAddress(address), key)));
+    },
+    getCode: (stateRoot, address) =>
+      reading(stateRoot, async (sm) => bytesToHex(await sm.getCode(ethAddress(address)))),
+    getProof: (stateRoot, address, slots = []) => {
+      const keys = slots.map(slotBytes);
+      return reading(stateRoot, async (sm) => {
+        const proof = await getMerkleStateProof(sm, ethAddress(address), keys);
+        return {
+          address: toAddress(address),
+          balance: BigInt(proof.balance),
+          nonce: BigInt(proof.nonce),
+          codeHash: proof.codeHash as Hash,
+          storageHash: proof.storageHash as Hash,
+          accountProof: proof.accountProof as Hex[],
+          storageProof: proof.storageProof.map((p, i) => ({
+            key: bytesToHex(keys[i]!) as Hash,
+            value: BigInt(p.value),
+            proof: p.proof as Hex[],
+          })),
+        };
+      });
+    },
+    async hasStateRoot(stateRoot) {
+      const bytes = rootBytes(stateRoot);
+      try {
+        return await (await openTrie(bytes)).checkRoot(bytes);
+      } catch (err) {
+        throw new ExecutionError(`cannot read state root ${stateRoot}`, { cause: err });
+      }
+    },
+  };
+  return executor;
+}
+
+type PreparedTx = { tx: LegacyTx; from: Address } | { error: InvalidTxReason };
+
+/** Builds the VM's tx object; recovers the sender only when the caller did not. Pure. */
+function prepareTx(input: TxInput, common: Common): PreparedTx {
+  if (input instanceof Uint8Array || typeof input === 'string') {
+    let tx: LegacyTx;
+    try {
+      const raw = typeof input === 'string' ? hexToBytes(input) : input;
+      const fields = RLP.decode(raw);
+      if (!Array.isArray(fields) || fields.length !== 9 || !fields.every((f) => f instanceof Uint8Array))
+        return { error: 'invalid transaction' }; // typed txs and malformed lists
+      const chainError = checkV(bytesToBigInt(fields[6] as Uint8Array), common.chainId());
+      if (chainError) return { error: chainError };
+      tx = createLegacyTxFromBytesArray(fields as Uint8Array[], { common, params: PARAMS_MERGED });
+    } catch {
+      return { error: 'invalid transaction' };
+    }
+    try {
+      return { tx, from: toAddress(tx.getSenderAddress().toString()) };
+    } catch {
+      return { error: 'invalid sender' };
+    }
+  }
+  if (input.from === null) return { error: 'invalid sender' };
+  const chainError = checkV(input.v, common.chainId());
+  if (chainError) return { error: chainError };
+  let tx: LegacyTx;
+  try {
+    tx = createLegacyTx(
+      {
+        nonce: input.nonce,
+        gasPrice: input.gasPrice,
+        gasLimit: input.gas,
+        ...(input.to ? { to: input.to } : {}),
+        value: input.value,
+        data: hexToBytes(input.data),
+        v: input.v,
+        r: input.r,
+        s: input.s,
+      },
+      { common, freeze: false, params: PARAMS_MERGED },
+    );
+  } catch {
+    return { error: 'invalid transaction' };
+  }
+  const from = toAddress(input.from);
+  setKnownSender(tx, from);
+  return { tx, from };
+}
+
+/** Chain-id rule of the pool: v 27/28 (pre-155) or chainId·2+35/36 for this chain. */
+function checkV(v: bigint, chainId: bigint): InvalidTxReason | undefined {
+  if (v === 27n || v === 28n) return undefined;
+  if (v < 35n) return 'invalid sender';
+  return (v - 35n) / 2n === chainId ? undefined : 'invalid chain id';
+}
+
+/** Skips signature recovery: the VM asks the tx for its sender, and we already know it. */
+function setKnownSender(tx: LegacyTx, from: Address): void {
+  const sender = ethAddress(from);
+  (tx as { getSenderAddress: () => EthAddress }).getSenderAddress = () => sender;
+}
+
+function l2Block(block: BlockContext, common: Common) {
+  return createBlock(
+    {
+      header: {
+        number: block.number,
+        timestamp: block.timestamp,
+        coinbase: block.coinbase,
+        gasLimit: block.gasLimit ?? L2_BLOCK_GAS_LIMIT,
+        ...(block.parentHash ? { parentHash: block.parentHash } : {}),
+        difficulty: 0n,
+        baseFeePerGas: 0n,
+      },
+    },
+    { common, params: PARAMS_MERGED, skipConsensusFormatValidation: true },
+  );
+}
+
+function createBlockHashSource(getBlockHash: (n: bigint) => Promise<Hash>): EVMMockBlockchainInterface {
+  const source: EVMMockBlockchainInterface = {
+    getBlock: async (n: number) => {
+      const hash = hexToBytes(await getBlockHash(BigInt(n)));
+      return { hash: () => hash };
+    },
+    putBlock: async () => {},
+    shallowCopy: () => source,
+  };
+  return source;
+}
+
+/** A DB that reads through to `base` and keeps its own writes, so a simulation leaves the store untouched. */
+function createOverlayDb(base: TrieNodeDb): TrieNodeDb {
+  const local = new Map<string, string | Uint8Array>();
+  const db: TrieNodeDb = {
+    get: async (key) => local.get(key) ?? base.get(key),
+    put: async (key, value) => {
+      local.set(key, value);
+    },
+    del: async () => {},
+    batch: async (ops) => {
+      for (const op of ops) if (op.type === 'put') local.set(op.key, op.value);
+    },
+    shallowCopy: () => db,
+    open: async () => {},
+  };
+  return db;
+}
+
+function convertLogs(logs: RunTxResult['execResult']['logs']): Log[] {
+  return (logs ?? []).map(([address, topics, data]) => ({
+    address: bytesToHex(address) as Address,
+    topics: topics.map((t) => bytesToHex(t) as Hash),
+    data: bytesToHex(data),
+  }));
+}
+
+function ethAddress(address: string): EthAddress {
+  return new EthAddress(hexToBytes(address.toLowerCase()));
+}
+
+function rootBytes(root: Hash): Uint8Array {
+  const bytes = hexToBytes(root.toLowerCase());
+  if (bytes.length !== 32) throw new TypeError(`a state root is 32 bytes, got ${root}`);
+  return bytes;
+}
+
+/** A storage slot as the 32-byte key the trie expects. */
+function slotBytes(slot: Hex | string | bigint): Uint8Array {
+  if (typeof slot === 'bigint') return setLengthLeft(bigintToBytes(slot), 32);
+  const hex = slot.slice(2);
+  if (!/^0x[0-9a-fA-F]{1,64}$/.test(slot))
+    throw new TypeError(`a storage slot is at most 32 bytes of hex: ${slot}`);
+  return hexToBytes(`0x${hex.padStart(64, '0')}`);
+}
+
+function bigintToBytes(value: bigint): Uint8Array {
+  if (value === 0n) return new Uint8Array();
+  const hex = value.toString(16);
+  return hexToBytes(`0x${hex.length % 2 ? '0' : ''}${hex}`);
+}
+
+function bytesToBigInt(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt(bytesToHex(bytes));
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Runs tasks one at a time, in call order. */
+function createSerialQueue() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => {});
+    return run;
+  };
+}
