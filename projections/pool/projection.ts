@@ -3,6 +3,7 @@
  * Pure function of events: every write is derived from event data and positions.
  */
 import type { RecordedEvent } from '../../src/eventstore/types.ts';
+import type { L2BlockSealed } from '../../src/streams/l2/index.ts';
 import type { TxEvent } from '../../src/streams/tx/index.ts';
 import type { SqlClient } from '../db.ts';
 import type { Projection } from '../runner.ts';
@@ -16,7 +17,8 @@ const STATUS_BY_TYPE = {
 
 export const poolProjection: Projection = {
   name: 'pool',
-  canHandle: ['TxReceived', 'TxReplaced', 'TxIncluded', 'TxFailed', 'TxInvalidated'],
+  // L2BlockSealed too: a tx the sequencer sealed leaves the pending set even if its TxIncluded is not yet appended.
+  canHandle: ['TxReceived', 'TxReplaced', 'TxIncluded', 'TxFailed', 'TxInvalidated', 'L2BlockSealed'],
   async handle(sql: SqlClient, events: readonly RecordedEvent[]) {
     // Consecutive TxReceived events go in one multi-row INSERT; status changes apply in log order between them.
     let received: object[] = [];
@@ -35,7 +37,14 @@ export const poolProjection: Projection = {
       );
       received = [];
     };
-    for (const e of events as readonly RecordedEvent<TxEvent>[]) {
+    for (const e of events as readonly RecordedEvent<TxEvent | L2BlockSealed>[]) {
+      if (e.type === 'L2BlockSealed') {
+        await flush();
+        await sql.query(`update pool_txs set status = 'included' where hash = $1 and status = 'pending'`, [
+          e.data.tx.hash,
+        ]);
+        continue;
+      }
       if (e.type === 'TxReceived') {
         const d = e.data;
         received.push({

@@ -8,16 +8,26 @@
  */
 import { join } from 'node:path';
 import { createSupervisor, defineRole, type RoleSpec, type SupervisorOutput } from '../../actors/index.ts';
+import { sequencerRole } from '../../actors/sequencer/index.ts';
 import {
   allProjections,
   createProjectionRunner,
   createReadModelDb,
   type ProjectionRunner,
 } from '../../projections/index.ts';
+import { getBlockByNumber, latestBlockNumber } from '../../projections/l2/index.ts';
 import { type Config, loadGenesis, type Role, redactUrl } from '../config/index.ts';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/index.ts';
 import { createEventStore, type EventStore } from '../eventstore/index.ts';
-import { createGenesisAccountReader } from '../execution/index.ts';
+import {
+  type AccountReader,
+  createExecutor,
+  createGenesisAccountReader,
+  createStateAccountReader,
+  createTrieStore,
+  type Executor,
+} from '../execution/index.ts';
+import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import {
   createHealthServer,
   createMetrics,
@@ -26,13 +36,13 @@ import {
   type Metrics,
 } from '../observability/index.ts';
 import type { PoolLimits } from '../pool/index.ts';
-import type { Address } from '../primitives/index.ts';
+import type { Address, Hash } from '../primitives/index.ts';
 import { createRpcServer } from '../rpc/index.ts';
 import { simpleMethods } from '../rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../rpc/pool/index.ts';
 
 /** Roles this build runs. The others of DESIGN §3 arrive with their issues; `lev start` says so and skips them. */
-export const IMPLEMENTED_ROLES: readonly Role[] = ['rpc'];
+export const IMPLEMENTED_ROLES: readonly Role[] = ['rpc', 'sequencer'];
 
 export type RunningNode = {
   /** Settles when the supervisor ends (stopped, or failed naming the role). */
@@ -136,11 +146,54 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
     cleanups.push(() => health.close());
     announce(`ready metrics ${health.url}/metrics`);
 
+    // Execution state: the archived trie in the same database, shared by the sequencer and state reads.
+    const genesis = await loadGenesis(config);
+    const statePool = createPgPool(dbUrl, {
+      applicationName: 'lev-state',
+      onError: connectionError('state'),
+    });
+    cleanups.push(() => statePool.end());
+    const trie = await createTrieStore({ pool: statePool });
+    const executor = await createExecutor({ store: trie, chainId: BigInt(config.l2.chainId) });
+    // Before the sequencer created block 0 the state is the genesis allocation itself.
+    const genesisAccounts = createGenesisAccountReader(genesis.accounts);
+    const stateAccounts = createStateAccountReader(executor, () => latestStateRoot(db));
+    const accounts: AccountReader = {
+      getAccount: async (address) =>
+        (await latestBlockNumber(db.pool)) === null
+          ? genesisAccounts.getAccount(address)
+          : stateAccounts.getAccount(address),
+    };
+
     const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
     for (const role of config.node.roles) {
-      if (role === 'rpc')
-        roles.push(await rpcRole({ config, store, runner, db, metrics, readiness, logger, announce }));
-      else logger.warn({ role }, `role "${role}" is not available in this version yet; skipped`);
+      if (role === 'rpc') {
+        roles.push(
+          rpcRole({ config, store, runner, db, accounts, executor, metrics, readiness, logger, announce }),
+        );
+      } else if (role === 'sequencer') {
+        const seqLog = logger.child({ component: 'sequencer' });
+        roles.push(
+          sequencerRole({
+            store,
+            db,
+            executor,
+            trie,
+            genesis: genesis.accounts,
+            coinbase: config.l2.coinbase,
+            limits: {
+              maxTxs: config.sequencer.maxTxsPerBatch,
+              maxBytes: config.sequencer.maxBatchBytes,
+              maxGas: L2_BLOCK_GAS_LIMIT,
+              timeoutMs: config.sequencer.batchTimeoutMs,
+            },
+            readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
+            log: (msg, fields) => seqLog.info(fields ?? {}, msg),
+          }),
+        );
+      } else {
+        logger.warn({ role }, `role "${role}" is not available in this version yet; skipped`);
+      }
     }
 
     const supervisor = createSupervisor({
@@ -193,19 +246,27 @@ function projectorRole(
   });
 }
 
-async function rpcRole(deps: {
+/** The state root of the latest L2 block in the read model. */
+async function latestStateRoot(db: ReturnType<typeof createReadModelDb>): Promise<Hash> {
+  const n = await latestBlockNumber(db.pool);
+  const block = n === null ? null : await getBlockByNumber(db.pool, n);
+  if (!block) throw new Error('no L2 block yet');
+  return block.stateRoot as Hash;
+}
+
+function rpcRole(deps: {
   config: Config;
   store: EventStore;
   runner: ProjectionRunner;
   db: ReturnType<typeof createReadModelDb>;
+  accounts: AccountReader;
+  executor: Executor;
   metrics: Metrics;
   readiness: ReturnType<typeof createReadiness>;
   logger: Logger;
   announce: (line: string) => void;
-}): Promise<RoleSpec> {
-  const { config, store, runner, db, metrics, readiness, logger, announce } = deps;
-  const genesis = await loadGenesis(config);
-  const accounts = createGenesisAccountReader(genesis.accounts);
+}): RoleSpec {
+  const { config, store, runner, db, accounts, metrics, readiness, logger, announce } = deps;
   const limits: PoolLimits = {
     chainId: BigInt(config.l2.chainId),
     minGasPrice: config.l2.minGasPrice,

@@ -146,7 +146,7 @@ export const L2_EVENT_TYPES = [
 //////// State
 
 type Tip = { number: bigint; hash: Hash; stateRoot: Hash };
-type ClosedBatch = { number: bigint; stateRoot: Hash; accInputHash: Hash };
+type ClosedBatch = { number: bigint; stateRoot: Hash; accInputHash: Hash; timestamp: bigint };
 type OpenBatchState = {
   number: bigint;
   timestamp: bigint;
@@ -197,7 +197,12 @@ export function evolve(state: L2State, event: L2Event): L2State {
       return {
         status: 'closed',
         tip: { number: 0n, hash: d.blockHash, stateRoot: d.stateRoot },
-        lastBatch: { number: 0n, stateRoot: d.stateRoot, accInputHash: ZERO_HASH },
+        lastBatch: {
+          number: 0n,
+          stateRoot: d.stateRoot,
+          accInputHash: ZERO_HASH,
+          timestamp: BigInt(d.timestamp),
+        },
       };
     }
     case 'BatchOpened': {
@@ -243,7 +248,12 @@ export function evolve(state: L2State, event: L2Event): L2State {
       return {
         status: 'closed',
         tip: state.tip,
-        lastBatch: { number: BigInt(d.batchNumber), stateRoot: d.stateRoot, accInputHash: d.accInputHash },
+        lastBatch: {
+          number: BigInt(d.batchNumber),
+          stateRoot: d.stateRoot,
+          accInputHash: d.accInputHash,
+          timestamp: BigInt(d.timestamp),
+        },
       };
     }
     case 'TrustedStateReset':
@@ -306,7 +316,11 @@ export function decide(command: L2Command, state: L2State): L2Event[] {
     case 'OpenBatch': {
       if (state.status === 'open') throw new IllegalStateError(`batch ${state.batch.number} is still open`);
       const d = command.data;
-      if (d.timestamp < 0n) throw new IllegalStateError('batch timestamp is negative');
+      if (d.timestamp < state.lastBatch.timestamp) {
+        throw new IllegalStateError(
+          `batch timestamp ${d.timestamp} is before the previous batch's ${state.lastBatch.timestamp}`,
+        );
+      }
       return [
         {
           type: 'BatchOpened',
