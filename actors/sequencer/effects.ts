@@ -33,7 +33,7 @@ import {
   type L2Event,
   type L2State,
 } from '../../src/streams/l2/index.ts';
-import { type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
+import { type TxEvent, toTxData, txStreamId } from '../../src/streams/tx/index.ts';
 import { encodeSignedLegacyTx, type LegacyTx } from '../../src/tx/index.ts';
 
 export type SequencerDeps = {
@@ -212,18 +212,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
           gasLimit: L2_BLOCK_GAS_LIMIT.toString(),
           gasUsed: r.gasUsed.toString(),
           tx: {
-            hash: tx.hash,
-            from: tx.from,
-            nonce: tx.nonce.toString(),
-            gasPrice: tx.gasPrice.toString(),
-            gas: tx.gas.toString(),
-            to: tx.to,
-            value: tx.value.toString(),
-            data: tx.input,
-            chainId: tx.chainId.toString(),
-            v: tx.v.toString(),
-            r: tx.r,
-            s: tx.s,
+            ...toTxData({ ...legacy, from: tx.from }),
             batchBlob: bytesToHex(encodeBatchL2Data([legacy])),
           },
           receipt: {

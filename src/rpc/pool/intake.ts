@@ -30,6 +30,7 @@ import {
   initialState,
   type TxEvent,
   type TxReceived,
+  toTxData,
   txStreamId,
 } from '../../streams/tx/index.ts';
 
@@ -132,20 +133,5 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
 }
 
 function receivedData(tx: DecodedLegacyTx, ip: string): TxReceived['data'] {
-  return {
-    hash: tx.hash,
-    from: tx.from,
-    nonce: tx.nonce.toString(),
-    gasPrice: tx.gasPrice.toString(),
-    gas: tx.gas.toString(),
-    to: tx.to,
-    value: tx.value.toString(),
-    data: tx.data,
-    chainId: tx.chainId.toString(),
-    v: tx.v.toString(),
-    r: `0x${tx.r.toString(16).padStart(64, '0')}`,
-    s: `0x${tx.s.toString(16).padStart(64, '0')}`,
-    raw: tx.raw,
-    ip: ip || null,
-  };
+  return { ...toTxData(tx), raw: tx.raw, ip: ip || null };
 }

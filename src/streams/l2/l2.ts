@@ -8,6 +8,7 @@ import { assertNever, IllegalStateError } from '../../errors/index.ts';
 import type { Event } from '../../eventstore/types.ts';
 import { EMPTY_TRIE_ROOT, L2_BLOCK_GAS_LIMIT, l2BlockHash } from '../../l2/index.ts';
 import type { Address, Hash, Hex } from '../../primitives/index.ts';
+import type { TxData } from '../tx/index.ts';
 
 //////// Stream id
 
@@ -55,19 +56,7 @@ export type BatchOpened = Event<
   }
 >;
 
-export type SealedTx = {
-  hash: Hash;
-  from: Address;
-  nonce: string;
-  gasPrice: string;
-  gas: string;
-  to: Address | null;
-  value: string;
-  data: Hex;
-  chainId: string;
-  v: string;
-  r: Hex;
-  s: Hex;
+export type SealedTx = TxData & {
   /** The tx's blob in batchL2Data (unsigned RLP ‖ r ‖ s ‖ v ‖ effectivePercentage). */
   batchBlob: Hex;
 };

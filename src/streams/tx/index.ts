@@ -9,6 +9,7 @@ export {
   TX_EVENT_TYPES,
   TX_STREAM_PREFIX,
   type TxCommand,
+  type TxData,
   type TxEvent,
   type TxFailed,
   type TxIncluded,
@@ -16,5 +17,6 @@ export {
   type TxReceived,
   type TxReplaced,
   type TxState,
+  toTxData,
   txStreamId,
 } from './tx.ts';

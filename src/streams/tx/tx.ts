@@ -13,23 +13,58 @@ export const txStreamId = (hash: Hash): string => `${TX_STREAM_PREFIX}${hash}`;
 
 //////// Events
 
-/** A signed tx the pool accepted. Quantities are decimal strings; `raw` is the signed tx exactly as received. */
+/** A signed legacy tx as events carry it: quantities as decimal strings, r and s as 32-byte hex. */
+export type TxData = {
+  hash: Hash;
+  from: Address;
+  nonce: string;
+  gasPrice: string;
+  gas: string;
+  to: Address | null;
+  value: string;
+  data: Hex;
+  /** `"0"` for pre-EIP-155 txs. */
+  chainId: string;
+  v: string;
+  r: Hex;
+  s: Hex;
+};
+
+/** {@link TxData} of a decoded tx with a known sender. Pure. */
+export function toTxData(tx: {
+  hash: Hash;
+  from: Address;
+  nonce: bigint;
+  gasPrice: bigint;
+  gas: bigint;
+  to: Address | null;
+  value: bigint;
+  data: Hex;
+  chainId: bigint;
+  v: bigint;
+  r: bigint;
+  s: bigint;
+}): TxData {
+  return {
+    hash: tx.hash,
+    from: tx.from,
+    nonce: tx.nonce.toString(),
+    gasPrice: tx.gasPrice.toString(),
+    gas: tx.gas.toString(),
+    to: tx.to,
+    value: tx.value.toString(),
+    data: tx.data,
+    chainId: tx.chainId.toString(),
+    v: tx.v.toString(),
+    r: `0x${tx.r.toString(16).padStart(64, '0')}`,
+    s: `0x${tx.s.toString(16).padStart(64, '0')}`,
+  };
+}
+
+/** A signed tx the pool accepted; `raw` is the signed tx exactly as received. */
 export type TxReceived = Event<
   'TxReceived',
-  {
-    hash: Hash;
-    from: Address;
-    nonce: string;
-    gasPrice: string;
-    gas: string;
-    to: Address | null;
-    value: string;
-    data: Hex;
-    /** `"0"` for pre-EIP-155 txs. */
-    chainId: string;
-    v: string;
-    r: Hex;
-    s: Hex;
+  TxData & {
     raw: Hex;
     /** Client address the tx came from (first X-Forwarded-For, else the socket). */
     ip: string | null;
