@@ -60,6 +60,14 @@ export async function latestBlockNumber(sql: SqlClient): Promise<bigint | null> 
   return rows[0]?.n == null ? null : BigInt(rows[0].n);
 }
 
+/** The highest L2 block, or null before the first block. */
+export async function getLatestBlock(sql: SqlClient): Promise<BlockRow | null> {
+  const { rows } = await sql.query<RawBlock>(
+    `select ${BLOCK_COLUMNS} from l2_blocks order by l2_blocks.number desc limit 1`,
+  );
+  return rows[0] ? toBlock(rows[0]) : null;
+}
+
 export async function getBlockByNumber(sql: SqlClient, number: bigint): Promise<BlockRow | null> {
   const { rows } = await sql.query<RawBlock>(`select ${BLOCK_COLUMNS} from l2_blocks where number = $1`, [
     number.toString(),
@@ -87,12 +95,16 @@ export type BatchRow = {
   batchL2Data: string | null;
   firstBlock: bigint | null;
   lastBlock: bigint | null;
+  /** The L1 tx that sequenced the batch (virtual), when known. */
+  sequenceTxHash: string | null;
+  /** The L1 tx that verified the batch, when known. */
+  verifyTxHash: string | null;
 };
 
 export async function getBatch(sql: SqlClient, number: bigint): Promise<BatchRow | null> {
   const { rows } = await sql.query<Record<string, string | boolean | null>>(
     `select number::text, status, closed, close_reason, timestamp::text, coinbase, global_exit_root, state_root,
-            acc_input_hash, batch_l2_data, first_block::text, last_block::text
+            acc_input_hash, batch_l2_data, first_block::text, last_block::text, sequence_tx_hash, verify_tx_hash
        from batches where number = $1`,
     [number.toString()],
   );
@@ -112,5 +124,258 @@ export async function getBatch(sql: SqlClient, number: bigint): Promise<BatchRow
     batchL2Data: r['batch_l2_data'] as string | null,
     firstBlock: big(r['first_block']),
     lastBlock: big(r['last_block']),
+    sequenceTxHash: r['sequence_tx_hash'] as string | null,
+    verifyTxHash: r['verify_tx_hash'] as string | null,
   };
+}
+
+//////// Transactions, receipts and logs (for the RPC read API)
+
+/** A mined tx with where it is. Hashes, addresses and data are lowercase 0x-hex; `to` is null for a creation. */
+export type TxRow = {
+  hash: string;
+  blockNumber: bigint;
+  blockHash: string;
+  blockTimestamp: bigint;
+  index: number;
+  from: string;
+  nonce: bigint;
+  gasPrice: bigint;
+  gas: bigint;
+  to: string | null;
+  value: bigint;
+  input: string;
+  /** 0 for a pre-EIP-155 tx. */
+  chainId: bigint;
+  v: bigint;
+  r: string;
+  s: string;
+  /** The tx's blob in its batch's batchL2Data. */
+  batchBlob: string;
+};
+
+const TX_SELECT = `select t.hash, t.block_number::text, t.block_hash, b.timestamp::text as block_timestamp, t.tx_index,
+         t.from_addr, t.nonce::text, t.gas_price::text, t.gas::text, t.to_addr, t.value::text, t.input,
+         t.chain_id::text, t.v::text, t.r, t.s, t.batch_blob
+    from l2_txs t join l2_blocks b on b.number = t.block_number`;
+
+type RawTx = Record<
+  | 'hash'
+  | 'block_number'
+  | 'block_hash'
+  | 'block_timestamp'
+  | 'from_addr'
+  | 'nonce'
+  | 'gas_price'
+  | 'gas'
+  | 'value'
+  | 'input'
+  | 'chain_id'
+  | 'v'
+  | 'r'
+  | 's'
+  | 'batch_blob',
+  string
+> & { tx_index: number; to_addr: string | null };
+
+const toTx = (r: RawTx): TxRow => ({
+  hash: r.hash,
+  blockNumber: BigInt(r.block_number),
+  blockHash: r.block_hash,
+  blockTimestamp: BigInt(r.block_timestamp),
+  index: r.tx_index,
+  from: r.from_addr,
+  nonce: BigInt(r.nonce),
+  gasPrice: BigInt(r.gas_price),
+  gas: BigInt(r.gas),
+  to: r.to_addr,
+  value: BigInt(r.value),
+  input: r.input,
+  chainId: BigInt(r.chain_id),
+  v: BigInt(r.v),
+  r: r.r,
+  s: r.s,
+  batchBlob: r.batch_blob,
+});
+
+/** A mined tx by hash (lowercase), or null. */
+export async function getTxByHash(sql: SqlClient, hash: string): Promise<TxRow | null> {
+  const { rows } = await sql.query<RawTx>(`${TX_SELECT} where t.hash = $1`, [hash]);
+  return rows[0] ? toTx(rows[0]) : null;
+}
+
+/** The txs of a block, in block order. */
+export async function getTxsOfBlock(sql: SqlClient, blockNumber: bigint): Promise<TxRow[]> {
+  const { rows } = await sql.query<RawTx>(`${TX_SELECT} where t.block_number = $1 order by t.tx_index`, [
+    blockNumber.toString(),
+  ]);
+  return rows.map(toTx);
+}
+
+/** The txs of a batch, in chain order. */
+export async function getTxsOfBatch(sql: SqlClient, batchNumber: bigint): Promise<TxRow[]> {
+  const { rows } = await sql.query<RawTx>(
+    `${TX_SELECT} where b.batch_number = $1 order by t.block_number, t.tx_index`,
+    [batchNumber.toString()],
+  );
+  return rows.map(toTx);
+}
+
+/** A log as stored, with its block's timestamp. */
+export type LogRow = {
+  blockNumber: bigint;
+  blockHash: string;
+  blockTimestamp: bigint;
+  txHash: string;
+  txIndex: number;
+  /** Position of the log in its block. */
+  logIndex: number;
+  address: string;
+  topics: string[];
+  data: string;
+};
+
+/** A receipt with its tx's sender, recipient and position, and its logs in order. */
+export type ReceiptRow = {
+  txHash: string;
+  txIndex: number;
+  blockNumber: bigint;
+  blockHash: string;
+  from: string;
+  to: string | null;
+  status: 0 | 1;
+  gasUsed: bigint;
+  cumulativeGasUsed: bigint;
+  contractAddress: string | null;
+  logsBloom: string;
+  effectiveGasPrice: bigint;
+  /** The post-state root (the reference's receipt `root`). */
+  root: string;
+  logs: LogRow[];
+};
+
+type RawLog = {
+  log_index: number;
+  tx_index: number;
+  address: string;
+  topics: (string | null)[];
+  data: string;
+};
+
+/** The receipt of a mined tx (lowercase hash), or null. One statement, so tx, receipt and logs agree. */
+export async function getReceipt(sql: SqlClient, txHash: string): Promise<ReceiptRow | null> {
+  const { rows } = await sql.query<
+    Record<
+      | 'tx_hash'
+      | 'block_number'
+      | 'block_hash'
+      | 'block_timestamp'
+      | 'from_addr'
+      | 'gas_used'
+      | 'cumulative_gas_used'
+      | 'logs_bloom'
+      | 'effective_gas_price'
+      | 'root',
+      string
+    > & {
+      tx_index: number;
+      to_addr: string | null;
+      status: number;
+      contract_address: string | null;
+      logs: RawLog[];
+    }
+  >(
+    `select r.tx_hash, r.block_number::text, t.block_hash, b.timestamp::text as block_timestamp, t.tx_index,
+            t.from_addr, t.to_addr, r.status, r.gas_used::text, r.cumulative_gas_used::text, r.contract_address,
+            r.logs_bloom, r.effective_gas_price::text, r.root,
+            coalesce((select json_agg(json_build_object('log_index', l.log_index, 'tx_index', l.tx_index,
+                                        'address', l.address,
+                                        'topics', json_build_array(l.topic0, l.topic1, l.topic2, l.topic3),
+                                        'data', l.data) order by l.log_index)
+                        from l2_logs l where l.block_number = r.block_number and l.tx_hash = r.tx_hash),
+                     '[]'::json) as logs
+       from l2_receipts r
+       join l2_txs t on t.hash = r.tx_hash
+       join l2_blocks b on b.number = r.block_number
+      where r.tx_hash = $1`,
+    [txHash],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  const blockNumber = BigInt(r.block_number);
+  const blockTimestamp = BigInt(r.block_timestamp);
+  return {
+    txHash: r.tx_hash,
+    txIndex: r.tx_index,
+    blockNumber,
+    blockHash: r.block_hash,
+    from: r.from_addr,
+    to: r.to_addr,
+    status: r.status === 1 ? 1 : 0,
+    gasUsed: BigInt(r.gas_used),
+    cumulativeGasUsed: BigInt(r.cumulative_gas_used),
+    contractAddress: r.contract_address,
+    logsBloom: r.logs_bloom,
+    effectiveGasPrice: BigInt(r.effective_gas_price),
+    root: r.root,
+    logs: r.logs.map((l) => ({
+      blockNumber,
+      blockHash: r.block_hash,
+      blockTimestamp,
+      txHash: r.tx_hash,
+      txIndex: l.tx_index,
+      logIndex: l.log_index,
+      address: l.address,
+      topics: l.topics.filter((t): t is string => t !== null),
+      data: l.data,
+    })),
+  };
+}
+
+//////// Ranges and tags
+
+/** The blocks of a batch, in order. */
+export async function getBlocksOfBatch(sql: SqlClient, batchNumber: bigint): Promise<BlockRow[]> {
+  const { rows } = await sql.query<RawBlock>(
+    `select ${BLOCK_COLUMNS} from l2_blocks where batch_number = $1 order by l2_blocks.number`,
+    [batchNumber.toString()],
+  );
+  return rows.map(toBlock);
+}
+
+/** State roots of the blocks numbered `from`..`to` (inclusive) that exist, in order. */
+export async function getStateRootsInRange(sql: SqlClient, from: bigint, to: bigint): Promise<string[]> {
+  const { rows } = await sql.query<{ state_root: string }>(
+    'select state_root from l2_blocks where number between $1 and $2 order by number',
+    [from.toString(), to.toString()],
+  );
+  return rows.map((r) => r.state_root);
+}
+
+/** The highest L2 block of a batch with status `verified`, or null when no batch is verified. */
+export async function latestVerifiedBlockNumber(sql: SqlClient): Promise<bigint | null> {
+  const { rows } = await sql.query<{ n: string | null }>(
+    `select max(last_block)::text as n from batches where status = 'verified'`,
+  );
+  return rows[0]?.n == null ? null : BigInt(rows[0].n);
+}
+
+/**
+ * The highest batch number among: every batch including the open one (`any`), closed batches (`closed`), batches
+ * sequenced on L1 (`virtual`: status virtual or verified), verified batches (`verified`). Null when none.
+ */
+export async function latestBatchNumber(
+  sql: SqlClient,
+  which: 'any' | 'closed' | 'virtual' | 'verified',
+): Promise<bigint | null> {
+  const where = {
+    any: 'true',
+    closed: 'closed',
+    virtual: `status in ('virtual', 'verified')`,
+    verified: `status = 'verified'`,
+  }[which];
+  const { rows } = await sql.query<{ n: string | null }>(
+    `select max(number)::text as n from batches where ${where}`,
+  );
+  return rows[0]?.n == null ? null : BigInt(rows[0].n);
 }

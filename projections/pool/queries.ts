@@ -82,7 +82,7 @@ export async function getPendingBySenderNonce(
   nonce: bigint,
 ): Promise<PoolTx[]> {
   const { rows } = await sql.query<Row>(
-    `select ${COLUMNS} from pool_txs where status = 'pending' and from_addr = $1 and nonce = $2 order by position`,
+    `select ${COLUMNS} from pool_txs where status = 'pending' and from_addr = $1 and nonce = $2 order by pool_txs.position`,
     [from, nonce.toString()],
   );
   return rows.map(toPoolTx);
@@ -109,11 +109,11 @@ export async function getHighestPendingNonce(sql: SqlClient, from: Address): Pro
 export async function listPending(sql: SqlClient, from?: Address): Promise<PoolTx[]> {
   const { rows } = from
     ? await sql.query<Row>(
-        `select ${COLUMNS} from pool_txs where status = 'pending' and from_addr = $1 order by nonce, position`,
+        `select ${COLUMNS} from pool_txs where status = 'pending' and from_addr = $1 order by pool_txs.nonce, pool_txs.position`,
         [from],
       )
     : await sql.query<Row>(
-        `select ${COLUMNS} from pool_txs where status = 'pending' order by from_addr, nonce, position`,
+        `select ${COLUMNS} from pool_txs where status = 'pending' order by from_addr, pool_txs.nonce, pool_txs.position`,
       );
   return rows.map(toPoolTx);
 }

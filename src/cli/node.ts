@@ -40,6 +40,7 @@ import type { Address, Hash } from '../primitives/index.ts';
 import { createRpcServer } from '../rpc/index.ts';
 import { simpleMethods } from '../rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../rpc/pool/index.ts';
+import { readMethods } from '../rpc/read/index.ts';
 
 /** Roles this build runs. The others of DESIGN §3 arrive with their issues; `lev start` says so and skips them. */
 export const IMPLEMENTED_ROLES: readonly Role[] = ['rpc', 'sequencer'];
@@ -266,7 +267,7 @@ function rpcRole(deps: {
   logger: Logger;
   announce: (line: string) => void;
 }): RoleSpec {
-  const { config, store, runner, db, accounts, metrics, readiness, logger, announce } = deps;
+  const { config, store, runner, db, accounts, executor, metrics, readiness, logger, announce } = deps;
   const limits: PoolLimits = {
     chainId: BigInt(config.l2.chainId),
     minGasPrice: config.l2.minGasPrice,
@@ -299,13 +300,14 @@ function rpcRole(deps: {
       batchLimit: config.rpc.batchLimit,
       maxBodyBytes: config.rpc.maxBodyBytes,
       rateLimitPerIp: config.rpc.rateLimitPerIp,
-      methods: [...simpleMethods, ...poolMethods],
+      methods: [...simpleMethods, ...poolMethods, ...readMethods],
       deps: {
         chainId: BigInt(config.l2.chainId),
         minGasPrice: config.l2.minGasPrice,
         db,
         intake,
         accounts,
+        executor,
       },
       logger: rpcLog,
       onRequest: (method, code, seconds) => metrics.recordRpc(method, code, seconds),

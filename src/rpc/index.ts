@@ -44,8 +44,10 @@ export {
 } from './method.ts';
 export {
   address,
+  type BlockNumberRef,
   type BlockRef,
   type BlockTag,
+  blockNumberOrTag,
   blockTag,
   blockTags,
   boolean,

@@ -141,6 +141,15 @@ function parseBlockRef(value: unknown): BlockRef | ParamIssue {
   return parseTagOrNumber(value);
 }
 
+/** A block number or a tag, without the EIP-1898 object (what `eth_getBlockByNumber` takes, as geth). */
+export type BlockNumberRef = Extract<BlockRef, { kind: 'tag' | 'number' }>;
+
+function parseNumberOrTag(value: unknown): BlockNumberRef | ParamIssue {
+  if (typeof value !== 'string')
+    return new ParamIssue(`expected a block tag or number, got ${kindOf(value)}`);
+  return parseTagOrNumber(value) as BlockNumberRef | ParamIssue;
+}
+
 function parseBoolean(value: unknown): boolean | ParamIssue {
   return typeof value === 'boolean' ? value : new ParamIssue(`expected a boolean, got ${kindOf(value)}`);
 }
@@ -157,5 +166,7 @@ export const address = wireParam(parseAddress);
 export const hash = wireParam(parseHash);
 /** `latest|pending|earliest|safe|finalized|<quantity>|{blockHash, requireCanonical?}|{blockNumber}` → {@link BlockRef}. */
 export const blockTag = wireParam(parseBlockRef);
+/** `latest|pending|earliest|safe|finalized|<quantity>` → {@link BlockNumberRef}. */
+export const blockNumberOrTag = wireParam(parseNumberOrTag);
 /** A JSON boolean (no coercion). */
 export const boolean = wireParam(parseBoolean);

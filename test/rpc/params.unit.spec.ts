@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { z } from 'zod';
 import {
   address,
+  blockNumberOrTag,
   blockTag,
   boolean,
   defineMethod,
@@ -14,6 +15,7 @@ import {
   type RpcContext,
   uint64Quantity,
 } from '../../src/rpc/index.ts';
+import { decodeStorageKey } from '../../src/rpc/read/index.ts';
 
 function issue(schema: z.ZodType, value: unknown): string | undefined {
   const r = schema.safeParse(value);
@@ -76,6 +78,31 @@ test('blockTag: tags, numbers and EIP-1898 objects', () => {
   assert.is(issue(blockTag, `0x${'f'.repeat(16)}`), 'block number larger than int64');
   assert.match(issue(blockTag, 'Latest') ?? '', /^invalid block tag "Latest"/);
   assert.is(issue(blockTag, 5), 'expected a block tag, number or object, got number');
+});
+
+test('blockNumberOrTag: tags and numbers only (no EIP-1898 object)', () => {
+  assert.equal(blockNumberOrTag.parse('safe'), { kind: 'tag', tag: 'safe' });
+  assert.equal(blockNumberOrTag.parse('0x10'), { kind: 'number', number: 16n });
+  assert.is(
+    issue(blockNumberOrTag, { blockHash: `0x${'00'.repeat(32)}` }),
+    'expected a block tag or number, got object',
+  );
+  assert.is(issue(blockNumberOrTag, 5), 'expected a block tag or number, got number');
+  assert.is(issue(blockNumberOrTag, '0x01'), 'hex number with leading zero digits');
+});
+
+test('decodeStorageKey: geth decodeHash (0x optional, odd length, at most 32 bytes)', () => {
+  const slot = (n: number) => `0x${n.toString(16).padStart(64, '0')}`;
+  assert.equal(decodeStorageKey('0x0'), { slot: slot(0), inputBytes: 1 });
+  assert.equal(decodeStorageKey('0xABC'), { slot: slot(0xabc), inputBytes: 2 });
+  assert.equal(decodeStorageKey('05'), { slot: slot(5), inputBytes: 1 });
+  assert.equal(decodeStorageKey(slot(7)), { slot: slot(7), inputBytes: 32 });
+  assert.equal(decodeStorageKey('0x'), { slot: slot(0), inputBytes: 0 });
+  assert.throws(() => decodeStorageKey('0xzz'), /unable to decode storage key: hex string invalid/);
+  assert.throws(
+    () => decodeStorageKey(`0x${'00'.repeat(33)}`),
+    /unable to decode storage key: hex string too long, want at most 32 bytes/,
+  );
 });
 
 test('boolean: no coercion', () => {

@@ -1,6 +1,8 @@
 /**
  * An in-process node for RPC tests: a fresh database on the test server, the real Postgres event store, the
  * read models with their runner, pool intake over the dev genesis, and the JSON-RPC server on a free port.
+ * {@link startReadRpcNode} adds the executor on the same database (its trie store holding the dev genesis) and the
+ * read API, with the pool reading state at the latest block's root.
  */
 import {
   allProjections,
@@ -9,18 +11,29 @@ import {
   type ProjectionRunner,
   type ReadModelDb,
 } from '../../projections/index.ts';
+import { getLatestBlock } from '../../projections/l2/index.ts';
 import { devGenesis } from '../../src/config/index.ts';
-import { createPgPool } from '../../src/db/index.ts';
+import { createPgPool, type PgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
-import { createGenesisAccountReader } from '../../src/execution/index.ts';
+import {
+  type AccountReader,
+  createExecutor,
+  createGenesisAccountReader,
+  createStateAccountReader,
+  createTrieStore,
+  type Executor,
+  type TrieStore,
+} from '../../src/execution/index.ts';
 import { type PoolLimits, REFERENCE_POOL_LIMITS } from '../../src/pool/index.ts';
-import type { Address } from '../../src/primitives/index.ts';
+import type { Address, Hash } from '../../src/primitives/index.ts';
 import { createRpcServer } from '../../src/rpc/index.ts';
 import { simpleMethods } from '../../src/rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../../src/rpc/pool/index.ts';
-import { createTestDatabase } from './db.ts';
+import { readMethods } from '../../src/rpc/read/index.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export const GWEI = 1_000_000_000n;
+export const CHAIN_ID = 1001n;
 
 export type RpcNode = {
   url: string;
@@ -30,23 +43,70 @@ export type RpcNode = {
   close(): Promise<void>;
 };
 
-export async function startRpcNode(
-  opts: { blockedSenders?: Address[]; limits?: Partial<PoolLimits> } = {},
-): Promise<RpcNode> {
+export type ReadRpcNode = RpcNode & {
+  executor: Executor;
+  trie: TrieStore;
+  /** The root of the dev genesis (already flushed to the trie store). */
+  genesisRoot: Hash;
+};
+
+type NodeOptions = { blockedSenders?: Address[]; limits?: Partial<PoolLimits> };
+
+export function startRpcNode(opts: NodeOptions = {}): Promise<RpcNode> {
+  return startNode(opts, null);
+}
+
+/** A node with the executor and the read API (`readMethods`) besides the simple and pool methods. */
+export async function startReadRpcNode(opts: NodeOptions = {}): Promise<ReadRpcNode> {
+  const node = await startNode(opts, 'executor');
+  return node as ReadRpcNode;
+}
+
+async function startNode(opts: NodeOptions, withExecutor: 'executor' | null): Promise<RpcNode | ReadRpcNode> {
   const tdb = await createTestDatabase('rpc');
   const pool = createPgPool(tdb.url);
+  try {
+    return await build(tdb, pool, opts, withExecutor);
+  } catch (err) {
+    await pool.end();
+    await tdb.drop();
+    throw err;
+  }
+}
+
+async function build(
+  tdb: TestDatabase,
+  pool: PgPool,
+  opts: NodeOptions,
+  withExecutor: 'executor' | null,
+): Promise<RpcNode | ReadRpcNode> {
   const store = await createPostgresEventStore({ pool });
   const db = createReadModelDb(tdb.url);
   const runner = createProjectionRunner({ store, db, projections: allProjections });
   const running = runner.run();
   await runner.waitForCatchUp();
-  const accounts = createGenesisAccountReader((await devGenesis()).accounts);
+  const genesis = devGenesis().accounts;
+
+  let accounts: AccountReader = createGenesisAccountReader(genesis);
+  let state: { executor: Executor; trie: TrieStore; genesisRoot: Hash } | null = null;
+  if (withExecutor) {
+    const trie = await createTrieStore({ pool });
+    const executor = await createExecutor({ store: trie, chainId: CHAIN_ID, genesis });
+    await trie.flush();
+    const genesisRoot = executor.genesisRoot!;
+    accounts = createStateAccountReader(
+      executor,
+      async () => ((await getLatestBlock(db.pool))?.stateRoot as Hash | undefined) ?? genesisRoot,
+    );
+    state = { executor, trie, genesisRoot };
+  }
+
   const intake = createPoolIntake({
     store,
     db,
     accounts,
     limits: {
-      chainId: 1001n,
+      chainId: CHAIN_ID,
       minGasPrice: GWEI,
       ...REFERENCE_POOL_LIMITS,
       blockedSenders: new Set(opts.blockedSenders ?? []),
@@ -54,17 +114,26 @@ export async function startRpcNode(
     },
     waitForReadModels: (p) => runner.waitFor(p),
   });
-  const server = await createRpcServer({
-    port: 0,
-    methods: [...simpleMethods, ...poolMethods],
-    deps: { chainId: 1001n, minGasPrice: GWEI, db, intake, accounts },
-    rateLimitPerIp: 0,
-  });
+  const deps = { chainId: CHAIN_ID, minGasPrice: GWEI, db, intake, accounts };
+  const server = state
+    ? await createRpcServer({
+        port: 0,
+        methods: [...simpleMethods, ...poolMethods, ...readMethods],
+        deps: { ...deps, executor: state.executor },
+        rateLimitPerIp: 0,
+      })
+    : await createRpcServer({
+        port: 0,
+        methods: [...simpleMethods, ...poolMethods],
+        deps,
+        rateLimitPerIp: 0,
+      });
   return {
     url: server.url,
     store,
     db,
     runner,
+    ...(state ?? {}),
     async close() {
       await server.close();
       await runner.stop();

@@ -1,18 +1,23 @@
 import { z } from 'zod';
+import { getTxByHash } from '../../../projections/l2/index.ts';
 import { getPoolTx } from '../../../projections/pool/index.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
 import { boolean, hash } from '../params.ts';
 import type { PoolRpcDeps } from '../pool/deps.ts';
 import { formatPendingTx } from '../pool/format.ts';
+import { formatTx } from '../read/format.ts';
 
 /**
- * A tx by hash. Until blocks exist (the executor's issue) this answers pending pool txs (block fields null) and
- * null for anything else. The optional second param is the reference node's `includeExtraInfo` flag.
+ * A tx by hash: a mined tx from the trusted chain (`TransactionInfo`, with its block), else a pending pool tx (block
+ * fields null), else null. The optional second param is the reference node's `includeExtraInfo` flag (accepted; it
+ * adds nothing at fork 5).
  */
 export const eth_getTransactionByHash = defineMethod({
   name: 'eth_getTransactionByHash',
   params: z.tuple([hash, boolean.optional()]),
-  handler: async ([txHash], ctx: RpcContext<PoolRpcDeps>) => {
+  handler: async ([txHash], ctx: RpcContext<Pick<PoolRpcDeps, 'db'>>) => {
+    const mined = await getTxByHash(ctx.deps.db.pool, txHash);
+    if (mined) return formatTx(mined);
     const tx = await getPoolTx(ctx.deps.db.pool, txHash);
     return tx && tx.status === 'pending' ? formatPendingTx(tx) : null;
   },

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { getBatch, getBlocksOfBatch, getTxsOfBatch, type TxRow } from '../../../projections/l2/index.ts';
+import { toQuantity } from '../../primitives/index.ts';
+import { defineMethod, type RpcContext } from '../method.ts';
+import { blockNumberOrTag, boolean } from '../params.ts';
+import { readSnapshot, tagBatchNumber } from '../read/blocks.ts';
+import type { ReadRpcDeps } from '../read/deps.ts';
+import { formatBlock, formatTx, type RpcBlock, type RpcTx } from '../read/format.ts';
+
+const ZERO_HASH = `0x${'00'.repeat(32)}`;
+
+export type RpcBatch = {
+  number: string;
+  coinbase: string;
+  stateRoot: string;
+  globalExitRoot: string;
+  mainnetExitRoot: string;
+  rollupExitRoot: string;
+  localExitRoot: string;
+  accInputHash: string;
+  timestamp: string;
+  sendSequencesTxHash: string | null;
+  verifyBatchTxHash: string | null;
+  closed: boolean;
+  blocks: string[] | RpcBlock[];
+  transactions: string[] | RpcTx[];
+  batchL2Data: string;
+};
+
+/**
+ * `zkevm_getBatchByNumber(batch, fullTx)` in the reference's shape (zkevm-node-spec §2): block and tx hashes, or with
+ * `fullTx` the blocks (with tx hashes) and the full txs. Batch tags: `latest` the last closed batch, `pending` the
+ * last one (the open one included), `safe`/`finalized` the last verified, `earliest` 0. Null when there is no such
+ * batch.
+ *
+ * An open batch shows zero `stateRoot` and `accInputHash` (as the reference's work-in-progress batch) and the
+ * batchL2Data of its blocks so far. `mainnetExitRoot`/`rollupExitRoot` are zero until the L1 exit roots are
+ * synchronised (the reference also answers zero for a global exit root it does not know); `localExitRoot` is zero.
+ */
+export const zkevm_getBatchByNumber = defineMethod({
+  name: 'zkevm_getBatchByNumber',
+  params: z.tuple([blockNumberOrTag, boolean]),
+  handler: ([ref, fullTx], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) =>
+    readSnapshot(ctx.deps.db, async (sql): Promise<RpcBatch | null> => {
+      const number = ref.kind === 'number' ? ref.number : await tagBatchNumber(sql, ref.tag);
+      if (number === null) return null;
+      const batch = await getBatch(sql, number);
+      if (!batch) return null;
+      const [blocks, txs] = await Promise.all([getBlocksOfBatch(sql, number), getTxsOfBatch(sql, number)]);
+      const txsByBlock = new Map<bigint, TxRow[]>();
+      for (const tx of txs) {
+        const list = txsByBlock.get(tx.blockNumber);
+        if (list) list.push(tx);
+        else txsByBlock.set(tx.blockNumber, [tx]);
+      }
+      const sequenced = batch.status !== 'trusted';
+      return {
+        number: toQuantity(batch.number),
+        coinbase: batch.coinbase,
+        stateRoot: batch.closed ? (batch.stateRoot ?? ZERO_HASH) : ZERO_HASH,
+        globalExitRoot: batch.globalExitRoot,
+        mainnetExitRoot: ZERO_HASH,
+        rollupExitRoot: ZERO_HASH,
+        localExitRoot: ZERO_HASH,
+        accInputHash: batch.closed ? (batch.accInputHash ?? ZERO_HASH) : ZERO_HASH,
+        timestamp: toQuantity(batch.timestamp),
+        sendSequencesTxHash: sequenced ? batch.sequenceTxHash : null,
+        verifyBatchTxHash: batch.status === 'verified' ? batch.verifyTxHash : null,
+        closed: batch.closed,
+        blocks: fullTx
+          ? blocks.map((b) => formatBlock(b, txsByBlock.get(b.number) ?? [], { fullTx: false }))
+          : blocks.map((b) => b.hash),
+        transactions: fullTx ? txs.map(formatTx) : txs.map((t) => t.hash),
+        batchL2Data:
+          batch.closed && batch.batchL2Data !== null
+            ? batch.batchL2Data
+            : `0x${txs.map((t) => t.batchBlob.slice(2)).join('')}`,
+      };
+    }),
+});

@@ -1,0 +1,11 @@
+import type { ReadModelDb } from '../../../projections/index.ts';
+import type { Executor } from '../../execution/index.ts';
+
+/** The executor's root-addressed reads the read API uses (the full `Executor` fits). */
+export type StateReads = Pick<Executor, 'getAccount' | 'getCode' | 'getStorage' | 'getProof' | 'call'>;
+
+/** What the read methods need from the node: the read models and the state at any root. */
+export type ReadRpcDeps = {
+  readonly db: ReadModelDb;
+  readonly executor: StateReads;
+};
