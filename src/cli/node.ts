@@ -15,7 +15,7 @@ import {
   createReadModelDb,
   type ProjectionRunner,
 } from '../../projections/index.ts';
-import { getBlockByNumber, latestBlockNumber } from '../../projections/l2/index.ts';
+import { getLatestBlock } from '../../projections/l2/index.ts';
 import { type Config, loadGenesis, type Role, redactUrl } from '../config/index.ts';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/index.ts';
 import { createEventStore, type EventStore } from '../eventstore/index.ts';
@@ -23,7 +23,6 @@ import {
   type AccountReader,
   createExecutor,
   createGenesisAccountReader,
-  createStateAccountReader,
   createTrieStore,
   type Executor,
 } from '../execution/index.ts';
@@ -158,12 +157,13 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
     const executor = await createExecutor({ store: trie, chainId: BigInt(config.l2.chainId) });
     // Before the sequencer created block 0 the state is the genesis allocation itself.
     const genesisAccounts = createGenesisAccountReader(genesis.accounts);
-    const stateAccounts = createStateAccountReader(executor, () => latestStateRoot(db));
     const accounts: AccountReader = {
-      getAccount: async (address) =>
-        (await latestBlockNumber(db.pool)) === null
-          ? genesisAccounts.getAccount(address)
-          : stateAccounts.getAccount(address),
+      getAccount: async (address) => {
+        const tip = await getLatestBlock(db.pool);
+        if (!tip) return genesisAccounts.getAccount(address);
+        const { nonce, balance } = await executor.getAccount(tip.stateRoot as Hash, address);
+        return { nonce, balance };
+      },
     };
 
     const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
@@ -245,14 +245,6 @@ function projectorRole(
       readiness.ready('projections', false, 'stopped');
     }
   });
-}
-
-/** The state root of the latest L2 block in the read model. */
-async function latestStateRoot(db: ReturnType<typeof createReadModelDb>): Promise<Hash> {
-  const n = await latestBlockNumber(db.pool);
-  const block = n === null ? null : await getBlockByNumber(db.pool, n);
-  if (!block) throw new Error('no L2 block yet');
-  return block.stateRoot as Hash;
 }
 
 function rpcRole(deps: {
