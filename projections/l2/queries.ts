@@ -379,3 +379,81 @@ export async function latestBatchNumber(
   );
   return rows[0]?.n == null ? null : BigInt(rows[0].n);
 }
+
+//////// Logs by filter (eth_getLogs, filters, subscriptions)
+
+/** Which blocks a log query covers: a number range (inclusive) or one block by hash (lowercase). */
+export type LogBlocks = { fromBlock: bigint; toBlock: bigint } | { blockHash: string };
+
+/**
+ * A log query: the blocks, the emitting addresses (empty = any) and positional topic alternatives (`null` or an
+ * empty list = any topic at that position; at most 4 positions, lowercase 0x-hex).
+ */
+export type LogQuery = {
+  blocks: LogBlocks;
+  addresses: readonly string[];
+  topics: readonly (readonly string[] | null)[];
+  /** Most rows returned. */
+  limit: number;
+};
+
+/**
+ * The logs matching `q` in (block number, log index) order, at most `q.limit` of them. One statement over
+ * `l2_logs` (indexes on (address, block_number) and (topic0, block_number)).
+ */
+export async function getLogs(sql: SqlClient, q: LogQuery): Promise<LogRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if ('blockHash' in q.blocks) where.push(`l.block_hash = ${param(q.blocks.blockHash)}`);
+  else
+    where.push(
+      `l.block_number between ${param(q.blocks.fromBlock.toString())} and ${param(q.blocks.toBlock.toString())}`,
+    );
+  if (q.addresses.length > 0) where.push(`l.address = any(${param(q.addresses)}::text[])`);
+  q.topics.forEach((alternatives, i) => {
+    if (alternatives && alternatives.length > 0)
+      where.push(`l.topic${i} = any(${param(alternatives)}::text[])`);
+  });
+  const { rows } = await sql.query<
+    Record<'block_number' | 'block_hash' | 'block_timestamp' | 'tx_hash' | 'address' | 'data', string> & {
+      tx_index: number;
+      log_index: number;
+      topic0: string | null;
+      topic1: string | null;
+      topic2: string | null;
+      topic3: string | null;
+    }
+  >(
+    `select l.block_number::text, l.block_hash, b.timestamp::text as block_timestamp, l.tx_hash, l.tx_index,
+            l.log_index, l.address, l.topic0, l.topic1, l.topic2, l.topic3, l.data
+       from l2_logs l join l2_blocks b on b.number = l.block_number
+      where ${where.join(' and ')}
+      order by l.block_number, l.log_index
+      limit ${param(q.limit)}`,
+    params,
+  );
+  return rows.map((r) => ({
+    blockNumber: BigInt(r.block_number),
+    blockHash: r.block_hash,
+    blockTimestamp: BigInt(r.block_timestamp),
+    txHash: r.tx_hash,
+    txIndex: r.tx_index,
+    logIndex: r.log_index,
+    address: r.address,
+    topics: [r.topic0, r.topic1, r.topic2, r.topic3].filter((t): t is string => t !== null),
+    data: r.data,
+  }));
+}
+
+/** The blocks numbered `from`..`to` (inclusive) that exist, in order. */
+export async function getBlocksInRange(sql: SqlClient, from: bigint, to: bigint): Promise<BlockRow[]> {
+  const { rows } = await sql.query<RawBlock>(
+    `select ${BLOCK_COLUMNS} from l2_blocks where number between $1 and $2 order by l2_blocks.number`,
+    [from.toString(), to.toString()],
+  );
+  return rows.map(toBlock);
+}

@@ -37,6 +37,7 @@ import {
 import type { PoolLimits } from '../pool/index.ts';
 import type { Address, Hash } from '../primitives/index.ts';
 import { createRpcServer } from '../rpc/index.ts';
+import { createLogWatcher, logMethods } from '../rpc/logs/index.ts';
 import { simpleMethods } from '../rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../rpc/pool/index.ts';
 import { readMethods } from '../rpc/read/index.ts';
@@ -286,13 +287,14 @@ function rpcRole(deps: {
     });
     await Promise.race([runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }), aborted]);
     if (signal.aborted) return;
+    const logWatcher = createLogWatcher({ db, onError: (err) => rpcLog.warn({ err }, 'log poller failed') });
     const server = await createRpcServer({
       host: config.rpc.host,
       port: config.rpc.port,
       batchLimit: config.rpc.batchLimit,
       maxBodyBytes: config.rpc.maxBodyBytes,
       rateLimitPerIp: config.rpc.rateLimitPerIp,
-      methods: [...simpleMethods, ...poolMethods, ...readMethods],
+      methods: [...simpleMethods, ...poolMethods, ...readMethods, ...logMethods],
       deps: {
         chainId: BigInt(config.l2.chainId),
         minGasPrice: config.l2.minGasPrice,
@@ -300,6 +302,7 @@ function rpcRole(deps: {
         intake,
         accounts,
         executor,
+        logWatcher,
       },
       logger: rpcLog,
       onRequest: (method, code, seconds) => metrics.recordRpc(method, code, seconds),
@@ -312,6 +315,7 @@ function rpcRole(deps: {
     } finally {
       readiness.ready('rpc', false, 'stopping');
       await server.close();
+      await logWatcher.close();
     }
   });
 }

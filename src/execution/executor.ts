@@ -157,8 +157,28 @@ export type AccountProof = {
   storageProof: { key: Hash; value: bigint; proof: Hex[] }[];
 };
 
+/**
+ * geth's per-account state override for a message call. `state` replaces the account's whole storage, `stateDiff`
+ * patches single slots; the two exclude each other. Slots and values are 32-byte words (0x-hex of at most 32 bytes).
+ */
+export type AccountOverride = {
+  balance?: bigint;
+  nonce?: bigint;
+  /** Runtime code (`0x` removes it). */
+  code?: Hex;
+  /** Full replacement of the storage: slot → value. */
+  state?: Readonly<Record<Hex, bigint>>;
+  /** Slot → value patches over the stored values. */
+  stateDiff?: Readonly<Record<Hex, bigint>>;
+};
+
+/** State overrides by (lowercase) address, applied before a call runs. */
+export type StateOverrides = Readonly<Record<Address, AccountOverride>>;
+
 export type CallInput = {
   stateRoot: Hash;
+  /** Applied on the call's own state manager (an overlay: the store and the root stay untouched). */
+  overrides?: StateOverrides;
   /** Default the zero address. */
   from?: Address;
   /** `null`/absent: a creation (init code in `data`). */
@@ -433,6 +453,14 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
 
   async function call(input: CallInput): Promise<CallResult> {
     const sm = await stateAt(input.stateRoot, createOverlayDb(store));
+    if (input.overrides) {
+      try {
+        await applyOverrides(sm, input.overrides);
+      } catch (err) {
+        if (err instanceof TypeError) throw err;
+        throw new ExecutionError(`cannot apply state overrides at ${input.stateRoot}`, { cause: err });
+      }
+    }
     const callVm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
     const tx = createLegacyTx(
       {
@@ -522,6 +550,27 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     },
   };
   return executor;
+}
+
+/**
+ * Writes `overrides` into `sm` (account fields, code, storage replaced or patched).
+ * @throws {TypeError} when an account sets both `state` and `stateDiff`, or a slot is not a word.
+ */
+async function applyOverrides(sm: MerkleStateManager, overrides: StateOverrides): Promise<void> {
+  for (const [address, o] of Object.entries(overrides)) {
+    if (o.state !== undefined && o.stateDiff !== undefined)
+      throw new TypeError(`account ${address} has both state and stateDiff overrides`);
+    const a = ethAddress(address);
+    const account = (await sm.getAccount(a)) ?? new Account();
+    if (o.nonce !== undefined) account.nonce = o.nonce;
+    if (o.balance !== undefined) account.balance = o.balance;
+    await sm.putAccount(a, account);
+    if (o.code !== undefined) await sm.putCode(a, hexToBytes(o.code.toLowerCase()));
+    if (o.state !== undefined) await sm.clearStorage(a);
+    for (const [slot, value] of Object.entries(o.state ?? o.stateDiff ?? {})) {
+      await sm.putStorage(a, slotBytes(slot), bigintToBytes(value));
+    }
+  }
 }
 
 type PreparedTx = { tx: LegacyTx; from: Address } | { error: InvalidTxReason };

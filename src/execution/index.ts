@@ -19,6 +19,7 @@ export {
 } from './accounts.ts';
 export {
   type AccountInfo,
+  type AccountOverride,
   type AccountProof,
   type BlockContext,
   type CallInput,
@@ -35,6 +36,7 @@ export {
   type GenesisAllocation,
   type InvalidTxReason,
   type Log,
+  type StateOverrides,
   type TrieNodeDb,
   type TxInput,
   type TxReceipt,

@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
+import { assemble, deployCode } from '../execution/evm-asm.ts';
 import { freePort, type LevProcess, runLev, tempDataDir } from '../support/node-process.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
@@ -68,6 +69,41 @@ test('viem: a transfer is mined and read back', async () => {
   assert.is(await client.getBalance({ address: to }), before + 7n);
   const block = await client.getBlock({ blockNumber: receipt.blockNumber });
   assert.is(block.hash, receipt.blockHash);
+});
+
+test('ethers v6: deploy a contract, transact with it, read its event with eth_getLogs and its state with eth_call', async () => {
+  // One tx per L2 block and no empty blocks: with ethers' default 250 ms cache of eth_blockNumber, tx.wait() can
+  // read a stale head and then wait for a next block that only the next tx would bring. No cache here.
+  const provider = new JsonRpcProvider(url, undefined, {
+    staticNetwork: true,
+    pollingInterval: 100,
+    cacheTimeout: -1,
+  });
+  const wallet = Wallet.fromPhrase(MNEMONIC, provider).connect(provider);
+  const topic = `0x${'ab'.repeat(32)}`;
+  // Any call: slot0 = calldata word, LOG1(topic, word), return it; no calldata: return slot0.
+  // biome-ignore format: one line per branch
+  const runtime = assemble([
+    'CALLDATASIZE', 'ISZERO', ':get', 'JUMPI',
+    0, 'CALLDATALOAD', 'DUP1', 0, 'SSTORE', 0, 'MSTORE', BigInt(topic), 32, 0, 'LOG1', 32, 0, 'RETURN',
+    '@get', 0, 'SLOAD', 0, 'MSTORE', 32, 0, 'RETURN',
+  ]);
+  const deploy = await wallet.sendTransaction({ data: deployCode(runtime) });
+  const deployed = await deploy.wait();
+  const address = deployed!.contractAddress!;
+  assert.ok(address);
+  assert.is(await provider.getCode(address), runtime);
+  const word = `0x${42n.toString(16).padStart(64, '0')}`;
+  const tx = await wallet.sendTransaction({ to: address, data: word });
+  const receipt = await tx.wait();
+  assert.is(receipt?.logs.length, 1);
+  const logs = await provider.getLogs({ address, topics: [topic], fromBlock: 0 });
+  assert.equal(
+    logs.map((l) => [l.transactionHash, l.data]),
+    [[tx.hash, word]],
+  );
+  assert.is(await provider.call({ to: address }), word);
+  provider.destroy();
 });
 
 test.run();

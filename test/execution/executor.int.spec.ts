@@ -19,6 +19,7 @@ import {
   type ExecuteTxResult,
   ExecutionError,
   type Executor,
+  type StateOverrides,
   type TrieStore,
   TrieStoreError,
   type TxInput,
@@ -401,6 +402,40 @@ test('eth_call: reads at any root, returns data or revert data, writes nothing',
   assert.is(fail.vmError, 'revert');
   assert.is(fail.returnValue, word(0xdeadn));
   assert.is(await executor.getStorage(root, contract, 0n), 0x2an, 'the simulated write is gone');
+  assert.is(store.stats().pendingNodes, pending, 'nothing reached the store');
+});
+
+test('eth_call with state overrides: storage patched or replaced, code and balance set; the store untouched', async () => {
+  const pending = store.stats().pendingNodes;
+  const block = { number: blockNumber, timestamp: TIMESTAMP, coinbase: COINBASE };
+  const get = (overrides: StateOverrides) =>
+    executor.call({ stateRoot: root, to: contract, block, overrides });
+  assert.is((await get({ [contract]: { stateDiff: { [word(0n)]: 5n } } })).returnValue, word(5n));
+  assert.is(
+    (await get({ [contract]: { state: { [word(1n)]: 5n } } })).returnValue,
+    word(0n),
+    'slot 0 cleared',
+  );
+  // BALANCE(CALLDATALOAD(0)) installed on the contract; alice's balance overridden
+  const balanceOf = '0x6000353160005260206000f3' as Hex;
+  const balance = await executor.call({
+    stateRoot: root,
+    to: contract,
+    data: word(BigInt(addr(alice))),
+    block,
+    overrides: { [contract]: { code: balanceOf }, [addr(alice)]: { balance: 77n, nonce: 9n } },
+  });
+  assert.is(balance.returnValue, word(77n));
+  try {
+    await get({ [contract]: { state: {}, stateDiff: {} } });
+    assert.unreachable('state with stateDiff must be refused');
+  } catch (err) {
+    assert.instance(err, TypeError);
+    assert.match((err as Error).message, contract);
+  }
+  assert.is(await executor.getStorage(root, contract, 0n), 0x2an);
+  assert.is(await executor.getCode(root, contract), RUNTIME);
+  assert.ok((await executor.getAccount(root, addr(alice))).balance > 77n);
   assert.is(store.stats().pendingNodes, pending, 'nothing reached the store');
 });
 

@@ -719,7 +719,7 @@ test('viem public client reads blocks, receipts and balances', async () => {
   assert.is(await client.getBlockNumber(), BigInt(HEAD));
 });
 
-test('eth_call at any block; a revert is code 3 with its data; eth_estimateGas is the smallest gas that works', async () => {
+test('eth_call at any block, with state overrides; a revert is code 3 with its data; eth_estimateGas is the smallest gas that works', async () => {
   const get = { from: addr(bob), to: CONTRACT };
   assert.is(await call('eth_call', [get, 'latest']), word(42n));
   assert.is(await call('eth_call', [get, '0x2']), word(0n)); // deployed in block 2, stored in block 3
@@ -733,7 +733,10 @@ test('eth_call at any block; a revert is code 3 with its data; eth_estimateGas i
   assert.is(await call('eth_call', [{ ...store, gas: `0x${estimate.toString(16)}` }]), word(7n));
   const short = await callError('eth_call', [{ ...store, gas: `0x${(estimate - 1n).toString(16)}` }]);
   assert.is(short?.code, -32000);
-  const overrides = await callError('eth_call', [get, 'latest', { [CONTRACT]: { balance: '0x1' } }]);
+  const override = { [CONTRACT]: { stateDiff: { [word(0n)]: word(5n) } } };
+  assert.is(await call('eth_call', [get, 'latest', override]), word(5n));
+  assert.is(await call('eth_call', [get, 'latest']), word(42n));
+  const overrides = await callError('eth_call', [get, 'latest', { [CONTRACT]: { balance: '0x01' } }]);
   assert.is(overrides?.code, -32602);
 });
 

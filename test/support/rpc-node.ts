@@ -27,6 +27,12 @@ import {
 import { type PoolLimits, REFERENCE_POOL_LIMITS } from '../../src/pool/index.ts';
 import type { Address, Hash } from '../../src/primitives/index.ts';
 import { createRpcServer } from '../../src/rpc/index.ts';
+import {
+  createLogWatcher,
+  type LogWatcher,
+  type LogWatcherOptions,
+  logMethods,
+} from '../../src/rpc/logs/index.ts';
 import { simpleMethods } from '../../src/rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../../src/rpc/pool/index.ts';
 import { readMethods } from '../../src/rpc/read/index.ts';
@@ -37,6 +43,8 @@ export const CHAIN_ID = 1001n;
 
 export type RpcNode = {
   url: string;
+  /** `ws://…` on the same port. */
+  wsUrl: string;
   store: EventStore;
   db: ReadModelDb;
   runner: ProjectionRunner;
@@ -48,15 +56,25 @@ export type ReadRpcNode = RpcNode & {
   trie: TrieStore;
   /** The root of the dev genesis (already flushed to the trie store). */
   genesisRoot: Hash;
+  /** The log watcher behind `logMethods` (filters, subscriptions). */
+  logWatcher: LogWatcher;
 };
 
-type NodeOptions = { blockedSenders?: Address[]; limits?: Partial<PoolLimits> };
+type NodeOptions = {
+  blockedSenders?: Address[];
+  limits?: Partial<PoolLimits>;
+  /** Options of the read node's log watcher (limits, filter expiry, clock). */
+  logs?: Omit<LogWatcherOptions, 'db'>;
+};
 
 export function startRpcNode(opts: NodeOptions = {}): Promise<RpcNode> {
   return startNode(opts, null);
 }
 
-/** A node with the executor and the read API (`readMethods`) besides the simple and pool methods. */
+/**
+ * A node with the executor, the read API (`readMethods`) and the log methods (`logMethods`, with a log watcher
+ * built from `opts.logs`) besides the simple and pool methods.
+ */
 export async function startReadRpcNode(opts: NodeOptions = {}): Promise<ReadRpcNode> {
   const node = await startNode(opts, 'executor');
   return node as ReadRpcNode;
@@ -88,7 +106,7 @@ async function build(
   const genesis = devGenesis().accounts;
 
   let accounts: AccountReader = createGenesisAccountReader(genesis);
-  let state: { executor: Executor; trie: TrieStore; genesisRoot: Hash } | null = null;
+  let state: { executor: Executor; trie: TrieStore; genesisRoot: Hash; logWatcher: LogWatcher } | null = null;
   if (withExecutor) {
     const trie = await createTrieStore({ pool });
     const executor = await createExecutor({ store: trie, chainId: CHAIN_ID, genesis });
@@ -98,7 +116,7 @@ async function build(
       executor,
       async () => ((await getLatestBlock(db.pool))?.stateRoot as Hash | undefined) ?? genesisRoot,
     );
-    state = { executor, trie, genesisRoot };
+    state = { executor, trie, genesisRoot, logWatcher: createLogWatcher({ ...opts.logs, db }) };
   }
 
   const intake = createPoolIntake({
@@ -118,8 +136,8 @@ async function build(
   const server = state
     ? await createRpcServer({
         port: 0,
-        methods: [...simpleMethods, ...poolMethods, ...readMethods],
-        deps: { ...deps, executor: state.executor },
+        methods: [...simpleMethods, ...poolMethods, ...readMethods, ...logMethods],
+        deps: { ...deps, executor: state.executor, logWatcher: state.logWatcher },
         rateLimitPerIp: 0,
       })
     : await createRpcServer({
@@ -130,12 +148,14 @@ async function build(
       });
   return {
     url: server.url,
+    wsUrl: server.wsUrl,
     store,
     db,
     runner,
     ...(state ?? {}),
     async close() {
       await server.close();
+      await state?.logWatcher.close();
       await runner.stop();
       await running;
       await db.close();

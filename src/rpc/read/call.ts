@@ -1,16 +1,19 @@
 /**
- * Message calls for `eth_call` and `eth_estimateGas`: the call object (geth's `TransactionArgs` subset a legacy
- * chain needs), its execution at a block's state, and revert handling (code 3, `execution reverted[: reason]`,
+ * Message calls for `eth_call`, `eth_estimateGas` and `zkevm_estimateFee`: the call object (geth's `TransactionArgs`
+ * subset a legacy chain needs), geth's state overrides, execution at a block's state, the gas estimate, and revert
+ * handling (code 3, `execution reverted[: reason]`,
  * the revert bytes as `data`).
  */
 import { AbiCoder } from 'ethers';
 import { z } from 'zod';
 import type { ReadModelDb } from '../../../projections/index.ts';
-import type { CallResult, Executor } from '../../execution/index.ts';
+import type { AccountOverride, CallResult, Executor, StateOverrides } from '../../execution/index.ts';
+import { L2_BLOCK_GAS_LIMIT } from '../../l2/index.ts';
+import { intrinsicGas } from '../../pool/index.ts';
 import type { Address, Hex } from '../../primitives/index.ts';
-import { ExecutionRevertedRpcError, InvalidParamsRpcError, ServerRpcError } from '../errors.ts';
+import { ExecutionRevertedRpcError, ServerRpcError } from '../errors.ts';
 import { address, type BlockRef, hexData, quantity, uint64Quantity } from '../params.ts';
-import { stateBlock } from './blocks.ts';
+import { type StateBlock, stateBlock } from './blocks.ts';
 
 /** The call object. `input` and `data` are synonyms (both given: they must agree, as geth requires). */
 export const callObject = z
@@ -34,24 +37,133 @@ export type CallObject = z.output<typeof callObject>;
 
 export type CallDeps = { readonly db: ReadModelDb; readonly executor: Pick<Executor, 'call'> };
 
-/** Runs `call` at the block `ref` names (`latest` when absent), with that block's context. */
-export async function callAt(
-  deps: CallDeps,
-  call: CallObject,
-  ref: BlockRef | undefined,
-  gas?: bigint,
-): Promise<CallResult> {
-  const block = await stateBlock(deps.db.pool, ref);
+/** A 32-byte word (storage slot or value) as geth takes it in overrides: 0x-hex of exactly 32 bytes. */
+const word = z.unknown().transform((value, ctx): Hex => {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(value)) {
+    ctx.issues.push({ code: 'custom', message: 'want a 32-byte 0x-hex word', input: value });
+    return z.NEVER;
+  }
+  return value.toLowerCase() as Hex;
+});
+
+const storageMap = z.record(z.string(), word).transform((m, ctx) => {
+  const out: Record<Hex, bigint> = {};
+  for (const [slot, value] of Object.entries(m)) {
+    const key = word.safeParse(slot);
+    if (!key.success) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `storage slot ${slot}: want a 32-byte 0x-hex word`,
+        input: slot,
+      });
+      return z.NEVER;
+    }
+    out[key.data] = BigInt(value);
+  }
+  return out;
+});
+
+const accountOverride = z
+  .strictObject({
+    balance: quantity.optional(),
+    nonce: uint64Quantity.optional(),
+    code: hexData.optional(),
+    state: storageMap.optional(),
+    stateDiff: storageMap.optional(),
+  })
+  .transform((o, ctx): AccountOverride => {
+    if (o.state !== undefined && o.stateDiff !== undefined) {
+      ctx.issues.push({ code: 'custom', message: 'has both state and stateDiff', input: o });
+      return z.NEVER;
+    }
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as AccountOverride;
+  });
+
+/**
+ * geth's state-override set (eth_call's and eth_estimateGas's third param): `{ [address]: { balance?, nonce?,
+ * code?, state? | stateDiff? } }`. Addresses are lowercased; an address given twice (in two spellings) is refused.
+ * An error names the address (`invalid argument 2: 0x…: has both state and stateDiff`).
+ */
+export const stateOverrides = z.record(z.string(), accountOverride).transform((m, ctx) => {
+  const out: Record<Address, AccountOverride> = {};
+  for (const [key, o] of Object.entries(m)) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(key)) {
+      ctx.issues.push({ code: 'custom', message: `${key}: not a 20-byte 0x-hex address`, input: key });
+      return z.NEVER;
+    }
+    const a = key.toLowerCase() as Address;
+    if (a in out) {
+      ctx.issues.push({ code: 'custom', message: `${key}: address given twice`, input: key });
+      return z.NEVER;
+    }
+    out[a] = o;
+  }
+  return out as StateOverrides;
+});
+
+/** Options of {@link callAt}: a gas limit replacing the call's, state overrides. */
+export type CallOptions = { gas?: bigint; overrides?: StateOverrides | undefined };
+
+/** Runs `call` at `block` (a resolved block), with that block's context. */
+function callOn(deps: CallDeps, call: CallObject, block: StateBlock, opts: CallOptions): Promise<CallResult> {
+  const gas = opts.gas ?? call.gas;
   return deps.executor.call({
     stateRoot: block.stateRoot,
+    ...(opts.overrides ? { overrides: opts.overrides } : {}),
     ...(call.from ? { from: call.from } : {}),
     to: (call.to ?? null) as Address | null,
     ...(call.data ? { data: call.data } : {}),
     ...(call.value !== undefined ? { value: call.value } : {}),
-    ...(gas !== undefined ? { gas } : call.gas !== undefined ? { gas: call.gas } : {}),
+    ...(gas !== undefined ? { gas } : {}),
     ...(call.gasPrice !== undefined ? { gasPrice: call.gasPrice } : {}),
     block: { number: block.number, timestamp: block.timestamp, coinbase: block.coinbase as Address },
   });
+}
+
+/**
+ * Runs `call` at the block `ref` names (`latest` when absent), with that block's context.
+ * @throws {ServerRpcError} -32000 `header not found` when there is no such block.
+ */
+export async function callAt(
+  deps: CallDeps,
+  call: CallObject,
+  ref: BlockRef | undefined,
+  opts: CallOptions = {},
+): Promise<CallResult> {
+  return callOn(deps, call, await stateBlock(deps.db.pool, ref), opts);
+}
+
+/**
+ * The smallest gas limit with which `call` succeeds at the block `ref` names: a binary search between the gas it
+ * used at the cap and the cap (the call's `gas`, else the block gas limit, 30,000,000), as geth does; the block
+ * is resolved once.
+ * @throws {ExecutionRevertedRpcError} code 3 when the call reverts at the cap; {@link ServerRpcError} -32000 for
+ * another halt or a missing block.
+ */
+export async function estimateGas(
+  deps: CallDeps,
+  call: CallObject,
+  ref: BlockRef | undefined,
+  overrides?: StateOverrides,
+): Promise<bigint> {
+  const block = await stateBlock(deps.db.pool, ref);
+  const run = (gas: bigint) => callOn(deps, call, block, { gas, overrides });
+  const cap = call.gas ?? L2_BLOCK_GAS_LIMIT;
+  const atCap = await run(cap);
+  if (atCap.status !== 1) throw callFailure(atCap);
+  const floor = intrinsicGas({ to: call.to ?? null, data: call.data ?? '0x' });
+  // lo always fails (or is below the intrinsic gas), hi always succeeds.
+  let lo = atCap.gasUsed - 1n;
+  if (lo < floor - 1n) lo = floor - 1n;
+  let hi = cap;
+  // Most calls succeed with what they used: try that first.
+  if (lo + 1n < hi && (await run(lo + 1n)).status === 1) hi = lo + 1n;
+  while (lo + 1n < hi) {
+    const mid = (lo + hi) / 2n;
+    if ((await run(mid)).status === 1) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 const ERROR_SELECTOR = '0x08c379a0';
@@ -75,10 +187,4 @@ export function callFailure(result: CallResult): Error {
     });
   }
   return new ServerRpcError(result.vmError ?? 'execution failed');
-}
-
-export function assertNoOverrides(overrides: unknown): void {
-  if (overrides !== undefined && overrides !== null) {
-    throw new InvalidParamsRpcError('state overrides are not supported yet');
-  }
 }

@@ -4,8 +4,12 @@ import type { Executor } from '../../execution/index.ts';
 /** The executor's root-addressed reads the read API uses (the full `Executor` fits). */
 export type StateReads = Pick<Executor, 'getAccount' | 'getCode' | 'getStorage' | 'getProof' | 'call'>;
 
-/** What the read methods need from the node: the read models and the state at any root. */
+/**
+ * What the read methods need from the node: the read models, the state at any root, and the minimum L2 gas price
+ * (`zkevm_estimateFee`'s price when the call names none).
+ */
 export type ReadRpcDeps = {
   readonly db: ReadModelDb;
   readonly executor: StateReads;
+  readonly minGasPrice: bigint;
 };

@@ -26,7 +26,10 @@ import { eth_getTransactionReceipt } from '../methods/eth_getTransactionReceipt.
 import { eth_syncing } from '../methods/eth_syncing.ts';
 import { zkevm_batchNumber } from '../methods/zkevm_batchNumber.ts';
 import { zkevm_batchNumberByBlockNumber } from '../methods/zkevm_batchNumberByBlockNumber.ts';
+import { zkevm_estimateFee } from '../methods/zkevm_estimateFee.ts';
 import { zkevm_getBatchByNumber } from '../methods/zkevm_getBatchByNumber.ts';
+import { zkevm_getFullBlockByHash } from '../methods/zkevm_getFullBlockByHash.ts';
+import { zkevm_getFullBlockByNumber } from '../methods/zkevm_getFullBlockByNumber.ts';
 import { zkevm_getNativeBlockHashesInRange } from '../methods/zkevm_getNativeBlockHashesInRange.ts';
 
 export {
@@ -39,7 +42,15 @@ export {
   tagBatchNumber,
   tagBlockNumber,
 } from './blocks.ts';
-export { type CallDeps, callObject, revertReason } from './call.ts';
+export {
+  type CallDeps,
+  type CallOptions,
+  callAt,
+  callObject,
+  estimateGas,
+  revertReason,
+  stateOverrides,
+} from './call.ts';
 export type { ReadRpcDeps, StateReads } from './deps.ts';
 export {
   blockSize,
@@ -53,11 +64,12 @@ export {
   type RpcTx,
   signedTxOf,
 } from './format.ts';
+export { formatFullBlock, type RpcFullBlock, type RpcTxWithReceipt, readFullBlock } from './full-block.ts';
 export { decodeStorageKey } from './storage-key.ts';
 
 /**
  * Every read method, for `createRpcServer({ methods: [...simpleMethods, ...poolMethods, ...readMethods] })` with deps
- * that include {@link ReadRpcDeps}.
+ * that include {@link ReadRpcDeps} and `minGasPrice: bigint` (`zkevm_estimateFee`).
  */
 export const readMethods = [
   eth_call,
@@ -79,4 +91,7 @@ export const readMethods = [
   zkevm_batchNumberByBlockNumber,
   zkevm_getBatchByNumber,
   zkevm_getNativeBlockHashesInRange,
+  zkevm_getFullBlockByNumber,
+  zkevm_getFullBlockByHash,
+  zkevm_estimateFee,
 ] as const;

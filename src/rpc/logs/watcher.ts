@@ -1,0 +1,365 @@
+/**
+ * The log watcher: `eth_getLogs` over the read models, the poll filters (`eth_newFilter`, `eth_newBlockFilter`,
+ * `eth_getFilterChanges`, …) and the WebSocket subscriptions (`newHeads`, `logs`).
+ *
+ * Filters and subscriptions live in memory in the RPC process that created them (as in the reference): a filter id
+ * is only known to that instance, so clients behind a load balancer need sticky sessions for filters. A filter not
+ * polled for `filterTtlMs` expires (checked whenever any filter is touched, no timer). New blocks for subscriptions
+ * are detected by ONE poller per watcher (every `pollIntervalMs`, 200 ms like the reference), started by the first
+ * subscription and stopped when the last one goes away.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ReadModelDb, SqlClient } from '../../../projections/index.ts';
+import {
+  type BlockRow,
+  getBlocksInRange,
+  getLogs,
+  type LogBlocks,
+  type LogRow,
+  latestBlockNumber,
+} from '../../../projections/l2/index.ts';
+import { type Hex, toQuantity } from '../../primitives/index.ts';
+import { InvalidParamsRpcError, ServerRpcError } from '../errors.ts';
+import type { RpcConnection } from '../method.ts';
+import { readSnapshot } from '../read/blocks.ts';
+import { formatBlock, formatLog, type RpcBlock, type RpcLog } from '../read/format.ts';
+import { boundBlockNumber, type LogFilter, matchesLog, resolveLogBlocks } from './filter.ts';
+
+/** The reference's `MaxLogsCount`. */
+export const DEFAULT_MAX_LOGS = 10_000;
+/** The reference's `MaxLogsBlockRange`. */
+export const DEFAULT_MAX_BLOCK_RANGE = 10_000;
+/** Idle time after which a poll filter is forgotten (geth's 5 minutes). */
+export const DEFAULT_FILTER_TTL_MS = 5 * 60_000;
+/** The reference's new-block polling interval for subscriptions. */
+export const DEFAULT_POLL_INTERVAL_MS = 200;
+
+export type LogWatcherOptions = {
+  readonly db: ReadModelDb;
+  /** More matching logs than this → -32602 `query returned more than N results`. Default 10000. */
+  readonly maxLogs?: number;
+  /** A range wider than this (to − from) → -32602 `logs are limited to a N block range`. Default 10000. */
+  readonly maxBlockRange?: number;
+  /** Default 5 minutes. */
+  readonly filterTtlMs?: number;
+  /** Default 200 ms. */
+  readonly pollIntervalMs?: number;
+  /** The clock filter expiry reads (tests inject one). Default `Date.now`. */
+  readonly now?: () => number;
+  /** Called with an error of a poll tick (the poller keeps going). */
+  readonly onError?: (err: unknown) => void;
+};
+
+/** A `newHeads` notification: the block header fields (`formatBlock` without txs, uncles and size). */
+export type RpcHeader = Omit<RpcBlock, 'transactions' | 'uncles' | 'size'>;
+
+export type SubscriptionKind = 'newHeads' | 'logs';
+
+export interface LogWatcher {
+  /**
+   * The logs `filter` names now, in (block, log index) order; one snapshot.
+   * @throws {InvalidParamsRpcError} -32602 when the range or the result count is over the limits.
+   */
+  getLogs(filter: LogFilter): Promise<RpcLog[]>;
+  /** Installs a log filter whose changes start after the current head; returns its id. */
+  newLogFilter(filter: LogFilter): Promise<Hex>;
+  /** Installs a block filter whose changes start after the current head; returns its id. */
+  newBlockFilter(): Promise<Hex>;
+  /**
+   * New block hashes (block filter) or logs (log filter) since the last poll; resets the idle timer.
+   * @throws {ServerRpcError} -32000 `filter not found` for an unknown or expired id.
+   */
+  getFilterChanges(id: string): Promise<Hex[] | RpcLog[]>;
+  /**
+   * All logs a log filter names now (as `getLogs`); resets the idle timer.
+   * @throws {ServerRpcError} -32000 `filter not found` for an unknown or expired id or a block filter.
+   */
+  getFilterLogs(id: string): Promise<RpcLog[]>;
+  /** Removes a filter; false when there was none. */
+  uninstallFilter(id: string): boolean;
+  /**
+   * Subscribes `connection` to new heads or to logs matching `filter`; notifications are sent as
+   * `{jsonrpc, method: 'eth_subscription', params: {subscription, result}}`. Resolves once the poller knows the
+   * current head, so every block sealed afterwards is notified. Closing the connection unsubscribes.
+   */
+  subscribe(connection: RpcConnection, kind: SubscriptionKind, filter?: LogFilter): Promise<Hex>;
+  /** Removes a subscription of `connection`; false when it has none with that id. */
+  unsubscribe(connection: RpcConnection, id: string): boolean;
+  /** Number of installed filters and subscriptions, and whether the poller runs (for tests and metrics). */
+  stats(): { filters: number; subscriptions: number; polling: boolean };
+  /** Drops every subscription and filter and waits for a running poll tick to end. */
+  close(): Promise<void>;
+}
+
+type Filter =
+  | { kind: 'blocks'; lastBlock: bigint | null; touched: number; queue: Promise<unknown> }
+  | {
+      kind: 'logs';
+      filter: LogFilter;
+      lastBlock: bigint | null;
+      touched: number;
+      hashDone: boolean;
+      queue: Promise<unknown>;
+    };
+
+type Subscription = {
+  id: Hex;
+  connection: RpcConnection;
+  kind: SubscriptionKind;
+  filter: LogFilter | undefined;
+};
+
+/** A 16-byte random id as a quantity. */
+function newId(): Hex {
+  return toQuantity(BigInt(`0x${randomBytes(16).toString('hex')}`));
+}
+
+const filterNotFound = () => new ServerRpcError('filter not found');
+
+/** The header fields of a block as `newHeads` sends them. Pure. */
+export function formatHeader(block: BlockRow): RpcHeader {
+  const { transactions: _t, uncles: _u, size: _s, ...header } = formatBlock(block, [], { fullTx: false });
+  return header;
+}
+
+/**
+ * Creates the watcher of one RPC process. Holds memory and, while subscriptions exist, a poll timer: call
+ * `close()` on shutdown.
+ */
+export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
+  const { db } = opts;
+  const maxLogs = opts.maxLogs ?? DEFAULT_MAX_LOGS;
+  const maxBlockRange = opts.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE;
+  const ttl = opts.filterTtlMs ?? DEFAULT_FILTER_TTL_MS;
+  const interval = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const now = opts.now ?? Date.now;
+
+  const filters = new Map<string, Filter>();
+  const subscriptions = new Map<string, Subscription>();
+
+  async function queryLogs(sql: SqlClient, filter: LogFilter): Promise<RpcLog[]> {
+    const blocks = await resolveLogBlocks(sql, filter, maxBlockRange);
+    return blocks ? limitedLogs(sql, filter, blocks) : [];
+  }
+
+  async function limitedLogs(sql: SqlClient, filter: LogFilter, blocks: LogBlocks): Promise<RpcLog[]> {
+    const rows = await getLogs(sql, {
+      blocks,
+      addresses: filter.addresses,
+      topics: filter.topics,
+      limit: maxLogs + 1,
+    });
+    if (rows.length > maxLogs) throw new InvalidParamsRpcError(`query returned more than ${maxLogs} results`);
+    return rows.map(formatLog);
+  }
+
+  /** A log filter's new logs in `from`..`to`, within its own bounds; only the result count is limited. */
+  async function newLogs(sql: SqlClient, filter: LogFilter, from: bigint, to: bigint): Promise<RpcLog[]> {
+    if (filter.kind !== 'range') return [];
+    const lo = filter.fromBlock ? await boundBlockNumber(sql, filter.fromBlock) : null;
+    const hi = filter.toBlock ? await boundBlockNumber(sql, filter.toBlock) : null;
+    const f = lo !== null && lo > from ? lo : from;
+    const t = hi !== null && hi < to ? hi : to;
+    return f > t ? [] : limitedLogs(sql, filter, { fromBlock: f, toBlock: t });
+  }
+
+  /** Forgets expired filters; returns the live one with `id`, its idle timer reset. */
+  function touch(id: string): Filter {
+    const t = now();
+    sweep();
+    const f = filters.get(id.toLowerCase());
+    if (!f) throw filterNotFound();
+    f.touched = t;
+    return f;
+  }
+
+  function install(f: Filter): Hex {
+    sweep();
+    const id = newId();
+    filters.set(id, f);
+    return id;
+  }
+
+  function sweep(): void {
+    const t = now();
+    for (const [k, f] of filters) if (t - f.touched > ttl) filters.delete(k);
+  }
+
+  //////// The subscription poller
+
+  let head: bigint | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let starting: Promise<void> | null = null;
+  let tick: Promise<void> | null = null;
+  let closed = false;
+
+  function ensurePolling(): Promise<void> {
+    if (timer || tick) return starting ?? Promise.resolve();
+    starting ??= (async () => {
+      head = await latestBlockNumber(db.pool);
+      if (subscriptions.size > 0 && !closed) schedule();
+    })().finally(() => {
+      starting = null;
+    });
+    return starting;
+  }
+
+  function schedule(): void {
+    timer = setTimeout(() => {
+      timer = null;
+      tick = poll()
+        .catch((err: unknown) => opts.onError?.(err))
+        .finally(() => {
+          tick = null;
+          if (subscriptions.size > 0 && !closed) schedule();
+        });
+    }, interval);
+  }
+
+  function stopPolling(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  }
+
+  async function poll(): Promise<void> {
+    const found = await readSnapshot(db, async (sql) => {
+      const latest = await latestBlockNumber(sql);
+      if (latest === null || (head !== null && latest <= head)) return null;
+      const from = head === null ? 0n : head + 1n;
+      // Catch up at most `maxBlockRange` blocks per tick, so one tick's work stays bounded.
+      const to = latest - from >= BigInt(maxBlockRange) ? from + BigInt(maxBlockRange) - 1n : latest;
+      const blocks = await getBlocksInRange(sql, from, to);
+      const wantLogs = [...subscriptions.values()].some((s) => s.kind === 'logs');
+      const logs = wantLogs
+        ? await getLogs(sql, {
+            blocks: { fromBlock: from, toBlock: to },
+            addresses: [],
+            topics: [],
+            limit: Number.MAX_SAFE_INTEGER,
+          })
+        : [];
+      return { to, blocks, logs };
+    });
+    if (!found) return;
+    head = found.to;
+    for (const sub of [...subscriptions.values()]) {
+      const notify = (result: unknown) =>
+        sub.connection.send({
+          jsonrpc: '2.0',
+          method: 'eth_subscription',
+          params: { subscription: sub.id, result },
+        });
+      if (sub.kind === 'newHeads') for (const b of found.blocks) notify(formatHeader(b));
+      else for (const l of found.logs) if (matchesSubscription(sub, l)) notify(formatLog(l));
+    }
+  }
+
+  function matchesSubscription(sub: Subscription, log: LogRow): boolean {
+    const f = sub.filter;
+    if (!f) return true;
+    if (f.kind === 'hash') return f.blockHash === log.blockHash && matchesLog(f, log);
+    if (f.fromBlock?.kind === 'number' && log.blockNumber < f.fromBlock.number) return false;
+    if (f.toBlock?.kind === 'number' && log.blockNumber > f.toBlock.number) return false;
+    return matchesLog(f, log);
+  }
+
+  async function changes(f: Filter): Promise<Hex[] | RpcLog[]> {
+    if (f.kind === 'logs' && f.filter.kind === 'hash') {
+      if (f.hashDone) return [];
+      const logs = await readSnapshot(db, (sql) => queryLogs(sql, f.filter));
+      f.hashDone = true;
+      return logs;
+    }
+    return readSnapshot(db, async (sql) => {
+      const latest = await latestBlockNumber(sql);
+      if (latest === null || (f.lastBlock !== null && latest <= f.lastBlock)) return [];
+      const from = f.lastBlock === null ? 0n : f.lastBlock + 1n;
+      const out =
+        f.kind === 'blocks'
+          ? (await getBlocksInRange(sql, from, latest)).map((b) => b.hash as Hex)
+          : await newLogs(sql, f.filter, from, latest);
+      f.lastBlock = latest;
+      return out;
+    });
+  }
+
+  function removeSubscription(id: string): void {
+    subscriptions.delete(id);
+    if (subscriptions.size === 0) stopPolling();
+  }
+
+  return {
+    getLogs: (filter) => readSnapshot(db, (sql) => queryLogs(sql, filter)),
+
+    async newLogFilter(filter) {
+      const lastBlock = await latestBlockNumber(db.pool);
+      return install({
+        kind: 'logs',
+        filter,
+        lastBlock,
+        touched: now(),
+        hashDone: false,
+        queue: Promise.resolve(),
+      });
+    },
+
+    async newBlockFilter() {
+      const lastBlock = await latestBlockNumber(db.pool);
+      return install({ kind: 'blocks', lastBlock, touched: now(), queue: Promise.resolve() });
+    },
+
+    async getFilterChanges(id) {
+      const f = touch(id);
+      // One poll of a filter at a time, so two concurrent polls never return the same changes twice.
+      const next = f.queue.then(() => changes(f));
+      f.queue = next.catch(() => {});
+      return next;
+    },
+
+    async getFilterLogs(id) {
+      const f = touch(id);
+      if (f.kind !== 'logs') throw filterNotFound();
+      return readSnapshot(db, (sql) => queryLogs(sql, f.filter));
+    },
+
+    uninstallFilter(id) {
+      sweep();
+      return filters.delete(id.toLowerCase());
+    },
+
+    async subscribe(connection, kind, filter) {
+      const id = newId();
+      subscriptions.set(id, { id, connection, kind, filter });
+      connection.onClose(() => {
+        for (const s of [...subscriptions.values()])
+          if (s.connection === connection) removeSubscription(s.id);
+      });
+      await ensurePolling();
+      if (!subscriptions.has(id)) return id; // the connection closed meanwhile
+      if (!timer && !tick && !closed) schedule();
+      return id;
+    },
+
+    unsubscribe(connection, id) {
+      const s = subscriptions.get(id.toLowerCase());
+      if (!s || s.connection !== connection) return false;
+      removeSubscription(s.id);
+      return true;
+    },
+
+    stats: () => ({
+      filters: filters.size,
+      subscriptions: subscriptions.size,
+      polling: timer !== null || tick !== null,
+    }),
+
+    async close() {
+      closed = true;
+      subscriptions.clear();
+      filters.clear();
+      stopPolling();
+      await starting?.catch(() => {});
+      await tick;
+    },
+  };
+}
