@@ -27,10 +27,12 @@ export function createPgPool(
 export async function withTransaction<T>(
   pool: PgPool,
   fn: (client: pg.PoolClient) => Promise<T>,
+  /** What follows BEGIN, e.g. `isolation level repeatable read read only`. */
+  mode?: string,
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
+    await client.query(mode ? `begin transaction ${mode}` : 'begin');
     const result = await fn(client);
     await client.query('commit');
     return result;

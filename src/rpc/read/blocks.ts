@@ -19,6 +19,7 @@ import {
   latestBlockNumber,
   latestVerifiedBlockNumber,
 } from '../../../projections/l2/index.ts';
+import { withTransaction } from '../../db/index.ts';
 import type { Hash } from '../../primitives/index.ts';
 import { ServerRpcError } from '../errors.ts';
 import type { BlockRef, BlockTag } from '../params.ts';
@@ -90,17 +91,6 @@ export async function tagBatchNumber(sql: SqlClient, tag: BlockTag): Promise<big
  * Runs `fn` on one connection inside a read-only REPEATABLE READ transaction, so the several queries of one answer
  * (a block and its txs, a batch and its blocks) see one snapshot even while a trusted-state reset is applied.
  */
-export async function readSnapshot<T>(db: ReadModelDb, fn: (sql: SqlClient) => Promise<T>): Promise<T> {
-  const client = await db.pool.connect();
-  try {
-    await client.query('begin transaction isolation level repeatable read read only');
-    const result = await fn(client);
-    await client.query('commit');
-    return result;
-  } catch (err) {
-    await client.query('rollback').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+export function readSnapshot<T>(db: ReadModelDb, fn: (sql: SqlClient) => Promise<T>): Promise<T> {
+  return withTransaction(db.pool, fn, 'isolation level repeatable read read only');
 }
