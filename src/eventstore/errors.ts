@@ -60,6 +60,16 @@ export class EventStoreError extends NodeError<'EventStoreError'> {
 
 export type EventStoreErrorType = ExpectedRevisionConflictError | EventStoreError;
 
+/** A backend failure (temporary), with the cause's message as details. Both backends use it. */
+export function backendError(message: string, cause: unknown): EventStoreError {
+  const details = cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause);
+  return new EventStoreError(message, {
+    code: 'EVENT_STORE_BACKEND',
+    cause,
+    ...(details === undefined ? {} : { details }),
+  });
+}
+
 function describe(revision: ExpectedRevision | 'no_stream'): string {
   return typeof revision === 'number' ? `revision ${revision}` : revision;
 }

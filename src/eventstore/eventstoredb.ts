@@ -39,7 +39,7 @@ import {
   streamNameFilter,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { EventStoreError, ExpectedRevisionConflictError } from './errors.ts';
+import { backendError, EventStoreError, ExpectedRevisionConflictError } from './errors.ts';
 import type {
   AppendResult,
   EventMetadata,
@@ -528,13 +528,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function backendError(message: string, cause: unknown): EventStoreError {
-  const details = cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause);
-  return new EventStoreError(message, {
-    code: 'EVENT_STORE_BACKEND',
-    cause,
-    ...(details === undefined ? {} : { details }),
-  });
 }

@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { PgPool } from '../db/index.ts';
-import { EventStoreError, ExpectedRevisionConflictError } from './errors.ts';
+import { backendError, EventStoreError, ExpectedRevisionConflictError } from './errors.ts';
 import type {
   AppendResult,
   EventMetadata,
@@ -596,13 +596,4 @@ begin
   perform pg_notify(${pg.escapeLiteral(channel)}, o_position::text);
 end
 $fn$`;
-}
-
-function backendError(message: string, cause: unknown): EventStoreError {
-  const details = cause instanceof Error ? cause.message : cause === undefined ? undefined : String(cause);
-  return new EventStoreError(message, {
-    code: 'EVENT_STORE_BACKEND',
-    cause,
-    ...(details === undefined ? {} : { details }),
-  });
 }

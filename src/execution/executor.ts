@@ -43,6 +43,7 @@ import { createVM, type RunTxResult, runTx } from '@ethereumjs/vm';
 import { NodeError, severityOf } from '../errors/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import { type Address, bytesToHex, type Hash, type Hex, hexToBytes, toAddress } from '../primitives/index.ts';
+import type { LegacyTx as L2LegacyTx } from '../tx/index.ts';
 
 /** Root of the empty state trie (keccak256 of RLP("")). */
 export const EMPTY_STATE_ROOT = bytesToHex(KECCAK256_RLP) as Hash;
@@ -65,21 +66,10 @@ export type GenesisAllocation = {
 };
 
 /** A signed legacy tx already decoded, with its sender recovered once upstream (pool intake, batch decoding). */
-export type DecodedLegacyTxInput = {
-  /** The recovered sender; `null` when the signature recovers none (the tx is then invalid). */
-  from: Address | null;
-  nonce: bigint;
-  gasPrice: bigint;
-  gas: bigint;
-  /** `null` for contract creation. */
-  to: Address | null;
-  value: bigint;
-  data: Hex;
-  /** 27/28 for pre-EIP-155 txs, `chainId·2 + 35/36` otherwise. */
-  v: bigint;
-  r: bigint;
-  s: bigint;
-};
+export type DecodedLegacyTxInput = Pick<
+  L2LegacyTx,
+  'from' | 'nonce' | 'gasPrice' | 'gas' | 'to' | 'value' | 'data' | 'v' | 'r' | 's'
+>;
 
 /** A tx to execute: signed raw bytes (the executor recovers the sender) or a decoded tx with its sender. */
 export type TxInput = Uint8Array | Hex | DecodedLegacyTxInput;

@@ -14,24 +14,12 @@ import {
 } from '../tx/index.ts';
 import { PoolError } from './errors.ts';
 
-export type DecodedLegacyTx = {
+/** A signed legacy tx as the pool admits it: its sender recovered, the bytes as received, its unsigned size. */
+export type DecodedLegacyTx = LegacyTx & {
   type: 0;
-  hash: Hash;
+  from: Address;
   /** The signed tx as received. */
   raw: Hex;
-  from: Address;
-  nonce: bigint;
-  gasPrice: bigint;
-  gas: bigint;
-  /** `null` for contract creation. */
-  to: Address | null;
-  value: bigint;
-  data: Hex;
-  /** `0n` for pre-EIP-155 txs. */
-  chainId: bigint;
-  v: bigint;
-  r: bigint;
-  s: bigint;
   /** Length of the unsigned RLP (needed by the batch encoding). */
   size: number;
 };
@@ -63,23 +51,7 @@ export function decodeRawTx(raw: Uint8Array): DecodedTx {
     throw invalidInput(err);
   }
   if (tx.from === null) throw PoolError.invalidSender();
-  return {
-    type: 0,
-    hash: tx.hash,
-    raw: bytesToHex(raw),
-    from: tx.from,
-    nonce: tx.nonce,
-    gasPrice: tx.gasPrice,
-    gas: tx.gas,
-    to: tx.to,
-    value: tx.value,
-    data: tx.data,
-    chainId: tx.chainId,
-    v: tx.v,
-    r: tx.r,
-    s: tx.s,
-    size: encodeUnsignedLegacyTx(tx).length,
-  };
+  return { ...tx, type: 0, from: tx.from, raw: bytesToHex(raw), size: encodeUnsignedLegacyTx(tx).length };
 }
 
 function decodeTyped(type: number, raw: Uint8Array): DecodedTypedTx {
