@@ -27,7 +27,7 @@ import {
   toQuantity,
 } from '../../src/primitives/index.ts';
 import { type AsmItem, assemble, deployCode } from '../execution/evm-asm.ts';
-import { resultErrors, schemaErrors } from '../support/execution-apis.ts';
+import { rpcError, rpcResult, schemaErrors } from '../support/execution-apis.ts';
 import { createL2ChainWriter, type ExecutedTx, type L2ChainWriter } from '../support/l2-chain.ts';
 import { rpc } from '../support/node-process.ts';
 import { CHAIN_ID, GWEI, type ReadRpcNode, startReadRpcNode } from '../support/rpc-node.ts';
@@ -124,20 +124,8 @@ async function exec(raw: Hex, f: { gasPrice: bigint; value: bigint; to: Address 
   return done;
 }
 
-/** Calls over HTTP; fails on an error; checks every eth_* result against the execution-apis schema. */
-async function call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const res = await rpc<T>(node.url, method, params);
-  assert.ok('result' in res, `${method}(${JSON.stringify(params)}): ${JSON.stringify(res.error)}`);
-  if (method.startsWith('eth_') && res.result !== null)
-    assert.equal(resultErrors(method, res.result), [], `${method} → ${JSON.stringify(res.result)}`);
-  return res.result as T;
-}
-
-async function callError(method: string, params: unknown[]) {
-  const res = await rpc(node.url, method, params);
-  assert.ok(res.error, `${method}(${JSON.stringify(params)}) should fail, got ${JSON.stringify(res.result)}`);
-  return res.error;
-}
+const call = <T = unknown>(method: string, params: unknown[] = []) => rpcResult<T>(node.url, method, params);
+const callError = (method: string, params: unknown[]) => rpcError(node.url, method, params);
 
 test.before(async () => {
   node = await startReadRpcNode();

@@ -10,9 +10,8 @@ import * as assert from 'uvu/assert';
 import { DEV_GENESIS_BALANCE, DEV_MNEMONIC } from '../../src/config/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import { type AsmItem, assemble, deployCode } from '../execution/evm-asm.ts';
-import { resultErrors } from '../support/execution-apis.ts';
+import { resultErrors, rpcError, rpcResult } from '../support/execution-apis.ts';
 import { createL2ChainWriter, type L2ChainWriter } from '../support/l2-chain.ts';
-import { rpc } from '../support/node-process.ts';
 import { CHAIN_ID, GWEI, type ReadRpcNode, startReadRpcNode } from '../support/rpc-node.ts';
 
 const T0 = 1_700_000_000n;
@@ -65,20 +64,8 @@ async function sign(
   })) as Hex;
 }
 
-/** Calls over HTTP; fails on an error; checks every eth_* result against the execution-apis schema. */
-async function call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const res = await rpc<T>(node.url, method, params);
-  assert.ok('result' in res, `${method}(${JSON.stringify(params)}): ${JSON.stringify(res.error)}`);
-  if (method.startsWith('eth_') && res.result !== null)
-    assert.equal(resultErrors(method, res.result), [], `${method} → ${JSON.stringify(res.result)}`);
-  return res.result as T;
-}
-
-async function callError(method: string, params: unknown[]) {
-  const res = await rpc(node.url, method, params);
-  assert.ok(res.error, `${method}(${JSON.stringify(params)}) should fail, got ${JSON.stringify(res.result)}`);
-  return res.error;
-}
+const call = <T = unknown>(method: string, params: unknown[] = []) => rpcResult<T>(node.url, method, params);
+const callError = (method: string, params: unknown[]) => rpcError(node.url, method, params);
 
 test.before(async () => {
   node = await startReadRpcNode();

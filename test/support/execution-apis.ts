@@ -7,7 +7,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
+import { rpc } from './node-process.ts';
 
 const ROOT = new URL('../../../shared/reference/execution-apis/', import.meta.url).pathname;
 
@@ -69,3 +71,28 @@ const describe = (validate: ValidateFunction): string[] =>
   (validate.errors ?? []).map(
     (e) => `${e.instancePath || '(root)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
   );
+
+/**
+ * A JSON-RPC call that must succeed; its result is checked against the spec when the spec defines the method.
+ * `emptyListUnchecked`: skip the check for `[]`, which matches both branches of a `oneOf` of lists (filter changes).
+ */
+export async function rpcResult<T = unknown>(
+  url: string,
+  method: string,
+  params: unknown[] = [],
+  opts: { emptyListUnchecked?: boolean } = {},
+): Promise<T> {
+  const res = await rpc<T>(url, method, params);
+  assert.ok('result' in res, `${method}(${JSON.stringify(params)}): ${JSON.stringify(res.error)}`);
+  const skip = opts.emptyListUnchecked === true && Array.isArray(res.result) && res.result.length === 0;
+  if (specMethods().includes(method) && res.result !== null && !skip)
+    assert.equal(resultErrors(method, res.result), [], `${method} → ${JSON.stringify(res.result)}`);
+  return res.result as T;
+}
+
+/** A JSON-RPC call that must fail; returns its error. */
+export async function rpcError(url: string, method: string, params: unknown[]) {
+  const res = await rpc(url, method, params);
+  assert.ok(res.error, `${method}(${JSON.stringify(params)}) should fail, got ${JSON.stringify(res.result)}`);
+  return res.error;
+}
