@@ -168,10 +168,15 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   }
 
   /** Executes one pool tx into a new L2 block, or marks it invalid. */
-  async function sealTx(state: SequencerState, tx: PoolTx, nowMs: number): Promise<SequencerState> {
+  async function sealTx(
+    state: SequencerState,
+    tx: PoolTx,
+    legacy: LegacyTx,
+    blob: Uint8Array,
+    nowMs: number,
+  ): Promise<SequencerState> {
     if (state.l2.status !== 'open') return state;
     const { tip, batch } = state.l2;
-    const legacy = toLegacyTx(tx);
     const result = await executor.executeTx({
       stateRoot: tip.stateRoot,
       tx: legacy,
@@ -213,7 +218,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
           gasUsed: r.gasUsed.toString(),
           tx: {
             ...toTxData({ ...legacy, from: tx.from }),
-            batchBlob: bytesToHex(encodeBatchL2Data([legacy])),
+            batchBlob: bytesToHex(blob),
           },
           receipt: {
             status: r.status,
@@ -271,14 +276,16 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
         s = await openBatch(s, nowMs);
         const view = batchView(s.l2);
         if (!view) break;
-        const bytes = encodeBatchL2Data([toLegacyTx(tx)]).length;
+        const legacy = toLegacyTx(tx);
+        const blob = encodeBatchL2Data([legacy]);
+        const bytes = blob.length;
         const full = closeReason(view, deps.limits, { nowMs }, { bytes, gas: tx.gas });
         if (full) {
           s = await closeBatch(s, full, nowMs);
           worked = true;
           break; // the next tick opens a new batch with a fresh timestamp
         }
-        s = await sealTx(s, tx, nowMs);
+        s = await sealTx(s, tx, legacy, blob, nowMs);
         worked = true;
       }
       return { state: s, worked };
