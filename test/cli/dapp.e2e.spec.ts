@@ -35,8 +35,15 @@ test.after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/**
+ * One tx per L2 block and no empty blocks: with ethers' default 250 ms cache of eth_blockNumber, tx.wait() can read
+ * a stale head and then wait for a next block that only the next tx would bring. The providers here do not cache.
+ */
+const ethersProvider = () =>
+  new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+
 test('ethers v6: a transfer is mined, its receipt and block agree, the balance moved', async () => {
-  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 100 });
+  const provider = ethersProvider();
   const wallet = Wallet.fromPhrase(MNEMONIC, provider);
   const to = Wallet.createRandom().address;
   const tx = await wallet.sendTransaction({ to, value: 12345n });
@@ -72,14 +79,8 @@ test('viem: a transfer is mined and read back', async () => {
 });
 
 test('ethers v6: deploy a contract, transact with it, read its event with eth_getLogs and its state with eth_call', async () => {
-  // One tx per L2 block and no empty blocks: with ethers' default 250 ms cache of eth_blockNumber, tx.wait() can
-  // read a stale head and then wait for a next block that only the next tx would bring. No cache here.
-  const provider = new JsonRpcProvider(url, undefined, {
-    staticNetwork: true,
-    pollingInterval: 100,
-    cacheTimeout: -1,
-  });
-  const wallet = Wallet.fromPhrase(MNEMONIC, provider).connect(provider);
+  const provider = ethersProvider();
+  const wallet = Wallet.fromPhrase(MNEMONIC, provider);
   const topic = `0x${'ab'.repeat(32)}`;
   // Any call: slot0 = calldata word, LOG1(topic, word), return it; no calldata: return slot0.
   // biome-ignore format: one line per branch
