@@ -42,7 +42,15 @@ import {
 import { createVM, type RunTxResult, runTx } from '@ethereumjs/vm';
 import { NodeError, severityOf } from '../errors/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
-import { type Address, bytesToHex, type Hash, type Hex, hexToBytes, toAddress } from '../primitives/index.ts';
+import {
+  type Address,
+  bytesToHex,
+  ecrecover,
+  type Hash,
+  type Hex,
+  hexToBytes,
+  toAddress,
+} from '../primitives/index.ts';
 import type { LegacyTx as L2LegacyTx } from '../tx/index.ts';
 
 /** Root of the empty state trie (keccak256 of RLP("")). */
@@ -278,7 +286,8 @@ export function createL2Common(chainId: bigint): Common {
   const common = createCustomCommon(
     { name: 'levitation-l2', chainId: chainId.toString(), hardforks, defaultHardfork: 'london' },
     Mainnet,
-    { hardfork: 'london' },
+    // Recovery on libsecp256k1 (WASM) for the ECRECOVER precompile and any tx the VM recovers itself.
+    { hardfork: 'london', customCrypto: { ecrecover } },
   );
   common.updateParams(paramsTx);
   common.updateParams(paramsBlock);

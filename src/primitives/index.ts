@@ -13,3 +13,4 @@ export {
   toAddress,
   toQuantity,
 } from './hex.ts';
+export { ecrecover, SignatureRecoveryError } from './secp256k1.ts';

@@ -2,8 +2,15 @@
  * Legacy (type 0) transactions, EIP-155 or pre-155: the unsigned RLP a signer signs, the signed RLP and its hash,
  * and sender recovery. Pure.
  */
-import { ecrecover } from '@ethereumjs/util';
-import { type Address, bytesToHex, type Hash, type Hex, hexToBytes, keccak256 } from '../primitives/index.ts';
+import {
+  type Address,
+  bytesToHex,
+  ecrecover,
+  type Hash,
+  type Hex,
+  hexToBytes,
+  keccak256,
+} from '../primitives/index.ts';
 import { TxFormatError } from './errors.ts';
 import {
   decodeByteString,
