@@ -18,6 +18,7 @@ export {
   type SqlClient,
 } from './db.ts';
 export {
+  type ChangeWatch,
   createProjectionRunner,
   type Projection,
   type ProjectionRunner,

@@ -34,7 +34,19 @@ export type ProjectionRunner = {
   waitForCatchUp(opts?: { timeoutMs?: number }): Promise<void>;
   /** Lowest checkpoint over all projections, as last committed or observed by this runner. */
   position(): GlobalPosition;
+  /**
+   * Watches the batches this runner commits for events of `types` (a sequencer waking up when the pool read
+   * model got new txs, instead of polling it).
+   */
+  watch(types: readonly string[]): ChangeWatch;
   stop(): Promise<void>;
+};
+
+/** A counter of committed batches that held events of the watched types. */
+export type ChangeWatch = {
+  version(): number;
+  /** Resolves once `version()` is above `seen` (at once if it already is), or when `signal` aborts. */
+  changedSince(seen: number, signal?: AbortSignal): Promise<void>;
 };
 
 export type ProjectionRunnerOptions = {
@@ -64,6 +76,36 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
   let waiters: { position: GlobalPosition; resolve: () => void }[] = [];
   let controller: AbortController | undefined;
   let running: Promise<void> | undefined;
+  const watches: { types: ReadonlySet<string>; bump(): void }[] = [];
+
+  function watch(types: readonly string[]): ChangeWatch {
+    let version = 0;
+    let wakers: (() => void)[] = [];
+    watches.push({
+      types: new Set(types),
+      bump() {
+        version++;
+        const woken = wakers;
+        wakers = [];
+        for (const w of woken) w();
+      },
+    });
+    return {
+      version: () => version,
+      changedSince(seen, signal) {
+        if (version > seen || signal?.aborted) return Promise.resolve();
+        return new Promise((resolve) => {
+          const done = () => {
+            signal?.removeEventListener('abort', done);
+            wakers = wakers.filter((w) => w !== done);
+            resolve();
+          };
+          wakers.push(done);
+          signal?.addEventListener('abort', done, { once: true });
+        });
+      },
+    };
+  }
 
   const advance = (position: GlobalPosition) => {
     if (position <= current) return;
@@ -145,6 +187,7 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
           const events = stopAt === undefined ? delivered : delivered.filter((e) => e.position <= stopAt);
           const lowest = await applyBatch(events, upTo);
           advance(lowest);
+          for (const w of watches) if (events.some((e) => w.types.has(e.type))) w.bump();
           opts.onProgress?.({ position: lowest, applied: events.length });
         }
         if (stopAt !== undefined && current >= stopAt) break;
@@ -193,6 +236,7 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
       await waitFor(await store.headPosition(), o);
     },
     position: () => (current < 0n ? 0n : current),
+    watch,
     async stop() {
       controller?.abort();
       await running?.catch(() => {});

@@ -1,6 +1,6 @@
 /**
- * The sequencer machine: load (fold `l2`), then tick — at once again while there is work, every `poll` ms when
- * idle. A `supervisor.stop` lets the running tick finish (its appends complete) and then stops. Errors are not
+ * The sequencer machine: load (fold `l2`), then tick — at once again while there is work; when idle, on the next
+ * pool change or after `poll` ms, whichever comes first (the poll also drives batch timeouts). A `supervisor.stop` lets the running tick finish (its appends complete) and then stops. Errors are not
  * handled here: a failing tick fails the machine, and the supervisor restarts it, which folds the stream again.
  * Guards and actions are pure; the clock is read only inside the effect actors.
  */
@@ -20,6 +20,7 @@ export function createSequencerMachine(effects: SequencerEffects, opts: { pollMs
       tick: fromPromise<{ state: SequencerState; worked: boolean }, SequencerState>(({ input }) =>
         effects.tick(input, Date.now()),
       ),
+      poolChanged: fromPromise<void>(({ signal }) => effects.poolChanged(signal)),
     },
     delays: { poll: opts.pollMs ?? 100 },
     guards: {
@@ -66,6 +67,7 @@ export function createSequencerMachine(effects: SequencerEffects, opts: { pollMs
       },
       idle: {
         on: { 'supervisor.stop': { target: 'stopped' } },
+        invoke: { src: 'poolChanged', onDone: { target: 'ticking' } },
         after: { poll: { target: 'ticking' } },
       },
       stopped: { type: 'final' },

@@ -71,10 +71,11 @@ export const poolProjection: Projection = {
       const status = STATUS_BY_TYPE[e.type];
       const reason = e.type === 'TxFailed' || e.type === 'TxInvalidated' ? e.data.reason : null;
       const replacedBy = e.type === 'TxReplaced' ? e.data.replacedBy : null;
+      // Only a pending tx can be replaced, fail or be invalidated; inclusion is final whatever came before.
       await sql.query(
         `update pool_txs set status = $2, status_reason = coalesce($3, status_reason),
                              replaced_by = coalesce($4, replaced_by)
-          where hash = $1`,
+          where hash = $1 and (status = 'pending' or $2 = 'included')`,
         [e.data.hash, status, reason, replacedBy],
       );
     }

@@ -111,9 +111,16 @@ export async function benchExecution(opts: { url: string }): Promise<Record<stri
   };
 }
 
-/** The peer: @ethereumjs alone, in memory, recovering each sender inside runTx. */
-async function bareRunTx(raws: readonly Hex[], genesis: readonly { address: string; balance: bigint }[]) {
-  const common = createL2Common(CHAIN_ID);
+/**
+ * The peer: @ethereumjs alone, in memory, recovering each sender inside runTx — with @ethereumjs's own
+ * (pure-JS) recovery unless another `common` is given.
+ */
+export async function bareRunTx(
+  raws: readonly Hex[],
+  genesis: readonly { address: string; balance: bigint }[],
+  opts: { common?: ReturnType<typeof createL2Common> } = {},
+) {
+  const common = opts.common ?? createL2Common(CHAIN_ID, { defaultCrypto: true });
   const trie = await createMPT({ db: new MapDB(), useKeyHashing: true });
   const stateManager = new MerkleStateManager({ common, trie });
   const vm = await createVM({ common, stateManager });

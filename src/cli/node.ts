@@ -190,6 +190,8 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               timeoutMs: config.sequencer.batchTimeoutMs,
             },
             readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
+            readModelsAt: (position) => runner.waitFor(position, { timeoutMs: 60_000 }),
+            poolChanges: runner.watch(['TxReceived']),
             log: (msg, fields) => seqLog.info(fields ?? {}, msg),
           }),
         );

@@ -52,6 +52,7 @@ import type {
   ReadAllPage,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
   SubscriptionMessage,
@@ -489,7 +490,14 @@ export async function createEventStoreDbEventStore(
     return closePromise;
   };
 
-  return { kind: 'eventstoredb', append, readStream, readAll, headPosition, subscribeAll, close };
+  /** No multi-stream transactions on the server: one append per stream, in order (see EventStore.appendMany). */
+  const appendMany = async (appends: readonly StreamAppend[]): Promise<AppendResult[]> => {
+    const results: AppendResult[] = [];
+    for (const a of appends) results.push(await append(a.streamId, a.events, a.expectedRevision ?? 'any'));
+    return results;
+  };
+
+  return { kind: 'eventstoredb', append, appendMany, readStream, readAll, headPosition, subscribeAll, close };
 }
 
 function toEsdbExpected(

@@ -16,6 +16,7 @@ import { createPostgresEventStore } from './postgres.ts';
 import type { EventStore } from './types.ts';
 import type { Upcasters } from './upcast.ts';
 
+export { type AppendBatcher, createAppendBatcher } from './batcher.ts';
 export {
   EventStoreError,
   type EventStoreErrorCode,
@@ -47,6 +48,7 @@ export type {
   ReadAllPage,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   StreamRevision,
   SubscribeOptions,
   Subscription,

@@ -35,6 +35,7 @@ import type {
   ReadAllPage,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
   SubscriptionMessage,
@@ -204,6 +205,11 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
     text: `select o_status, o_position::text as o_position, o_revision, o_conflict_id, o_conflict_stream
            from ${S}.append($1, $2, $3, $4, $5, $6, $7)`,
   };
+  const appendManySql = {
+    name: `lev_es_append_many:${schema}`,
+    text: `select o_status, o_position::text as o_position, o_revision, o_conflict_id, o_conflict_stream
+           from ${S}.append_many($1, $2, $3, $4, $5, $6, $7, $8)`,
+  };
   const columns = `position::text as position, stream_id, revision, id, type, version, data::text as data,
                    metadata::text as metadata`;
 
@@ -261,21 +267,12 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
   };
 
   // ---- the store
-  const append = async (
-    streamId: string,
-    events: NewEvent[],
-    expectedRevision: ExpectedRevision = 'any',
-  ): Promise<AppendResult> => {
-    if (closing) {
-      throw new EventStoreError(`append to ${streamId}: the event store is closed`, {
-        code: 'EVENT_STORE_CLOSED',
-      });
-    }
+  const appendValues = (streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision) => {
     const prepared = prepareAppend(streamId, events, expectedRevision, upcasters);
     const expected =
       typeof expectedRevision === 'number' ? expectedRevision : EXPECTED_CODE[expectedRevision];
-    const run = pool.query<AppendRow>({
-      ...appendSql,
+    return {
+      count: prepared.length,
       values: [
         streamId,
         expected,
@@ -285,21 +282,19 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
         prepared.map((e) => e.dataJson),
         prepared.map((e) => e.metadataJson),
       ],
-    });
-    appendsInFlight.add(run);
-    let row: AppendRow | undefined;
-    try {
-      row = (await run).rows[0];
-    } catch (cause) {
-      throw backendError(`append to ${streamId} failed`, cause);
-    } finally {
-      appendsInFlight.delete(run);
-    }
+    };
+  };
+
+  /** The result of one append call, or the error it stands for. */
+  const appendOutcome = (
+    streamId: string,
+    expectedRevision: ExpectedRevision,
+    row: AppendRow | undefined,
+  ): AppendResult => {
     if (!row) throw backendError(`append to ${streamId} returned nothing`, undefined);
     switch (row.o_status) {
       case STATUS_APPENDED:
       case STATUS_DUPLICATE:
-        if (row.o_status === STATUS_APPENDED && prepared.length > 0) wakeAll();
         return { position: BigInt(row.o_position ?? '0'), revision: row.o_revision ?? -1 };
       case STATUS_CONFLICT:
         throw new ExpectedRevisionConflictError(streamId, expectedRevision, row.o_revision ?? 'no_stream');
@@ -315,6 +310,86 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
         );
       default:
         throw backendError(`append to ${streamId}: unexpected status ${row.o_status}`, undefined);
+    }
+  };
+
+  const refuseWhenClosing = (what: string) => {
+    if (closing) {
+      throw new EventStoreError(`${what}: the event store is closed`, { code: 'EVENT_STORE_CLOSED' });
+    }
+  };
+
+  const append = async (
+    streamId: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision = 'any',
+  ): Promise<AppendResult> => {
+    refuseWhenClosing(`append to ${streamId}`);
+    const { count, values } = appendValues(streamId, events, expectedRevision);
+    const run = pool.query<AppendRow>({ ...appendSql, values });
+    appendsInFlight.add(run);
+    let row: AppendRow | undefined;
+    try {
+      row = (await run).rows[0];
+    } catch (cause) {
+      throw backendError(`append to ${streamId} failed`, cause);
+    } finally {
+      appendsInFlight.delete(run);
+    }
+    const result = appendOutcome(streamId, expectedRevision, row);
+    if (row?.o_status === STATUS_APPENDED && count > 0) wakeAll();
+    return result;
+  };
+
+  const appendMany = async (appends: readonly StreamAppend[]): Promise<AppendResult[]> => {
+    refuseWhenClosing('appendMany');
+    // Validate every append before the transaction starts: bad input never opens one.
+    const calls = appends.map((a) => ({
+      ...a,
+      expected: a.expectedRevision ?? 'any',
+      ...appendValues(a.streamId, a.events, a.expectedRevision ?? 'any'),
+    }));
+    if (calls.length === 0) return [];
+    const flat = <T>(pick: (v: unknown[]) => T[]) => calls.flatMap((c) => pick(c.values));
+    const values = [
+      calls.map((c) => c.streamId),
+      calls.map((c) => c.values[1]),
+      calls.map((c) => c.count),
+      flat((v) => v[2] as string[]),
+      flat((v) => v[3] as string[]),
+      flat((v) => v[4] as number[]),
+      flat((v) => v[5] as string[]),
+      flat((v) => v[6] as string[]),
+    ];
+    const run = (async () => {
+      const client = await pool.connect().catch((cause: unknown) => {
+        throw backendError('appendMany: no connection', cause);
+      });
+      let broken = false;
+      try {
+        await client.query('begin');
+        const { rows } = await client.query<AppendRow>({ ...appendManySql, values });
+        // One row per append up to the first that failed; a failure rolls the whole call back.
+        const results = calls.map((c, i) => appendOutcome(c.streamId, c.expected, rows[i]));
+        await client.query('commit');
+        if (rows.some((r, i) => r.o_status === STATUS_APPENDED && calls[i]!.count > 0)) wakeAll();
+        return results;
+      } catch (err) {
+        // A connection that cannot even roll back is dropped rather than reused.
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        if (err instanceof ExpectedRevisionConflictError || err instanceof EventStoreError) throw err;
+        throw backendError('appendMany failed', err);
+      } finally {
+        client.release(broken);
+      }
+    })();
+    appendsInFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      appendsInFlight.delete(run);
     }
   };
 
@@ -466,7 +541,17 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
     return closePromise;
   };
 
-  return { kind: 'postgres', schema, append, readStream, readAll, headPosition, subscribeAll, close };
+  return {
+    kind: 'postgres',
+    schema,
+    append,
+    appendMany,
+    readStream,
+    readAll,
+    headPosition,
+    subscribeAll,
+    close,
+  };
 }
 
 /** An advisory-lock key for `name`: the first 8 bytes of its SHA-256 as a signed 64-bit integer. Pure. */
@@ -496,6 +581,7 @@ async function setUp(pool: PgPool, schema: string, channel: string): Promise<voi
         constraint events_id_key unique (id)
       )`);
     await client.query(appendFunctionSql(schema, channel));
+    await client.query(appendManyFunctionSql(schema));
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => {});
@@ -594,6 +680,55 @@ begin
   o_position := v_head + v_n;
   o_revision := coalesce(v_current, -1) + v_n;
   perform pg_notify(${pg.escapeLiteral(channel)}, o_position::text);
+end
+$fn$`;
+}
+
+/**
+ * Several appends in one statement: `append` per stream over slices of flat arrays (`p_counts[i]` events for
+ * stream i), one row per stream, stopping after the first that did not append (status ≥ 2) — the caller then
+ * rolls its transaction back. One round trip for any number of streams.
+ */
+function appendManyFunctionSql(schema: string): string {
+  const S = pg.escapeIdentifier(schema);
+  return `
+create or replace function ${S}.append_many(
+  p_streams text[],
+  p_expected bigint[],
+  p_counts integer[],
+  p_ids text[],
+  p_types text[],
+  p_versions integer[],
+  p_data text[],
+  p_metadata text[]
+) returns table (
+  o_status integer,
+  o_position bigint,
+  o_revision integer,
+  o_conflict_id text,
+  o_conflict_stream text
+) language plpgsql as $fn$
+declare
+  v_off integer := 0;
+  v_to integer;
+  r record;
+begin
+  for i in 1 .. coalesce(cardinality(p_streams), 0) loop
+    v_to := v_off + p_counts[i];
+    select * into r from ${S}.append(p_streams[i], p_expected[i], p_ids[v_off + 1 : v_to],
+      p_types[v_off + 1 : v_to], p_versions[v_off + 1 : v_to], p_data[v_off + 1 : v_to],
+      p_metadata[v_off + 1 : v_to]);
+    o_status := r.o_status;
+    o_position := r.o_position;
+    o_revision := r.o_revision;
+    o_conflict_id := r.o_conflict_id;
+    o_conflict_stream := r.o_conflict_stream;
+    return next;
+    if r.o_status >= 2 then
+      return;
+    end if;
+    v_off := v_to;
+  end loop;
 end
 $fn$`;
 }

@@ -122,6 +122,14 @@ export type Subscription = AsyncIterable<SubscriptionMessage> & {
   close(): Promise<void>;
 };
 
+/** One stream's part of {@link EventStore.appendMany}. */
+export type StreamAppend = {
+  streamId: string;
+  events: NewEvent[];
+  /** @default 'any' */
+  expectedRevision?: ExpectedRevision;
+};
+
 export type EventStore = {
   readonly kind: 'postgres' | 'eventstoredb';
   /**
@@ -130,6 +138,14 @@ export type EventStore = {
    * Re-appending events whose ids are already stored in that stream is a no-op returning the earlier result.
    */
   append(streamId: string, events: NewEvent[], expectedRevision?: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Appends to several streams, in order, with each append's own rules (revision check, idempotency); results
+   * in the same order. Postgres: one transaction — all or nothing, one commit, positions contiguous. EventStoreDB
+   * has no multi-stream transactions: one append per stream in order, so a failure can leave the earlier ones
+   * stored; since appends are idempotent by event id, retrying the same call completes it.
+   * @throws {ExpectedRevisionConflictError} when a stream's revision is not its `expectedRevision`.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** Events of one stream; `[]` when it does not exist. */
   readStream(streamId: string, opts?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** One page of the global log. */

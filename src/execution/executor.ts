@@ -25,7 +25,7 @@
  */
 import { createBlock, paramsBlock } from '@ethereumjs/block';
 import { type Common, createCustomCommon, type HardforkTransitionConfig, Mainnet } from '@ethereumjs/common';
-import type { EVMMockBlockchainInterface } from '@ethereumjs/evm';
+import type { EVMMockBlockchainInterface, EVMResult, InterpreterStep, Message } from '@ethereumjs/evm';
 import { createMPT } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { Caches, getMerkleStateProof, MerkleStateManager } from '@ethereumjs/statemanager';
@@ -199,6 +199,29 @@ export type CallResult = {
   vmError?: string;
 };
 
+/**
+ * Listeners a tracer attaches to the EVM while a traced tx runs (`src/execution/trace.ts`): `step` before each
+ * opcode (the EVM waits for a returned promise), `enter` when a call frame starts, `exit` when it ends.
+ */
+export type EvmTraceHooks = {
+  step(step: InterpreterStep): void | Promise<void>;
+  enter(message: Message): void;
+  exit(result: EVMResult): void;
+};
+
+export type TraceTxInput = {
+  /** The state the tx's block starts from (its parent's state root). */
+  stateRoot: Hash;
+  /** The txs before `tx` in its block, in order: replayed first, untraced. */
+  before?: readonly TxInput[];
+  tx: TxInput;
+  block: BlockContext;
+  hooks: EvmTraceHooks;
+};
+
+/** What a traced tx did: as a {@link CallResult}, with the tx's gas limit. */
+export type TracedTx = CallResult & { gasLimit: bigint };
+
 export type ExecutorOptions = {
   /** The trie node store (shared by execution and reads). */
   store: TrieNodeDb;
@@ -230,6 +253,13 @@ export type Executor = {
    * @throws {UnknownStateRootError}, {ExecutionError}
    */
   call(input: CallInput): Promise<CallResult>;
+  /**
+   * Re-executes a mined tx with `hooks` attached to the EVM (`debug_traceTransaction`): the txs `before` it in its
+   * block are replayed first, untraced, on `stateRoot`; all on a private overlay of the store (nothing is written).
+   * @throws {UnknownStateRootError}; {ExecutionError} when a tx cannot be replayed there (the chain and the trie
+   *   disagree), the store fails, or a hook throws.
+   */
+  traceTx(input: TraceTxInput): Promise<TracedTx>;
   /*
    * Reads at any root (archive). Each throws {UnknownStateRootError} when the store has no such root and
    * {ExecutionError} (temporary when the store failed) when reading fails; a slot that is not at most 32 bytes of
@@ -275,9 +305,10 @@ export class ExecutionError extends NodeError<'ExecutionError'> {
  * The `Common` of the L2: chain `chainId`, every hardfork up to London active from block 0 (so no block number
  * is ever "the London block" with its initial-base-fee rule), London selected. The tx and block parameters are
  * merged in once, so building a tx or a block passes {@link PARAMS_MERGED} instead of re-merging them (JSON
- * copies, ~45 µs per tx). Pure.
+ * copies, ~45 µs per tx). Signatures recover on libsecp256k1 (WASM) unless `defaultCrypto` asks for
+ * @ethereumjs's own pure-JS recovery (benchmarks compare the two). Pure.
  */
-export function createL2Common(chainId: bigint): Common {
+export function createL2Common(chainId: bigint, opts: { defaultCrypto?: boolean } = {}): Common {
   const hardforks: HardforkTransitionConfig[] = [];
   for (const hf of Mainnet.hardforks) {
     hardforks.push({ name: hf.name, block: 0 });
@@ -287,7 +318,7 @@ export function createL2Common(chainId: bigint): Common {
     { name: 'levitation-l2', chainId: chainId.toString(), hardforks, defaultHardfork: 'london' },
     Mainnet,
     // Recovery on libsecp256k1 (WASM) for the ECRECOVER precompile and any tx the VM recovers itself.
-    { hardfork: 'london', customCrypto: { ecrecover } },
+    opts.defaultCrypto ? { hardfork: 'london' } : { hardfork: 'london', customCrypto: { ecrecover } },
   );
   common.updateParams(paramsTx);
   common.updateParams(paramsBlock);
@@ -496,12 +527,91 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     };
   }
 
+  async function traceTx(input: TraceTxInput): Promise<TracedTx> {
+    const sm = await stateAt(input.stateRoot, createOverlayDb(store));
+    const traceVm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
+    const block = l2Block(input.block, common);
+    const replay = async (txInput: TxInput) => {
+      const prepared = prepareTx(txInput, common);
+      if ('error' in prepared)
+        throw new ExecutionError('cannot replay a tx', { cause: new Error(prepared.error) });
+      try {
+        const result = await runTx(traceVm, {
+          tx: prepared.tx,
+          block,
+          skipBlockGasLimitValidation: true,
+          skipHardForkValidation: true,
+        });
+        return { result, gasLimit: prepared.tx.gasLimit };
+      } catch (err) {
+        throw new ExecutionError(`replaying a tx from ${prepared.from} failed`, { cause: err });
+      }
+    };
+    for (const tx of input.before ?? []) await replay(tx);
+
+    const events = traceVm.evm.events;
+    if (!events)
+      throw new ExecutionError('cannot trace', { cause: new TypeError('the EVM emits no events') });
+    const { hooks } = input;
+    let hookError: unknown;
+    const fail = (err: unknown) => {
+      hookError ??= err;
+    };
+    // Two parameters: the EVM awaits `resolve` before it runs the opcode.
+    const onStep = (step: InterpreterStep, resolve?: (result?: unknown) => void) => {
+      void new Promise<void>((ok) => ok(hooks.step(step))).then(
+        () => resolve?.(),
+        (err: unknown) => {
+          fail(err);
+          resolve?.();
+        },
+      );
+    };
+    const onEnter = (message: Message) => {
+      try {
+        hooks.enter(message);
+      } catch (err) {
+        fail(err);
+      }
+    };
+    const onExit = (result: EVMResult) => {
+      try {
+        hooks.exit(result);
+      } catch (err) {
+        fail(err);
+      }
+    };
+    events.on('step', onStep);
+    events.on('beforeMessage', onEnter);
+    events.on('afterMessage', onExit);
+    let traced: Awaited<ReturnType<typeof replay>>;
+    try {
+      traced = await replay(input.tx);
+    } finally {
+      events.off('step', onStep);
+      events.off('beforeMessage', onEnter);
+      events.off('afterMessage', onExit);
+    }
+    if (hookError !== undefined) throw new ExecutionError('a tracer failed', { cause: hookError });
+    const { result, gasLimit } = traced;
+    const vmError = result.execResult.exceptionError?.error;
+    return {
+      status: vmError === undefined ? 1 : 0,
+      gasUsed: result.totalGasSpent,
+      gasLimit,
+      returnValue: bytesToHex(result.execResult.returnValue),
+      logs: convertLogs(result.execResult.logs),
+      ...(vmError === undefined ? {} : { vmError }),
+    };
+  }
+
   const executor: Executor = {
     chainId,
     genesisRoot: opts.genesis ? await applyGenesis(opts.genesis) : undefined,
     applyGenesis,
     executeTx,
     call,
+    traceTx,
     getAccount: (stateRoot, address) =>
       reading(stateRoot, async (sm) => {
         const account = await sm.getAccount(ethAddress(address));

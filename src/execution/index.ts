@@ -8,6 +8,8 @@
  *   invalid txs change nothing. Its only effect is new nodes buffered in the trie store, which must be flushed
  *   (`TrieStore.flush`) before the event naming the new root is appended.
  * - Readers (pool, RPC) see state through an `AccountReader` or the executor's root-addressed reads.
+ * - Tracing (`trace.ts`, `debug_traceTransaction`) replays a mined tx with a tracer's hooks on the EVM
+ *   (`Executor.traceTx`) on a private overlay of the store: it never writes a node.
  */
 export {
   type AccountReader,
@@ -29,6 +31,7 @@ export {
   type DecodedLegacyTxInput,
   EMPTY_CODE_HASH,
   EMPTY_STATE_ROOT,
+  type EvmTraceHooks,
   type ExecuteTxResult,
   ExecutionError,
   type Executor,
@@ -37,11 +40,28 @@ export {
   type InvalidTxReason,
   type Log,
   type StateOverrides,
+  type TracedTx,
+  type TraceTxInput,
   type TrieNodeDb,
   type TxInput,
   type TxReceipt,
   UnknownStateRootError,
 } from './executor.ts';
+export {
+  type CallFrame,
+  type CallFrameType,
+  type CallLog,
+  type CallTracerConfig,
+  createCallTracer,
+  createStructLogger,
+  decodeRevertReason,
+  type StructLog,
+  type StructLoggerConfig,
+  type StructLoggerResult,
+  SUPPORTED_TRACERS,
+  type TracerName,
+  type TxTracer,
+} from './trace.ts';
 export {
   createTrieStore,
   ensureTrieStoreSchema,

@@ -145,6 +145,79 @@ export function eventStoreContract(name: string, makeStore: MakeStore): void {
     }),
   );
 
+  t('appendMany appends to several streams in order, each with its own revision check and idempotency', () =>
+    withStore(makeStore, async (store) => {
+      const a = uniqueStream('c-many-a');
+      const b = uniqueStream('c-many-b');
+      await store.append(a, [ev('A', { n: 0 })], 'no_stream');
+      const batch = [
+        { streamId: a, events: [ev('A', { n: 1 }), ev('A', { n: 2 })], expectedRevision: 0 },
+        { streamId: b, events: [ev('B', { n: 1 })], expectedRevision: 'no_stream' as const },
+        { streamId: a, events: [ev('A', { n: 3 })] },
+      ];
+      const results = await store.appendMany(batch);
+      assert.equal(
+        results.map((r) => r.revision),
+        [2, 0, 3],
+      );
+      assert.ok(results[0]!.position < results[1]!.position && results[1]!.position < results[2]!.position);
+      if (store.kind === 'postgres')
+        assert.is(results[2]!.position - results[0]!.position, 2n, 'one transaction, contiguous positions');
+      assert.equal(
+        (await store.readStream(a)).map((e) => e.data['n']),
+        [0, 1, 2, 3],
+      );
+      assert.equal(
+        (await store.readStream(b)).map((e) => e.data['n']),
+        [1],
+      );
+      // re-sending the same call is a no-op with the same results
+      assert.equal(await store.appendMany(batch), results);
+      assert.equal(await store.appendMany([]), []);
+    }),
+  );
+
+  t(
+    'appendMany: a conflict in a later stream throws the typed error; on Postgres nothing of the call is stored',
+    () =>
+      withStore(makeStore, async (store) => {
+        const a = uniqueStream('c-many-atomic-a');
+        const b = uniqueStream('c-many-atomic-b');
+        await store.append(b, [ev('B', {})], 'no_stream');
+        const head = await store.headPosition();
+        const err = await rejects(
+          store.appendMany([
+            { streamId: a, events: [ev('A', {})], expectedRevision: 'no_stream' },
+            { streamId: b, events: [ev('B', {})], expectedRevision: 'no_stream' },
+          ]),
+        );
+        assert.instance(err, ExpectedRevisionConflictError);
+        assert.is((err as ExpectedRevisionConflictError).streamId, b);
+        assert.is((await store.readStream(b)).length, 1, 'the conflicting stream is unchanged');
+        if (store.kind === 'postgres') {
+          assert.equal(await store.readStream(a), [], 'the earlier append of the call was rolled back');
+          assert.is(await store.headPosition(), head);
+          // and the store goes on: positions stay gap-free after a rolled-back call
+          const r = await store.append(a, [ev('A', {})], 'no_stream');
+          assert.is(r.position, head + 1n);
+        }
+      }),
+  );
+
+  t('appendMany refuses invalid input before writing anything', () =>
+    withStore(makeStore, async (store) => {
+      const a = uniqueStream('c-many-invalid');
+      const err = await rejects(
+        store.appendMany([
+          { streamId: a, events: [ev('A', {})] },
+          { streamId: '', events: [ev('A', {})] },
+        ]),
+      );
+      assert.instance(err, EventStoreError);
+      assert.equal(await store.readStream(a), []);
+    }),
+  );
+
   t('every kind of expected revision is checked, with a typed conflict error and nothing stored', () =>
     withStore(makeStore, async (store) => {
       const stream = uniqueStream('c-conflict');

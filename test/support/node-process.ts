@@ -37,8 +37,12 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'lev-e2e-'));
 }
 
-export function runLev(args: string[], env: Record<string, string> = {}): LevProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/lev.js'), ...args], {
+export function runLev(
+  args: string[],
+  env: Record<string, string> = {},
+  opts: { nodeArgs?: string[] } = {},
+): LevProcess {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(ROOT, 'bin/lev.js'), ...args], {
     cwd: ROOT,
     env: { ...process.env, LEV_LOG_LEVEL: process.env.LEV_TEST_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

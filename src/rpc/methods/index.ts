@@ -1,7 +1,14 @@
 /**
  * The simple methods (no read models): chain id, versions, hashing, gas price. The composition root
- * registers `simpleMethods` with a server whose deps include {@link SimpleMethodsDeps}.
+ * registers `simpleMethods` with a server whose deps include {@link SimpleMethodsDeps}. Also the face of
+ * `debug_traceTransaction` and its config schema (registered in `readMethods`, as it reads the read models).
  */
+import {
+  debug_traceTransaction,
+  type TraceDeps,
+  type TraceOptions,
+  traceConfig,
+} from './debug_traceTransaction.ts';
 import type { ChainIdDeps } from './eth_chainId.ts';
 import { eth_chainId } from './eth_chainId.ts';
 import type { GasPriceDeps } from './eth_gasPrice.ts';
@@ -15,13 +22,20 @@ export type SimpleMethodsDeps = ChainIdDeps & GasPriceDeps;
 export {
   type ChainIdDeps,
   CLIENT_VERSION,
+  debug_traceTransaction,
   eth_chainId,
   eth_gasPrice,
   type GasPriceDeps,
   net_version,
+  type TraceDeps,
+  type TraceOptions,
+  traceConfig,
   web3_clientVersion,
   web3_sha3,
 };
 
-/** Every method defined in this folder, for `createRpcServer({ methods: [...simpleMethods, ...] })`. */
+/**
+ * The simple methods, for `createRpcServer({ methods: [...simpleMethods, ...] })`. `debug_traceTransaction` needs
+ * the read models and the executor ({@link TraceDeps}): it is served with the read API (`readMethods`).
+ */
 export const simpleMethods = [eth_chainId, net_version, web3_clientVersion, web3_sha3, eth_gasPrice] as const;

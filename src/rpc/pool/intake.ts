@@ -2,7 +2,7 @@
  * Pool intake: what `eth_sendRawTransaction` does with a tx (DESIGN §2, §5).
  *
  * decode → stateless rules → (per sender, one at a time) state + pool view → stateful rules → append `TxReceived`
- * to `tx-<hash>` (expected: no stream) → on replacement, `TxReplaced` on the replaced tx's stream → wait until the
+ * to `tx-<hash>` (expected: no stream; concurrent submissions are group-committed) → on replacement, `TxReplaced` on the replaced tx's stream → wait until the
  * read models have reached the appended position (read-your-writes) → the hash.
  *
  * Appends within one process are serialised per sender, so two racing txs of one sender see each other. Across
@@ -11,7 +11,7 @@
 
 import type { ReadModelDb } from '../../../projections/index.ts';
 import { countPending, getPendingBySenderNonce } from '../../../projections/pool/index.ts';
-import { ExpectedRevisionConflictError } from '../../eventstore/index.ts';
+import { createAppendBatcher, ExpectedRevisionConflictError } from '../../eventstore/index.ts';
 import type { EventStore, GlobalPosition } from '../../eventstore/types.ts';
 import type { AccountReader } from '../../execution/index.ts';
 import {
@@ -58,6 +58,8 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
   const { store, db, accounts, limits } = deps;
   const now = deps.now ?? (() => new Date());
   const lanes = new Map<string, Promise<unknown>>();
+  // Concurrent submissions share commits: one append of many tx streams instead of one each.
+  const appender = createAppendBatcher(store);
 
   /** Runs `fn` after every earlier call for the same key has settled. */
   function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -83,7 +85,7 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
     const received = envelope(decide({ type: 'ReceiveTx', data: receivedData(tx, ip) }, initialState()), ctx);
     let position: GlobalPosition;
     try {
-      ({ position } = await store.append(txStreamId(tx.hash), received, 'no_stream'));
+      ({ position } = await appender.append(txStreamId(tx.hash), received, 'no_stream'));
     } catch (err) {
       if (err instanceof ExpectedRevisionConflictError) throw new PoolError('already_known', 'already known');
       throw err;

@@ -9,6 +9,7 @@
  * executor when the deps hold one) are served by the pool's method list (`poolMethods`), not this one.
  */
 
+import { debug_traceTransaction } from '../methods/debug_traceTransaction.ts';
 import { eth_blockNumber } from '../methods/eth_blockNumber.ts';
 import { eth_call } from '../methods/eth_call.ts';
 import { eth_estimateGas } from '../methods/eth_estimateGas.ts';
@@ -69,7 +70,8 @@ export { decodeStorageKey } from './storage-key.ts';
 
 /**
  * Every read method, for `createRpcServer({ methods: [...simpleMethods, ...poolMethods, ...readMethods] })` with deps
- * that include {@link ReadRpcDeps} and `minGasPrice: bigint` (`zkevm_estimateFee`).
+ * that include {@link ReadRpcDeps} and `minGasPrice: bigint` (`zkevm_estimateFee`), and an executor with `traceTx`
+ * (`debug_traceTransaction`).
  */
 export const readMethods = [
   eth_call,
@@ -94,4 +96,5 @@ export const readMethods = [
   zkevm_getFullBlockByNumber,
   zkevm_getFullBlockByHash,
   zkevm_estimateFee,
+  debug_traceTransaction,
 ] as const;
