@@ -73,6 +73,8 @@ export type SequencerEffects = {
   poolChanged(signal: AbortSignal): Promise<void>;
 };
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
 const ACTOR = 'sequencer';
 
@@ -291,6 +293,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
         break; // the next tick opens a new batch with a fresh timestamp
       }
       await sealTx(draft, tx, legacy, blob);
+      // Execution on cached state never waits for I/O: let the RPC and the projector in between blocks.
+      await yieldToEventLoop();
     }
   }
 

@@ -15,14 +15,23 @@ const STATUS_BY_TYPE = {
   TxInvalidated: 'invalidated',
 } as const;
 
+type Status = (typeof STATUS_BY_TYPE)[keyof typeof STATUS_BY_TYPE];
+
 export const poolProjection: Projection = {
   name: 'pool',
   // L2BlockSealed too: a tx the sequencer sealed leaves the pending set even if its TxIncluded is not yet appended.
   canHandle: ['TxReceived', 'TxReplaced', 'TxIncluded', 'TxFailed', 'TxInvalidated', 'L2BlockSealed'],
   async handle(sql: SqlClient, events: readonly RecordedEvent[]) {
-    // Consecutive TxReceived events go in one multi-row INSERT; status changes apply in log order between them.
+    // Consecutive TxReceived events go in one multi-row INSERT, consecutive status changes of one kind in one
+    // UPDATE; runs apply in log order.
     let received: object[] = [];
-    const flush = async () => {
+    let run: {
+      status: Status;
+      hashes: string[];
+      reasons: (string | null)[];
+      replacedBy: (string | null)[];
+    } | null = null;
+    const flushReceived = async () => {
       if (received.length === 0) return;
       await sql.query(
         `insert into pool_txs (hash, from_addr, nonce, gas_price, gas, to_addr, value, input, chain_id, v, r, s, raw, ip,
@@ -37,15 +46,36 @@ export const poolProjection: Projection = {
       );
       received = [];
     };
+    const flushRun = async () => {
+      if (!run) return;
+      // Only a pending tx can be replaced, fail or be invalidated; inclusion is final whatever came before.
+      // Within a run a hash appears at most once in effect: the first change of a pending tx wins, as in order.
+      await sql.query(
+        `update pool_txs p set status = $4, status_reason = coalesce(x.reason, p.status_reason),
+                               replaced_by = coalesce(x.replaced_by, p.replaced_by)
+           from (select distinct on (hash) hash, reason, replaced_by
+                   from unnest($1::text[], $2::text[], $3::text[]) with ordinality as u(hash, reason, replaced_by, ord)
+                  order by hash, ord) as x
+          where p.hash = x.hash and (p.status = 'pending' or $4 = 'included')`,
+        [run.hashes, run.reasons, run.replacedBy, run.status],
+      );
+      run = null;
+    };
+    const change = async (status: Status, hash: string, reason: string | null, replacedBy: string | null) => {
+      await flushReceived();
+      if (run && run.status !== status) await flushRun();
+      run ??= { status, hashes: [], reasons: [], replacedBy: [] };
+      run.hashes.push(hash);
+      run.reasons.push(reason);
+      run.replacedBy.push(replacedBy);
+    };
     for (const e of events as readonly RecordedEvent<TxEvent | L2BlockSealed>[]) {
       if (e.type === 'L2BlockSealed') {
-        await flush();
-        await sql.query(`update pool_txs set status = 'included' where hash = $1 and status = 'pending'`, [
-          e.data.tx.hash,
-        ]);
+        await change('included', e.data.tx.hash, null, null);
         continue;
       }
       if (e.type === 'TxReceived') {
+        await flushRun();
         const d = e.data;
         received.push({
           hash: d.hash,
@@ -67,18 +97,11 @@ export const poolProjection: Projection = {
         });
         continue;
       }
-      await flush();
-      const status = STATUS_BY_TYPE[e.type];
       const reason = e.type === 'TxFailed' || e.type === 'TxInvalidated' ? e.data.reason : null;
       const replacedBy = e.type === 'TxReplaced' ? e.data.replacedBy : null;
-      // Only a pending tx can be replaced, fail or be invalidated; inclusion is final whatever came before.
-      await sql.query(
-        `update pool_txs set status = $2, status_reason = coalesce($3, status_reason),
-                             replaced_by = coalesce($4, replaced_by)
-          where hash = $1 and (status = 'pending' or $2 = 'included')`,
-        [e.data.hash, status, reason, replacedBy],
-      );
+      await change(STATUS_BY_TYPE[e.type], e.data.hash, reason, replacedBy);
     }
-    await flush();
+    await flushReceived();
+    await flushRun();
   },
 };
