@@ -5,7 +5,7 @@
  *   ours   `lev start --dev --roles rpc,sequencer` as a child process: its own embedded Postgres with the
  *          server's defaults (fsync and synchronous_commit on), so every receipt read back is durable; the RPC
  *          rate limit off (the generator is one client IP).
- *   peer   `hardhat node` (2.x, EDR) with automine, logging off, base fee 0, as a child process.
+ *   peer   `hardhat node` (2.x, EDR; src/l1 devnet) with automine, logging off, base fee 0, as a child process.
  *
  * Both get the same genesis (SENDERS funded accounts and a deployer) and the same load: SENDERS × PER_SENDER
  * signed legacy transfers (tx i is from sender i mod SENDERS, nonces in order), signed up front for each
@@ -24,15 +24,14 @@
  *
  *   npm run bench -- e2e
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getCreateAddress, Interface, keccak256, Wallet } from 'ethers';
 import solc from 'solc';
 import { createL2Common } from '../../src/execution/index.ts';
+import { startHardhatDevnet } from '../../src/l1/index.ts';
 import type { Hex } from '../../src/primitives/index.ts';
 import { freePort, runLev } from '../../test/support/node-process.ts';
 import { bareRunTx } from './execution.ts';
@@ -241,63 +240,6 @@ function sampleRss(pids: () => number[], proportional = false): { stop(): number
   };
 }
 
-async function startHardhat(dir: string, senders: Wallet[], deployer: Wallet) {
-  const port = await freePort();
-  const config = join(dir, 'hardhat.config.cjs');
-  const accounts = [...senders, deployer].map((w) => ({
-    privateKey: w.privateKey,
-    balance: BALANCE.toString(),
-  }));
-  writeFileSync(
-    config,
-    `module.exports = ${JSON.stringify({
-      networks: {
-        hardhat: {
-          chainId: Number(HARDHAT_CHAIN_ID),
-          accounts,
-          initialBaseFeePerGas: 0,
-          mining: { auto: true, interval: 0 },
-          loggingEnabled: false,
-        },
-      },
-    })};\n`,
-  );
-  const cli = createRequire(import.meta.url).resolve('hardhat/internal/cli/cli.js');
-  const child = spawn(
-    process.execPath,
-    [cli, 'node', '--config', config, '--hostname', '127.0.0.1', '--port', String(port)],
-    {
-      cwd: new URL('../../', import.meta.url).pathname, // hardhat runs only from a project that installs it
-      env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const url = `http://127.0.0.1:${port}/`;
-  const { call, close } = rpcClient(url);
-  for (let i = 0; ; i++) {
-    try {
-      await call('eth_chainId', []);
-      break;
-    } catch {
-      if (child.exitCode !== null || i > 300) throw new Error(`hardhat node did not start:\n${out}`);
-      await sleep(100);
-    }
-  }
-  close();
-  return { url, child };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 type Side = {
   tps: number;
   p50: number;
@@ -362,11 +304,18 @@ export async function benchThroughput(): Promise<Record<string, number>> {
   const skipPeer = process.env['LEV_BENCH_E2E_SKIP_PEER'] === '1';
   let peer: Side = { tps: 0, p50: 0, p99: 0, sendP50: 0, rss: 0, call: 0, balance: 0, block: 0 };
   if (!skipPeer) {
-    const hardhat = await startHardhat(dir, senders, deployer);
+    const hardhat = await startHardhatDevnet({
+      port: await freePort(),
+      chainId: Number(HARDHAT_CHAIN_ID),
+      accounts: [...senders, deployer].map((w) => ({ privateKey: w.privateKey, balance: BALANCE })),
+      automine: true,
+      blockTimeMs: 0,
+      initialBaseFeePerGas: 0n,
+    });
     try {
       peer = await runSide(hardhat.url, hhLoad, store.abi, () => [hardhat.child.pid ?? 0]);
     } finally {
-      await stopChild(hardhat.child);
+      await hardhat.stop();
     }
   }
 
