@@ -2,6 +2,7 @@
 export { poolProjection } from './projection.ts';
 export {
   countPending,
+  getAdmissionView,
   getHighestPendingNonce,
   getPendingBySenderNonce,
   getPoolTx,

@@ -88,6 +88,29 @@ export async function getPendingBySenderNonce(
   return rows.map(toPoolTx);
 }
 
+/**
+ * What the pool's stateful rules need for one incoming tx, in one round trip: the number of pending txs and the
+ * pending txs of the sender with the same nonce.
+ */
+export async function getAdmissionView(
+  sql: SqlClient,
+  from: Address,
+  nonce: bigint,
+): Promise<{ pendingCount: number; sameNonce: PoolTx[] }> {
+  const { rows } = await sql.query<Row & { pending_count: number }>(
+    `select c.n as pending_count, t.*
+       from (select count(*)::int as n from pool_txs where status = 'pending') c
+       left join lateral (select ${COLUMNS} from pool_txs
+                           where status = 'pending' and from_addr = $1 and nonce = $2
+                           order by pool_txs.position) t on true`,
+    [from, nonce.toString()],
+  );
+  return {
+    pendingCount: rows[0]?.pending_count ?? 0,
+    sameNonce: rows.filter((r) => r.hash !== null).map(toPoolTx),
+  };
+}
+
 export async function countPending(sql: SqlClient): Promise<number> {
   const { rows } = await sql.query<{ n: number }>(
     `select count(*)::int as n from pool_txs where status = 'pending'`,

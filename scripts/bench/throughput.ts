@@ -245,20 +245,52 @@ type Side = {
   p50: number;
   p99: number;
   sendP50: number;
+  /** CPU ms per tx over the load phase. */
+  cpu: { node: number; db: number; generator: number };
   rss: number;
   call: number;
   balance: number;
   block: number;
 };
 
-async function runSide(url: string, load: Load, abi: Interface, rssPids: () => number[]): Promise<Side> {
+/** CPU time (user + system) used so far by `pids`, in ms (Linux /proc, 100 ticks/s). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {}
+  }
+  return ticks * 10;
+}
+
+/**
+ * Drives `load` at `url`; `nodePids` are the node's processes (RSS and CPU), `dbPids` its database's (CPU). CPU
+ * per tx is measured over the send → receipt phase: the node, its database, and this generator.
+ */
+async function runSide(
+  url: string,
+  load: Load,
+  abi: Interface,
+  nodePids: () => number[],
+  dbPids: () => number[] = () => [],
+): Promise<Side> {
   const { call: rpc, close } = rpcClient(url);
   try {
     const deployHash = (await rpc('eth_sendRawTransaction', [load.deploy])) as string;
     const deployed = await waitReceipt(rpc, deployHash);
     if (deployed.status !== '0x1') throw new Error(`deploy failed on ${url}`);
-    const rss = sampleRss(rssPids);
+    const rss = sampleRss(nodePids);
+    const cpu0 = { node: cpuMs(nodePids()), db: cpuMs(dbPids()), gen: process.cpuUsage() };
     const d = await drive(rpc, load);
+    const gen = process.cpuUsage(cpu0.gen);
+    const n = load.raws.length;
+    const cpu = {
+      node: (cpuMs(nodePids()) - cpu0.node) / n,
+      db: (cpuMs(dbPids()) - cpu0.db) / n,
+      generator: (gen.user + gen.system) / 1000 / n,
+    };
     const maxRss = rss.stop();
     const sorted = [...d.latenciesMs].sort((a, b) => a - b);
     const sends = [...d.sendMs].sort((a, b) => a - b);
@@ -272,6 +304,7 @@ async function runSide(url: string, load: Load, abi: Interface, rssPids: () => n
       p50: percentile(sorted, 50),
       p99: percentile(sorted, 99),
       sendP50: percentile(sends, 50),
+      cpu,
       rss: maxRss,
       call: await reads(rpc, 'eth_call', [{ to: load.contract, data: callData }, 'latest']),
       balance: await reads(rpc, 'eth_getBalance', [probe, 'latest']),
@@ -302,7 +335,17 @@ export async function benchThroughput(): Promise<Record<string, number>> {
   // The peer first, then stopped, so the two never share the CPU.
   // `LEV_BENCH_E2E_SKIP_PEER=1` (while tuning): our node alone, no Hardhat or bare loops.
   const skipPeer = process.env['LEV_BENCH_E2E_SKIP_PEER'] === '1';
-  let peer: Side = { tps: 0, p50: 0, p99: 0, sendP50: 0, rss: 0, call: 0, balance: 0, block: 0 };
+  let peer: Side = {
+    tps: 0,
+    p50: 0,
+    p99: 0,
+    sendP50: 0,
+    cpu: { node: 0, db: 0, generator: 0 },
+    rss: 0,
+    call: 0,
+    balance: 0,
+    block: 0,
+  };
   if (!skipPeer) {
     const hardhat = await startHardhatDevnet({
       port: await freePort(),
@@ -361,7 +404,7 @@ export async function benchThroughput(): Promise<Record<string, number>> {
     };
     const pgSampler = sampleRss(postmaster, true);
     try {
-      ours = await runSide(url, l2Load, store.abi, () => [node.child.pid ?? 0]);
+      ours = await runSide(url, l2Load, store.abi, () => [node.child.pid ?? 0], postmaster);
     } finally {
       pgRss = pgSampler.stop();
     }
@@ -396,6 +439,11 @@ export async function benchThroughput(): Promise<Record<string, number>> {
     'e2e.lev.latency.p99.ms': ours.p99,
     'e2e.hardhat.sendRawTransaction.p50.ms': peer.sendP50,
     'e2e.lev.sendRawTransaction.p50.ms': ours.sendP50,
+    'e2e.hardhat.cpuMsPerTx.node': peer.cpu.node,
+    'e2e.hardhat.cpuMsPerTx.generator': peer.cpu.generator,
+    'e2e.lev.cpuMsPerTx.node': ours.cpu.node,
+    'e2e.lev.cpuMsPerTx.postgres': ours.cpu.db,
+    'e2e.lev.cpuMsPerTx.generator': ours.cpu.generator,
     'e2e.hardhat.rss.max.mb': peer.rss,
     'e2e.lev.rss.max.mb': ours.rss,
     'e2e.lev.postgres.pss.max.mb': pgRss,

@@ -10,7 +10,7 @@
  */
 
 import type { ReadModelDb } from '../../../projections/index.ts';
-import { countPending, getPendingBySenderNonce } from '../../../projections/pool/index.ts';
+import { getAdmissionView } from '../../../projections/pool/index.ts';
 import { createAppendBatcher, ExpectedRevisionConflictError } from '../../eventstore/index.ts';
 import type { EventStore, GlobalPosition } from '../../eventstore/types.ts';
 import type { AccountReader } from '../../execution/index.ts';
@@ -74,10 +74,9 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
   }
 
   async function admit(tx: DecodedLegacyTx, ip: string): Promise<GlobalPosition> {
-    const [account, pendingCount, sameNonce] = await Promise.all([
+    const [account, { pendingCount, sameNonce }] = await Promise.all([
       accounts.getAccount(tx.from),
-      countPending(db.pool),
-      getPendingBySenderNonce(db.pool, tx.from, tx.nonce),
+      getAdmissionView(db.pool, tx.from, tx.nonce),
     ]);
     const { replaces } = checkStatefulRules(tx, { account, pendingCount, sameNonce }, limits);
 
