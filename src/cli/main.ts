@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, describeConfig, formatConfig, loadConfig } from '../config/index.ts';
 import { errorToObject, messageOf } from '../errors/index.ts';
 import { createLogger } from '../observability/index.ts';
+import { probeChainId, startDevL1 } from './devnet.ts';
 import { IMPLEMENTED_ROLES, startNode } from './node.ts';
 
 /** Exit statuses. */
@@ -75,6 +76,37 @@ async function start(opts: CommonOptions): Promise<number> {
   });
 }
 
+/** `lev devnet`: the dev L1 alone, until SIGINT/SIGTERM. */
+async function devnet(opts: CommonOptions): Promise<number> {
+  const config = await configFrom({ ...opts, dev: true });
+  const existing = await probeChainId(config.l1.url);
+  if (existing !== null) {
+    process.stderr.write(
+      `lev: an L1 already answers at ${config.l1.url} (chain id ${existing}); not starting another\n`,
+    );
+    return EXIT.failed;
+  }
+  const l1 = await startDevL1(config);
+  process.stdout.write(`ready l1 ${l1.url}\n`);
+  const exited = new Promise<void>((resolve) => l1.child.once('exit', () => resolve()));
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    // A terminal's Ctrl-C reaches the Hardhat child too (same process group): stopping is expected then.
+    const onSignal = () => {
+      stopping = true;
+      void l1.stop().then(() => resolve(EXIT.ok));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    void exited.then(() => {
+      const sig = l1.child.signalCode;
+      if (stopping || sig === 'SIGINT' || sig === 'SIGTERM') return resolve(EXIT.ok);
+      process.stderr.write('lev: the L1 devnet exited\n');
+      resolve(EXIT.failed);
+    });
+  });
+}
+
 async function info(opts: CommonOptions & { json?: boolean }): Promise<number> {
   const config = await configFrom(opts);
   if (opts.json) process.stdout.write(`${JSON.stringify(describeConfig(config), null, 2)}\n`);
@@ -96,6 +128,11 @@ function program(run: (p: Promise<number>) => void): Command {
       .option('--roles <roles>', 'comma-separated roles to run (default: all)')
       .option('--config <file>', 'TOML configuration file');
   common(cmd.command('start').description('run the node')).action((o: CommonOptions) => run(start(o)));
+  cmd
+    .command('devnet')
+    .description('run the local dev L1 alone (Hardhat, chain 1337 on 127.0.0.1:8545)')
+    .option('--config <file>', 'TOML configuration file')
+    .action((o: CommonOptions) => run(devnet(o)));
   common(cmd.command('info').description('show the configuration in effect'))
     .option('--json', 'machine-readable output')
     .action((o: CommonOptions & { json?: boolean }) => run(info(o)));

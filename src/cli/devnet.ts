@@ -1,0 +1,77 @@
+/**
+ * The dev L1 (DESIGN §9): `lev devnet` runs it alone; `lev start --dev` reuses one already answering at
+ * `l1.url` and starts its own, as a child process, only when none answers — so the node can restart while L1
+ * keeps its chain. Accounts: the test mnemonic, funded; a block every second and on each tx.
+ */
+import type { Config } from '../config/index.ts';
+import { ConfigError } from '../config/index.ts';
+import { type HardhatDevnet, startHardhatDevnet, TEST_MNEMONIC } from '../l1/index.ts';
+
+/** Dev L1 block time (DESIGN §9: a block every second, and on each tx). */
+export const DEV_L1_BLOCK_TIME_MS = 1000;
+
+export type DevL1 = {
+  url: string;
+  /** The devnet this process started, or `null` when an L1 already answered (reused). */
+  started: HardhatDevnet | null;
+};
+
+/** The chain id an L1 at `url` answers with, or `null` when nothing answers within `timeoutMs`. */
+export async function probeChainId(url: string, timeoutMs = 1500): Promise<number | null> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const json = (await res.json()) as { result?: string };
+    return typeof json.result === 'string' ? Number(BigInt(json.result)) : null;
+  } catch {
+    return null;
+  }
+}
+
+function devnetAddress(config: Config): { host: string; port: number; url: string } {
+  const url = new URL(config.l1.url);
+  if (url.protocol !== 'http:' || !['127.0.0.1', 'localhost'].includes(url.hostname)) {
+    throw new ConfigError(
+      `config: l1.url ${config.l1.url} is not a local http URL: the dev L1 runs on 127.0.0.1 (set l1.url, or leave --dev out and run your own L1)`,
+      { key: 'l1.url', source: config.sources['l1.url'] ?? 'default' },
+    );
+  }
+  return { host: '127.0.0.1', port: Number(url.port || 80), url: `http://127.0.0.1:${url.port || 80}/` };
+}
+
+/** Starts the dev L1 at `l1.url`. @throws {DevnetStartError} when it cannot start (e.g. the port is taken). */
+export function startDevL1(config: Config, onOutput?: (chunk: string) => void): Promise<HardhatDevnet> {
+  const { host, port } = devnetAddress(config);
+  return startHardhatDevnet({
+    host,
+    port,
+    chainId: config.l1.chainId,
+    accounts: { mnemonic: TEST_MNEMONIC, count: 20 },
+    automine: true,
+    blockTimeMs: DEV_L1_BLOCK_TIME_MS,
+    ...(onOutput ? { onOutput } : {}),
+  });
+}
+
+/**
+ * Reuses the L1 answering at `l1.url` (it must have the configured chain id), or starts the dev L1 there.
+ * @throws {ConfigError} when the L1 found has another chain id.
+ */
+export async function ensureDevL1(config: Config, onOutput?: (chunk: string) => void): Promise<DevL1> {
+  const { url } = devnetAddress(config);
+  const chainId = await probeChainId(url);
+  if (chainId !== null) {
+    if (chainId !== config.l1.chainId) {
+      throw new ConfigError(
+        `config: the L1 at ${url} answers chain id ${chainId}, but l1.chainId is ${config.l1.chainId}`,
+        { key: 'l1.chainId', source: config.sources['l1.chainId'] ?? 'default' },
+      );
+    }
+    return { url, started: null };
+  }
+  return { url, started: await startDevL1(config, onOutput) };
+}
