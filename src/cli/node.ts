@@ -15,7 +15,11 @@ import {
   createReadModelDb,
   type ProjectionRunner,
 } from '../../projections/index.ts';
-import { getLatestBlock } from '../../projections/l2/index.ts';
+import {
+  createLatestBlockCache,
+  L2_HEAD_EVENT_TYPES,
+  type LatestBlockCache,
+} from '../../projections/l2/index.ts';
 import { type Config, loadGenesis, type Role, redactUrl } from '../config/index.ts';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/index.ts';
 import { createEventStore, type EventStore } from '../eventstore/index.ts';
@@ -158,9 +162,11 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
     const executor = await createExecutor({ store: trie, chainId: BigInt(config.l2.chainId) });
     // Before the sequencer created block 0 the state is the genesis allocation itself.
     const genesisAccounts = createGenesisAccountReader(genesis.accounts);
+    // The chain head between changes: `latest` reads (RPC, pool checks) query nothing while no block is sealed.
+    const head = createLatestBlockCache(runner.watch(L2_HEAD_EVENT_TYPES));
     const accounts: AccountReader = {
       getAccount: async (address) => {
-        const tip = await getLatestBlock(db.pool);
+        const tip = await head.latest(db.pool);
         if (!tip) return genesisAccounts.getAccount(address);
         const { nonce, balance } = await executor.getAccount(tip.stateRoot as Hash, address);
         return { nonce, balance };
@@ -171,7 +177,19 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
     for (const role of config.node.roles) {
       if (role === 'rpc') {
         roles.push(
-          rpcRole({ config, store, runner, db, accounts, executor, metrics, readiness, logger, announce }),
+          rpcRole({
+            config,
+            store,
+            runner,
+            db,
+            accounts,
+            executor,
+            head,
+            metrics,
+            readiness,
+            logger,
+            announce,
+          }),
         );
       } else if (role === 'sequencer') {
         const seqLog = logger.child({ component: 'sequencer' });
@@ -257,12 +275,13 @@ function rpcRole(deps: {
   db: ReturnType<typeof createReadModelDb>;
   accounts: AccountReader;
   executor: Executor;
+  head: LatestBlockCache;
   metrics: Metrics;
   readiness: ReturnType<typeof createReadiness>;
   logger: Logger;
   announce: (line: string) => void;
 }): RoleSpec {
-  const { config, store, runner, db, accounts, executor, metrics, readiness, logger, announce } = deps;
+  const { config, store, runner, db, accounts, executor, head, metrics, readiness, logger, announce } = deps;
   const limits: PoolLimits = {
     chainId: BigInt(config.l2.chainId),
     minGasPrice: config.l2.minGasPrice,
@@ -304,6 +323,7 @@ function rpcRole(deps: {
         intake,
         accounts,
         executor,
+        head,
         logWatcher,
       },
       logger: rpcLog,

@@ -13,7 +13,7 @@ export const eth_getBalance = defineMethod({
   name: 'eth_getBalance',
   params: z.tuple([address, blockTag.optional()]),
   handler: async ([addr, ref], ctx: RpcContext<ReadRpcDeps>) => {
-    const block = await stateBlock(ctx.deps.db.pool, ref);
+    const block = await stateBlock(ctx.deps.db.pool, ref, ctx.deps.head);
     return toQuantity((await ctx.deps.executor.getAccount(block.stateRoot, addr)).balance);
   },
 });

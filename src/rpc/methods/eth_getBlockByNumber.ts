@@ -8,15 +8,38 @@ import type { ReadRpcDeps } from '../read/deps.ts';
 import { formatBlock, type RpcBlock } from '../read/format.ts';
 
 /**
- * Reads a block and its txs in one snapshot and formats it; null when `ref` names no block. With `extraInfo` (the
- * reference's `includeExtraInfo`), adds the batch's `globalExitRoot`.
+ * Formatted blocks by hash and `fullTx`: a block hash commits to the header and its txs, so an entry never goes
+ * stale (whether the block is still in the chain is decided by the lookup that produced the hash). Bounded.
  */
-export function readBlock(
-  deps: Pick<ReadRpcDeps, 'db'>,
+const formatted = new Map<string, RpcBlock>();
+const FORMATTED_MAX = 256;
+
+function remember(key: string, block: RpcBlock): RpcBlock {
+  if (formatted.size >= FORMATTED_MAX) formatted.delete(formatted.keys().next().value!);
+  formatted.set(key, block);
+  return block;
+}
+
+/**
+ * Reads a block and its txs in one snapshot and formats it; null when `ref` names no block. With `extraInfo` (the
+ * reference's `includeExtraInfo`), adds the batch's `globalExitRoot`. `latest`/`pending` without extra info come
+ * from the head cache and the formatted-block cache when the node has them: no query while no block is sealed.
+ */
+export async function readBlock(
+  deps: Pick<ReadRpcDeps, 'db' | 'head'>,
   ref: BlockRef,
   fullTx: boolean,
   extraInfo: boolean,
 ): Promise<RpcBlock | null> {
+  if (deps.head && !extraInfo && ref.kind === 'tag' && (ref.tag === 'latest' || ref.tag === 'pending')) {
+    const block = await deps.head.latest(deps.db.pool);
+    if (!block) return null;
+    const key = `${block.hash}:${fullTx}`;
+    const hit = formatted.get(key);
+    if (hit) return hit;
+    const txs = await getTxsOfBlock(deps.db.pool, block.number);
+    return remember(key, formatBlock(block, txs, { fullTx }));
+  }
   return readSnapshot(deps.db, async (sql) => {
     const block = await findBlock(sql, ref);
     if (!block) return null;
@@ -33,6 +56,6 @@ export function readBlock(
 export const eth_getBlockByNumber = defineMethod({
   name: 'eth_getBlockByNumber',
   params: z.tuple([blockNumberOrTag, boolean, boolean.optional()]),
-  handler: ([ref, fullTx, extraInfo], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) =>
+  handler: ([ref, fullTx, extraInfo], ctx: RpcContext<Pick<ReadRpcDeps, 'db' | 'head'>>) =>
     readBlock(ctx.deps, ref, fullTx, extraInfo === true),
 });

@@ -14,6 +14,6 @@ export const txCountOf = (block: BlockRow | null): string | null =>
 export const eth_getBlockTransactionCountByNumber = defineMethod({
   name: 'eth_getBlockTransactionCountByNumber',
   params: z.tuple([blockNumberOrTag]),
-  handler: async ([ref], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) =>
-    txCountOf(await findBlock(ctx.deps.db.pool, ref)),
+  handler: async ([ref], ctx: RpcContext<Pick<ReadRpcDeps, 'db' | 'head'>>) =>
+    txCountOf(await findBlock(ctx.deps.db.pool, ref, ctx.deps.head)),
 });

@@ -12,7 +12,7 @@ export const eth_getCode = defineMethod({
   name: 'eth_getCode',
   params: z.tuple([address, blockTag.optional()]),
   handler: async ([addr, ref], ctx: RpcContext<ReadRpcDeps>) => {
-    const block = await stateBlock(ctx.deps.db.pool, ref);
+    const block = await stateBlock(ctx.deps.db.pool, ref, ctx.deps.head);
     return ctx.deps.executor.getCode(block.stateRoot, addr);
   },
 });

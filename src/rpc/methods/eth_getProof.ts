@@ -21,7 +21,7 @@ export const eth_getProof = defineMethod({
   handler: async ([addr, keys, ref], ctx: RpcContext<ReadRpcDeps>) => {
     if (keys.length > MAX_PROOF_KEYS) throw new InvalidParamsRpcError('too many keys');
     const decoded = keys.map(decodeStorageKey);
-    const block = await stateBlock(ctx.deps.db.pool, ref);
+    const block = await stateBlock(ctx.deps.db.pool, ref, ctx.deps.head);
     const proof = await ctx.deps.executor.getProof(
       block.stateRoot,
       addr,

@@ -15,7 +15,7 @@ export const eth_getStorageAt = defineMethod({
   params: z.tuple([address, z.string(), blockTag.optional()]),
   handler: async ([addr, key, ref], ctx: RpcContext<ReadRpcDeps>) => {
     const { slot } = decodeStorageKey(key);
-    const block = await stateBlock(ctx.deps.db.pool, ref);
+    const block = await stateBlock(ctx.deps.db.pool, ref, ctx.deps.head);
     const word = await ctx.deps.executor.getStorage(block.stateRoot, addr, slot);
     return `0x${word.toString(16).padStart(64, '0')}`;
   },

@@ -5,6 +5,7 @@ import { defineMethod, type RpcContext } from '../method.ts';
 import { boolean, hash } from '../params.ts';
 import type { PoolRpcDeps } from '../pool/deps.ts';
 import { formatPendingTx } from '../pool/format.ts';
+import type { ReadRpcDeps } from '../read/deps.ts';
 import { formatTx } from '../read/format.ts';
 
 /**
@@ -15,9 +16,12 @@ import { formatTx } from '../read/format.ts';
 export const eth_getTransactionByHash = defineMethod({
   name: 'eth_getTransactionByHash',
   params: z.tuple([hash, boolean.optional()]),
-  handler: async ([txHash], ctx: RpcContext<Pick<PoolRpcDeps, 'db'>>) => {
+  handler: async ([txHash], ctx: RpcContext<Pick<PoolRpcDeps, 'db'> & Pick<ReadRpcDeps, 'head'>>) => {
     const mined = await getTxByHash(ctx.deps.db.pool, txHash);
-    if (mined) return formatTx(mined);
+    if (mined) {
+      ctx.deps.head?.observe(mined.blockNumber); // a `latest` read after this sees at least this block
+      return formatTx(mined);
+    }
     const tx = await getPoolTx(ctx.deps.db.pool, txHash);
     return tx && tx.status === 'pending' ? formatPendingTx(tx) : null;
   },

@@ -6,10 +6,13 @@ import { defineMethod, type RpcContext } from '../method.ts';
 import { address, type BlockRef, blockTag } from '../params.ts';
 import type { PoolRpcDeps } from '../pool/deps.ts';
 import { findBlock, headerNotFound, LATEST } from '../read/blocks.ts';
-import type { StateReads } from '../read/deps.ts';
+import type { ReadRpcDeps, StateReads } from '../read/deps.ts';
 
 /** The pool's deps, and the executor when the node has one (then the nonce is read at the block's state root). */
-export type TransactionCountDeps = PoolRpcDeps & { readonly executor?: Pick<StateReads, 'getAccount'> };
+export type TransactionCountDeps = PoolRpcDeps & {
+  readonly executor?: Pick<StateReads, 'getAccount'>;
+  readonly head?: ReadRpcDeps['head'];
+};
 
 /**
  * The state nonce at `ref`: with an executor, at the state root of the block `ref` names (a tag before the first
@@ -18,7 +21,7 @@ export type TransactionCountDeps = PoolRpcDeps & { readonly executor?: Pick<Stat
  */
 async function stateNonce(deps: TransactionCountDeps, addr: Address, ref: BlockRef): Promise<bigint> {
   if (deps.executor) {
-    const block = await findBlock(deps.db.pool, ref);
+    const block = await findBlock(deps.db.pool, ref, deps.head);
     if (block) return (await deps.executor.getAccount(block.stateRoot as Hash, addr)).nonce;
     if (ref.kind !== 'tag') throw headerNotFound(ref);
   }

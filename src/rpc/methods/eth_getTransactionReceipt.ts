@@ -12,8 +12,10 @@ import { formatReceipt } from '../read/format.ts';
 export const eth_getTransactionReceipt = defineMethod({
   name: 'eth_getTransactionReceipt',
   params: z.tuple([hash]),
-  handler: async ([txHash], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) => {
+  handler: async ([txHash], ctx: RpcContext<Pick<ReadRpcDeps, 'db' | 'head'>>) => {
     const receipt = await getReceipt(ctx.deps.db.pool, txHash);
-    return receipt ? formatReceipt(receipt) : null;
+    if (!receipt) return null;
+    ctx.deps.head?.observe(receipt.blockNumber); // a `latest` read after this sees at least this block
+    return formatReceipt(receipt);
   },
 });

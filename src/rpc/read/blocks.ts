@@ -10,7 +10,7 @@
  */
 
 import type { ReadModelDb, SqlClient } from '../../../projections/index.ts';
-import type { BlockRow } from '../../../projections/l2/index.ts';
+import type { BlockRow, LatestBlockCache } from '../../../projections/l2/index.ts';
 import {
   getBlockByHash,
   getBlockByNumber,
@@ -41,10 +41,15 @@ export async function tagBlockNumber(sql: SqlClient, tag: BlockTag): Promise<big
   }
 }
 
-/** The block `ref` names, or null when there is none. */
-export async function findBlock(sql: SqlClient, ref: BlockRef): Promise<BlockRow | null> {
+/** The block `ref` names, or null when there is none; `latest`/`pending` through `head` when given. */
+export async function findBlock(
+  sql: SqlClient,
+  ref: BlockRef,
+  head?: LatestBlockCache,
+): Promise<BlockRow | null> {
   if (ref.kind === 'hash') return getBlockByHash(sql, ref.hash);
-  if (ref.kind === 'tag' && (ref.tag === 'latest' || ref.tag === 'pending')) return getLatestBlock(sql);
+  if (ref.kind === 'tag' && (ref.tag === 'latest' || ref.tag === 'pending'))
+    return head ? head.latest(sql) : getLatestBlock(sql);
   const number = ref.kind === 'number' ? ref.number : await tagBlockNumber(sql, ref.tag);
   return number === null ? null : getBlockByNumber(sql, number);
 }
@@ -58,9 +63,13 @@ export function headerNotFound(ref: BlockRef): ServerRpcError {
  * The block whose state root a state read uses (`latest` when `ref` is absent).
  * @throws {ServerRpcError} -32000 `header not found` / `header for hash not found` when there is no such block.
  */
-export async function stateBlock(sql: SqlClient, ref: BlockRef | undefined): Promise<StateBlock> {
+export async function stateBlock(
+  sql: SqlClient,
+  ref: BlockRef | undefined,
+  head?: LatestBlockCache,
+): Promise<StateBlock> {
   const r = ref ?? LATEST;
-  const block = await findBlock(sql, r);
+  const block = await findBlock(sql, r, head);
   if (!block) throw headerNotFound(r);
   return block as StateBlock;
 }

@@ -7,6 +7,7 @@
 import { AbiCoder } from 'ethers';
 import { z } from 'zod';
 import type { ReadModelDb } from '../../../projections/index.ts';
+import type { LatestBlockCache } from '../../../projections/l2/index.ts';
 import type { AccountOverride, CallResult, Executor, StateOverrides } from '../../execution/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../../l2/index.ts';
 import { intrinsicGas } from '../../pool/index.ts';
@@ -35,7 +36,11 @@ export const callObject = z
   });
 export type CallObject = z.output<typeof callObject>;
 
-export type CallDeps = { readonly db: ReadModelDb; readonly executor: Pick<Executor, 'call'> };
+export type CallDeps = {
+  readonly db: ReadModelDb;
+  readonly executor: Pick<Executor, 'call'>;
+  readonly head?: LatestBlockCache;
+};
 
 /** A 32-byte word (storage slot or value) as geth takes it in overrides: 0x-hex of exactly 32 bytes. */
 const word = z.unknown().transform((value, ctx): Hex => {
@@ -130,7 +135,7 @@ export async function callAt(
   ref: BlockRef | undefined,
   opts: CallOptions = {},
 ): Promise<CallResult> {
-  return callOn(deps, call, await stateBlock(deps.db.pool, ref), opts);
+  return callOn(deps, call, await stateBlock(deps.db.pool, ref, deps.head), opts);
 }
 
 /**
@@ -146,7 +151,7 @@ export async function estimateGas(
   ref: BlockRef | undefined,
   overrides?: StateOverrides,
 ): Promise<bigint> {
-  const block = await stateBlock(deps.db.pool, ref);
+  const block = await stateBlock(deps.db.pool, ref, deps.head);
   const run = (gas: bigint) => callOn(deps, call, block, { gas, overrides });
   const cap = call.gas ?? L2_BLOCK_GAS_LIMIT;
   const atCap = await run(cap);

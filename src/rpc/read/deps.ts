@@ -1,4 +1,5 @@
 import type { ReadModelDb } from '../../../projections/index.ts';
+import type { LatestBlockCache } from '../../../projections/l2/index.ts';
 import type { Executor } from '../../execution/index.ts';
 
 /** The executor's root-addressed reads the read API uses (the full `Executor` fits). */
@@ -12,4 +13,6 @@ export type ReadRpcDeps = {
   readonly db: ReadModelDb;
   readonly executor: StateReads;
   readonly minGasPrice: bigint;
+  /** The latest block between head changes (no query per `latest` read); without it each read queries. */
+  readonly head?: LatestBlockCache;
 };
