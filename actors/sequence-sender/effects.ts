@@ -1,0 +1,152 @@
+/**
+ * The sequence sender's I/O (DESIGN §2, §6; reference spec §4 "Sequence sender"): closed batches after the last
+ * one sent → one `sequenceBatches` L1 tx, handed to the eth-tx-manager.
+ *
+ * A round: the closed batches right after the last sent (consecutive, one coinbase), as many as keep the calldata
+ * within `maxTxSize` (the reference's MaxTxSizeForL1, 131072 bytes), once L1's latest block is not older than the
+ * last of them (the contract refuses a batch timestamp after its block's) → append `SequenceSent` (expected
+ * revision: one sender) → `queueL1Tx` with the id `sequence-from-A-to-B`. The intent is appended first: on start
+ * the last sequence is queued again, a no-op when it already was (ids are idempotent), so a crash between the two
+ * never loses a sequence nor sends batches twice under different ids.
+ */
+import type { ReadModelDb } from '../../projections/index.ts';
+import { type BatchRow, getBatch } from '../../projections/l2/index.ts';
+import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
+import { encodeSequenceBatches, type SequenceBatchData } from '../../src/l1/contracts/index.ts';
+import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
+import { envelope } from '../../src/streams/index.ts';
+import {
+  decide,
+  evolve,
+  foldSequence,
+  SEQUENCE_SENDER_STREAM_ID,
+  type SequenceEvent,
+  type SequenceState,
+  sequenceL1TxId,
+} from '../../src/streams/sequence/index.ts';
+import { queueL1Tx } from '../eth-tx-manager/index.ts';
+
+/** The reference's MaxTxSizeForL1. */
+export const MAX_SEQUENCE_TX_SIZE = 131_072;
+
+export type SequenceSenderDeps = {
+  store: EventStore;
+  db: ReadModelDb;
+  /** The rollup contract on L1. */
+  rollupAddress: Address;
+  /** The trusted sequencer's L1 account (the eth-tx-manager holds its key). */
+  sender: Address;
+  /** The timestamp (seconds) of L1's latest block. */
+  l1LatestTimestamp: () => Promise<bigint>;
+  /** Calldata bytes per sequence at most. @default 131072 */
+  maxTxSize?: number;
+  /** Batches per sequence at most. @default 100 */
+  maxBatches?: number;
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+};
+
+export type SequenceSenderState = { seq: SequenceState; revision: number };
+
+export type SequenceSenderEffects = {
+  load(nowMs: number): Promise<SequenceSenderState>;
+  tick(state: SequenceSenderState, nowMs: number): Promise<{ state: SequenceSenderState; worked: boolean }>;
+};
+
+const ACTOR = 'sequence-sender';
+
+const toSequenceBatch = (b: BatchRow): SequenceBatchData => ({
+  transactions: (b.batchL2Data ?? '0x') as Hex,
+  globalExitRoot: b.globalExitRoot as Hash,
+  timestamp: b.timestamp,
+  minForcedTimestamp: 0n,
+});
+
+/** Calldata length in bytes of `sequenceBatches(batches, coinbase)`. Pure. */
+const calldataSize = (batches: readonly SequenceBatchData[], coinbase: Address) =>
+  (encodeSequenceBatches(batches, coinbase).length - 2) / 2;
+
+export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceSenderEffects {
+  const { store, db } = deps;
+  const log = deps.log ?? (() => {});
+  const maxTxSize = deps.maxTxSize ?? MAX_SEQUENCE_TX_SIZE;
+  const maxBatches = deps.maxBatches ?? 100;
+  const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
+
+  /** The closed batches `from`..`to`, or null when one is missing or open (the l2 read model is behind). */
+  async function closedBatches(from: bigint, to: bigint): Promise<BatchRow[] | null> {
+    const out: BatchRow[] = [];
+    for (let n = from; n <= to; n++) {
+      const b = await getBatch(db.pool, n);
+      if (!b?.closed) return null;
+      out.push(b);
+    }
+    return out;
+  }
+
+  async function queue(from: bigint, to: bigint, batches: readonly BatchRow[], nowMs: number) {
+    const coinbase = batches[0]!.coinbase as Address;
+    const result = await queueL1Tx(
+      store,
+      {
+        id: sequenceL1TxId(from, to),
+        from: deps.sender,
+        to: deps.rollupAddress,
+        data: encodeSequenceBatches(batches.map(toSequenceBatch), coinbase),
+      },
+      { actor: ACTOR, at: new Date(nowMs).toISOString() },
+    );
+    if (result.queued) log('sequence queued', { fromBatch: from.toString(), toBatch: to.toString() });
+  }
+
+  /** The next sequence: closed batches after `last`, one coinbase, within the size and count limits. */
+  async function nextSequence(last: bigint): Promise<BatchRow[]> {
+    const picked: BatchRow[] = [];
+    for (let n = last + 1n; picked.length < maxBatches; n++) {
+      const b = await getBatch(db.pool, n);
+      if (!b?.closed) break;
+      if (picked.length > 0 && b.coinbase !== picked[0]!.coinbase) break;
+      const coinbase = (picked[0] ?? b).coinbase as Address;
+      if (calldataSize([...picked, b].map(toSequenceBatch), coinbase) > maxTxSize) {
+        if (picked.length === 0) {
+          throw new Error(
+            `batch ${n} alone makes a sequenceBatches tx over ${maxTxSize} bytes: it can never be sequenced`,
+          );
+        }
+        break;
+      }
+      picked.push(b);
+    }
+    return picked;
+  }
+
+  return {
+    async load(nowMs) {
+      const events = (await store.readStream(SEQUENCE_SENDER_STREAM_ID)) as RecordedEvent<SequenceEvent>[];
+      const seq = foldSequence(events);
+      // A crash may have fallen between `SequenceSent` and its queueing: queue it again (a no-op if it was).
+      if (seq.last) {
+        const batches = await closedBatches(seq.last.fromBatch, seq.last.toBatch);
+        if (batches) await queue(seq.last.fromBatch, seq.last.toBatch, batches, nowMs);
+      }
+      return { seq, revision: events.length - 1 };
+    },
+
+    async tick(state, nowMs) {
+      const batches = await nextSequence(state.seq.lastSentBatch);
+      if (batches.length === 0) return { state, worked: false };
+      const newest = batches.at(-1)!.timestamp;
+      if ((await deps.l1LatestTimestamp()) < newest) return { state, worked: false }; // L1 catches up within a block
+      const from = batches[0]!.number;
+      const to = batches.at(-1)!.number;
+      const events = decide({ type: 'SendSequence', data: { fromBatch: from, toBatch: to } }, state.seq);
+      await store.append(
+        SEQUENCE_SENDER_STREAM_ID,
+        envelope(events, at(nowMs)),
+        state.revision < 0 ? 'no_stream' : state.revision,
+      );
+      const next = { seq: events.reduce(evolve, state.seq), revision: state.revision + events.length };
+      await queue(from, to, batches, nowMs);
+      return { state: next, worked: true };
+    },
+  };
+}

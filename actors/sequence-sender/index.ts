@@ -1,0 +1,24 @@
+/**
+ * The sequence-sender role (DESIGN §3): closed batches → `sequenceBatches` L1 txs through the eth-tx-manager,
+ * `SequenceSent` on the `sequence-sender` stream. Single instance, fenced by that stream's expected revision.
+ */
+import { defineMachineRole, type RoleSpec } from '../role.ts';
+import { createTickMachine } from '../tick-machine.ts';
+import { createSequenceSenderEffects, type SequenceSenderDeps, type SequenceSenderState } from './effects.ts';
+
+export {
+  createSequenceSenderEffects,
+  MAX_SEQUENCE_TX_SIZE,
+  type SequenceSenderDeps,
+  type SequenceSenderEffects,
+  type SequenceSenderState,
+} from './effects.ts';
+
+/** The supervised sequence-sender role; it looks for closed batches every `pollMs` (dev: 500 ms). */
+export function sequenceSenderRole(deps: SequenceSenderDeps, opts: { pollMs?: number } = {}): RoleSpec {
+  const effects = createSequenceSenderEffects(deps);
+  const machine = createTickMachine<SequenceSenderState>('sequence-sender', effects, {
+    pollMs: opts.pollMs ?? 500,
+  });
+  return defineMachineRole('sequence-sender', machine, { stopTimeoutMs: 10_000 });
+}
