@@ -3,9 +3,18 @@
  * `l1.url` and starts its own, as a child process, only when none answers — so the node can restart while L1
  * keeps its chain. Accounts: the test mnemonic, funded; a block every second and on each tx.
  */
+import { MapDB } from '@ethereumjs/util';
 import type { Config } from '../config/index.ts';
-import { ConfigError } from '../config/index.ts';
-import { type HardhatDevnet, startHardhatDevnet, TEST_MNEMONIC } from '../l1/index.ts';
+import { ConfigError, DEV_ACCOUNT, devAccount, loadGenesis, loadKey } from '../config/index.ts';
+import { createExecutor } from '../execution/index.ts';
+import {
+  deployL1Contracts,
+  type HardhatDevnet,
+  type L1Deployment,
+  startHardhatDevnet,
+  TEST_MNEMONIC,
+} from '../l1/index.ts';
+import type { Address, Hash } from '../primitives/index.ts';
 
 /** Dev L1 block time (DESIGN §9: a block every second, and on each tx). */
 export const DEV_L1_BLOCK_TIME_MS = 1000;
@@ -74,4 +83,38 @@ export async function ensureDevL1(config: Config, onOutput?: (chunk: string) => 
     return { url, started: null };
   }
   return { url, started: await startDevL1(config, onOutput) };
+}
+
+/** The L2 genesis state root of this configuration (the rollup's batch-0 state root). */
+export async function l2GenesisRoot(config: Config): Promise<Hash> {
+  const genesis = await loadGenesis(config);
+  const executor = await createExecutor({
+    store: new MapDB(),
+    chainId: BigInt(config.l2.chainId),
+    genesis: genesis.accounts,
+  });
+  return executor.genesisRoot as Hash;
+}
+
+/**
+ * Deploys the rollup contracts on the dev L1 from dev account #0 at its fixed nonces (so at the addresses the dev
+ * configuration names), or finds them already there. The trusted sequencer, aggregator and prover are the
+ * configured keys' addresses.
+ * @throws {L1DeploymentError} when a partial or foreign deployment occupies the addresses.
+ */
+export async function deployDevContracts(config: Config, url: string): Promise<L1Deployment> {
+  const [sequencer, aggregator, prover] = await Promise.all([
+    loadKey(config, 'sequencer'),
+    loadKey(config, 'aggregator'),
+    loadKey(config, 'prover'),
+  ]);
+  return deployL1Contracts({
+    url,
+    deployerKey: devAccount(DEV_ACCOUNT.deployer).privateKey,
+    sequencer: sequencer.address.toLowerCase() as Address,
+    aggregator: aggregator.address.toLowerCase() as Address,
+    provers: [prover.address.toLowerCase() as Address],
+    genesisRoot: await l2GenesisRoot(config),
+    chainId: BigInt(config.l2.chainId),
+  });
 }

@@ -5,8 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeConfig, formatConfig, loadConfig } from '../config/index.ts';
 import { errorToObject, messageOf } from '../errors/index.ts';
+import type { L1Deployment } from '../l1/index.ts';
 import { createLogger } from '../observability/index.ts';
-import { probeChainId, startDevL1 } from './devnet.ts';
+import { deployDevContracts, probeChainId, startDevL1 } from './devnet.ts';
 import { IMPLEMENTED_ROLES, startNode } from './node.ts';
 
 /** Exit statuses. */
@@ -87,7 +88,15 @@ async function devnet(opts: CommonOptions): Promise<number> {
     return EXIT.failed;
   }
   const l1 = await startDevL1(config);
+  let deployment: L1Deployment;
+  try {
+    deployment = await deployDevContracts(config, l1.url);
+  } catch (err) {
+    await l1.stop();
+    throw err;
+  }
   process.stdout.write(`ready l1 ${l1.url}\n`);
+  printDeployment(deployment);
   const exited = new Promise<void>((resolve) => l1.child.once('exit', () => resolve()));
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -105,6 +114,19 @@ async function devnet(opts: CommonOptions): Promise<number> {
       resolve(EXIT.failed);
     });
   });
+}
+
+/** One `l1 <name> <address>` line per contract (stdout), after the `ready l1` line. */
+function printDeployment(d: L1Deployment): void {
+  for (const [name, address] of [
+    ['rollup', d.rollup],
+    ['globalExitRootManager', d.globalExitRootManager],
+    ['verifier', d.verifier],
+    ['feeToken', d.feeToken],
+  ] as const) {
+    process.stdout.write(`l1 ${name} ${address}\n`);
+  }
+  process.stdout.write(`l1 deploymentBlock ${d.deploymentBlock}\n`);
 }
 
 async function info(opts: CommonOptions & { json?: boolean }): Promise<number> {

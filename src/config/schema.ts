@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { computeAddress, getAddress } from 'ethers';
 import { z } from 'zod';
+import { predictL1ContractAddresses } from '../l1/index.ts';
 import { REFERENCE_POOL_LIMITS } from '../pool/index.ts';
 import { type Address, type Hex, toAddress } from '../primitives/index.ts';
 import { DEV_ACCOUNT, devAccount } from './dev.ts';
@@ -318,6 +319,9 @@ const keySpec = (name: KeyName): KeySpec<KeyRef | undefined> => ({
 });
 
 /** Dev coinbase: account #0 of the test mnemonic, as in the original's local setup. */
+/** The dev L1 contracts: deployed by dev account #0 at fixed nonces, so their addresses are known in advance. */
+export const devL1Addresses = () => predictL1ContractAddresses(devAccount(DEV_ACCOUNT.deployer).address);
+
 export const DEV_COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
 
 /** The table of every configuration key. */
@@ -434,13 +438,15 @@ export const CONFIG_SPEC: ConfigSpec = {
     rollupAddress: {
       env: 'string',
       schema: optional(addressSchema()),
-      default: () => '',
+      default: (dev: boolean) => (dev ? devL1Addresses().rollup : ''),
+      devDefault: true,
       doc: 'the rollup contract on L1 (with --dev: the devnet deployment)',
     },
     gerManagerAddress: {
       env: 'string',
       schema: optional(addressSchema()),
-      default: () => '',
+      default: (dev: boolean) => (dev ? devL1Addresses().globalExitRootManager : ''),
+      devDefault: true,
       doc: 'the global-exit-root manager on L1 (with --dev: the devnet deployment)',
     },
     confirmations: {

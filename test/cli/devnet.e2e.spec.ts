@@ -1,5 +1,6 @@
 /**
- * `lev devnet` (DESIGN §9): the dev L1 alone — chain 1337, the test mnemonic funded, a block every second —
+ * `lev devnet` (DESIGN §9): the dev L1 alone — chain 1337, the test mnemonic funded, the rollup contracts at their
+ * deterministic addresses, a block every second —
  * refusing to start a second one where an L1 already answers, and stopping cleanly on SIGTERM.
  */
 import { test } from 'uvu';
@@ -15,6 +16,16 @@ test('lev devnet runs the dev L1; a second one refuses; SIGTERM stops it', async
     const ready = await devnet.ready('l1');
     assert.is(ready, `${url}/`);
     assert.is((await rpc<string>(url, 'eth_chainId')).result, '0x539');
+    // The contracts, at the addresses the dev configuration names (`lev info --dev`)
+    const printed = devnet.output();
+    for (const [name, address] of [
+      ['rollup', '0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9'],
+      ['globalExitRootManager', '0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0'],
+    ]) {
+      assert.match(printed, new RegExp(`^l1 ${name} ${address}$`, 'm'));
+      const code = (await rpc<string>(url, 'eth_getCode', [address, 'latest'])).result!;
+      assert.ok(code.length > 1000, `${name} has code`);
+    }
     assert.is(BigInt((await rpc<string>(url, 'eth_getBalance', [ACCOUNT_1, 'latest'])).result!), 10n ** 22n);
     const first = Number((await rpc<string>(url, 'eth_blockNumber')).result);
     let now = first;

@@ -467,9 +467,12 @@ test('describeConfig is plain JSON without secrets; formatConfig shows every key
 
 test('role requirements name the missing key and the role', async () => {
   const c = await load({ flags: { dev: true } });
-  checkRoleRequirements(c, ['rpc', 'sequencer', 'eth-tx-manager']);
+  // --dev: the dev keys, and the dev L1 contracts at their deterministic addresses
+  checkRoleRequirements(c, ['rpc', 'sequencer', 'eth-tx-manager', 'synchronizer']);
+  assert.is(c.l1.rollupAddress, '0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9');
+  assert.is(c.sources['l1.rollupAddress'], 'dev default');
   try {
-    checkRoleRequirements(c, ['synchronizer']);
+    checkRoleRequirements(await load({}), ['synchronizer']);
     assert.unreachable();
   } catch (err) {
     assert.instance(err, ConfigError);
