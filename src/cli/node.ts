@@ -307,6 +307,15 @@ function rpcRole(deps: {
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await Promise.race([runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }), aborted]);
+    // A node that sequences serves nothing before its genesis block: on a fresh data dir the sequencer creates it
+    // just after start, and a client's first eth_getBlockByNumber must not see null.
+    if (config.node.roles.includes('sequencer')) {
+      const changes = runner.watch(L2_HEAD_EVENT_TYPES);
+      for (let seen = changes.version(); !signal.aborted && !(await head.latest(db.pool)); ) {
+        await changes.changedSince(seen, signal);
+        seen = changes.version();
+      }
+    }
     if (signal.aborted) return;
     const logWatcher = createLogWatcher({ db, onError: (err) => rpcLog.warn({ err }, 'log poller failed') });
     const server = await createRpcServer({
