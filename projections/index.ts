@@ -3,6 +3,8 @@
  * same transaction as its writes, rebuildable from the first event. JSON-RPC reads these tables and never folds
  * streams on a request path.
  */
+import { l1SyncProjection } from './l1sync/index.ts';
+import { l1TxProjection } from './l1tx/index.ts';
 import { l2Projection } from './l2/index.ts';
 import { poolProjection } from './pool/index.ts';
 import type { Projection } from './runner.ts';
@@ -28,4 +30,9 @@ export {
 } from './runner.ts';
 
 /** Every read model of the node, in the order they are applied within a batch. */
-export const allProjections: readonly Projection[] = [poolProjection, l2Projection];
+export const allProjections: readonly Projection[] = [
+  poolProjection,
+  l2Projection,
+  l1TxProjection,
+  l1SyncProjection,
+];

@@ -38,6 +38,8 @@ export type SequenceSenderDeps = {
   sender: Address;
   /** The timestamp (seconds) of L1's latest block. */
   l1LatestTimestamp: () => Promise<bigint>;
+  /** Resolves once the read models (the batches) have caught up with the log; awaited before loading. */
+  readModelsReady?: () => Promise<void>;
   /** Calldata bytes per sequence at most. @default 131072 */
   maxTxSize?: number;
   /** Batches per sequence at most. @default 100 */
@@ -121,6 +123,7 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
 
   return {
     async load(nowMs) {
+      await deps.readModelsReady?.();
       const events = (await store.readStream(SEQUENCE_SENDER_STREAM_ID)) as RecordedEvent<SequenceEvent>[];
       const seq = foldSequence(events);
       // A crash may have fallen between `SequenceSent` and its queueing: queue it again (a no-op if it was).

@@ -7,8 +7,11 @@
  * last the embedded Postgres.
  */
 import { join } from 'node:path';
+import { ethTxManagerRole } from '../../actors/eth-tx-manager/index.ts';
 import { createSupervisor, defineRole, type RoleSpec, type SupervisorOutput } from '../../actors/index.ts';
+import { sequenceSenderRole } from '../../actors/sequence-sender/index.ts';
 import { sequencerRole } from '../../actors/sequencer/index.ts';
+import { synchronizerRole } from '../../actors/synchronizer/index.ts';
 import {
   allProjections,
   createProjectionRunner,
@@ -20,7 +23,7 @@ import {
   L2_HEAD_EVENT_TYPES,
   type LatestBlockCache,
 } from '../../projections/l2/index.ts';
-import { type Config, loadGenesis, type Role, redactUrl } from '../config/index.ts';
+import { type Config, loadGenesis, loadKey, type Role, redactUrl } from '../config/index.ts';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/index.ts';
 import { createEventStore, type EventStore } from '../eventstore/index.ts';
 import {
@@ -30,6 +33,7 @@ import {
   createTrieStore,
   type Executor,
 } from '../execution/index.ts';
+import { devnetRpc, type L1Deployment, rollupInterface } from '../l1/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import {
   createHealthServer,
@@ -45,9 +49,19 @@ import { createLogWatcher, logMethods } from '../rpc/logs/index.ts';
 import { simpleMethods } from '../rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../rpc/pool/index.ts';
 import { readMethods } from '../rpc/read/index.ts';
+import { deployDevContracts, ensureDevL1 } from './devnet.ts';
 
 /** Roles this build runs. The others of DESIGN §3 arrive with their issues; `lev start` says so and skips them. */
-export const IMPLEMENTED_ROLES: readonly Role[] = ['rpc', 'sequencer'];
+export const IMPLEMENTED_ROLES: readonly Role[] = [
+  'rpc',
+  'sequencer',
+  'eth-tx-manager',
+  'sequence-sender',
+  'synchronizer',
+];
+
+/** Roles that talk to L1 (with --dev they bring up the dev L1 and its contracts). */
+const L1_ROLES: readonly Role[] = ['eth-tx-manager', 'sequence-sender', 'synchronizer', 'aggregator'];
 
 export type RunningNode = {
   /** Settles when the supervisor ends (stopped, or failed naming the role). */
@@ -173,6 +187,29 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
       },
     };
 
+    // L1: with --dev, the dev L1 (reused when one answers at l1.url, else started here) with the contracts.
+    const usesL1 = config.node.roles.some((r) => L1_ROLES.includes(r));
+    let l1Deployment: L1Deployment | undefined; // the synchronizer starts at its block
+    if (usesL1 && config.dev) {
+      const l1Log = logger.child({ component: 'l1-devnet' });
+      const l1 = await ensureDevL1(config, (chunk) => l1Log.debug(chunk.trim()));
+      if (l1.started) {
+        const started = l1.started;
+        cleanups.push(() => started.stop());
+        logger.info({ url: l1.url }, 'started the dev L1');
+      } else logger.info({ url: l1.url }, 'reusing the L1 answering there');
+      l1Deployment = await deployDevContracts(config, l1.url);
+      logger.info(
+        {
+          rollup: l1Deployment.rollup,
+          deploymentBlock: l1Deployment.deploymentBlock.toString(),
+          reused: l1Deployment.reused,
+        },
+        'L1 contracts',
+      );
+      announce(`ready l1 ${l1.url}`);
+    }
+
     const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
     for (const role of config.node.roles) {
       if (role === 'rpc') {
@@ -211,6 +248,70 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             readModelsAt: (position) => runner.waitFor(position, { timeoutMs: 60_000 }),
             poolChanges: runner.watch(['TxReceived']),
             log: (msg, fields) => seqLog.info(fields ?? {}, msg),
+          }),
+        );
+      } else if (role === 'eth-tx-manager') {
+        const txLog = logger.child({ component: 'eth-tx-manager' });
+        const signers = await Promise.all(
+          (['sequencer', 'aggregator'] as const)
+            .filter((name) => config.keys[name] !== undefined)
+            .map((name) => loadKey(config, name)),
+        );
+        roles.push(
+          ethTxManagerRole({
+            store,
+            db,
+            signer: signers,
+            l1Url: config.l1.url,
+            chainId: config.l1.chainId,
+            confirmations: config.l1.confirmations,
+            gasBump: config.dev
+              ? { afterMs: 10_000, percent: 20, maxGasPrice: 1_000n * 10n ** 9n }
+              : { afterMs: 120_000, percent: 20, maxGasPrice: 1_000n * 10n ** 9n },
+            pollMs: config.dev ? 500 : 1000,
+            wake: runner.watch(['L1TxQueued']),
+            log: (msg, fields, level) =>
+              level === 'warn' ? txLog.warn(fields ?? {}, msg) : txLog.info(fields ?? {}, msg),
+          }),
+        );
+      } else if (role === 'sequence-sender') {
+        const sequencer = await loadKey(config, 'sequencer');
+        const seqLog = logger.child({ component: 'sequence-sender' });
+        roles.push(
+          sequenceSenderRole(
+            {
+              store,
+              db,
+              rollupAddress: config.l1.rollupAddress as Address,
+              sender: sequencer.address.toLowerCase() as Address,
+              readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
+              l1LatestTimestamp: async () => {
+                const block = await devnetRpc<{ timestamp: string }>(config.l1.url, 'eth_getBlockByNumber', [
+                  'latest',
+                  false,
+                ]);
+                return BigInt(block.timestamp);
+              },
+              log: (msg, fields) => seqLog.info(fields ?? {}, msg),
+            },
+            { pollMs: config.dev ? 500 : 5000 },
+          ),
+        );
+      } else if (role === 'synchronizer') {
+        const syncLog = logger.child({ component: 'synchronizer' });
+        roles.push(
+          synchronizerRole({
+            store,
+            l1Url: config.l1.url,
+            rollupAddress: config.l1.rollupAddress as Address,
+            gerManagerAddress: config.l1.gerManagerAddress as Address,
+            fromBlock:
+              l1Deployment?.deploymentBlock ??
+              (await readDeploymentBlock(config.l1.url, config.l1.rollupAddress as Address)),
+            chunkSize: 100,
+            pollMs: config.dev ? 500 : 1000,
+            mode: config.node.roles.includes('sequencer') ? 'trusted' : 'permissionless',
+            log: (msg, fields) => syncLog.info(fields ?? {}, msg),
           }),
         );
       } else {
@@ -367,4 +468,11 @@ function instrumentStore(store: EventStore, metrics: Metrics): EventStore {
     subscribeAll: (o) => store.subscribeAll(o),
     close: () => store.close(),
   };
+}
+
+/** The L1 block the rollup was deployed in (`deploymentBlockNumber()`): where the synchronizer starts. */
+async function readDeploymentBlock(l1Url: string, rollup: Address): Promise<bigint> {
+  const data = rollupInterface.encodeFunctionData('deploymentBlockNumber', []);
+  const out = await devnetRpc<string>(l1Url, 'eth_call', [{ to: rollup, data }, 'latest']);
+  return BigInt(rollupInterface.decodeFunctionResult('deploymentBlockNumber', out)[0] as bigint);
 }

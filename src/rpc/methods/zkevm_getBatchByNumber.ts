@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { getExitRoots } from '../../../projections/l1sync/index.ts';
 import { getBatch, getBlocksOfBatch, getTxsOfBatch, type TxRow } from '../../../projections/l2/index.ts';
 import { toQuantity } from '../../primitives/index.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
@@ -34,8 +35,9 @@ export type RpcBatch = {
  * batch.
  *
  * An open batch shows zero `stateRoot` and `accInputHash` (as the reference's work-in-progress batch) and the
- * batchL2Data of its blocks so far. `mainnetExitRoot`/`rollupExitRoot` are zero until the L1 exit roots are
- * synchronised (the reference also answers zero for a global exit root it does not know); `localExitRoot` is zero.
+ * batchL2Data of its blocks so far. `mainnetExitRoot`/`rollupExitRoot` are those L1 announced for the batch's global
+ * exit root, zero for one it did not (as the reference); `localExitRoot` is zero. `sendSequencesTxHash` and
+ * `verifyBatchTxHash` are the L1 txs that sequenced and verified it (zero hashes for the genesis batch), else null.
  */
 export const zkevm_getBatchByNumber = defineMethod({
   name: 'zkevm_getBatchByNumber',
@@ -46,7 +48,11 @@ export const zkevm_getBatchByNumber = defineMethod({
       if (number === null) return null;
       const batch = await getBatch(sql, number);
       if (!batch) return null;
-      const [blocks, txs] = await Promise.all([getBlocksOfBatch(sql, number), getTxsOfBatch(sql, number)]);
+      const [blocks, txs, exitRoots] = await Promise.all([
+        getBlocksOfBatch(sql, number),
+        getTxsOfBatch(sql, number),
+        getExitRoots(sql, batch.globalExitRoot),
+      ]);
       const txsByBlock = new Map<bigint, TxRow[]>();
       for (const tx of txs) {
         const list = txsByBlock.get(tx.blockNumber);
@@ -59,8 +65,8 @@ export const zkevm_getBatchByNumber = defineMethod({
         coinbase: batch.coinbase,
         stateRoot: batch.closed ? (batch.stateRoot ?? ZERO_HASH) : ZERO_HASH,
         globalExitRoot: batch.globalExitRoot,
-        mainnetExitRoot: ZERO_HASH,
-        rollupExitRoot: ZERO_HASH,
+        mainnetExitRoot: exitRoots?.mainnetExitRoot ?? ZERO_HASH,
+        rollupExitRoot: exitRoots?.rollupExitRoot ?? ZERO_HASH,
         localExitRoot: ZERO_HASH,
         accInputHash: batch.closed ? (batch.accInputHash ?? ZERO_HASH) : ZERO_HASH,
         timestamp: toQuantity(batch.timestamp),

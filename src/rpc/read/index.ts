@@ -27,11 +27,16 @@ import { eth_getTransactionReceipt } from '../methods/eth_getTransactionReceipt.
 import { eth_syncing } from '../methods/eth_syncing.ts';
 import { zkevm_batchNumber } from '../methods/zkevm_batchNumber.ts';
 import { zkevm_batchNumberByBlockNumber } from '../methods/zkevm_batchNumberByBlockNumber.ts';
+import { zkevm_consolidatedBlockNumber } from '../methods/zkevm_consolidatedBlockNumber.ts';
 import { zkevm_estimateFee } from '../methods/zkevm_estimateFee.ts';
 import { zkevm_getBatchByNumber } from '../methods/zkevm_getBatchByNumber.ts';
 import { zkevm_getFullBlockByHash } from '../methods/zkevm_getFullBlockByHash.ts';
 import { zkevm_getFullBlockByNumber } from '../methods/zkevm_getFullBlockByNumber.ts';
 import { zkevm_getNativeBlockHashesInRange } from '../methods/zkevm_getNativeBlockHashesInRange.ts';
+import { zkevm_isBlockConsolidated } from '../methods/zkevm_isBlockConsolidated.ts';
+import { zkevm_isBlockVirtualized } from '../methods/zkevm_isBlockVirtualized.ts';
+import { zkevm_verifiedBatchNumber } from '../methods/zkevm_verifiedBatchNumber.ts';
+import { zkevm_virtualBatchNumber } from '../methods/zkevm_virtualBatchNumber.ts';
 
 export {
   findBlock,
@@ -96,5 +101,10 @@ export const readMethods = [
   zkevm_getFullBlockByNumber,
   zkevm_getFullBlockByHash,
   zkevm_estimateFee,
+  zkevm_virtualBatchNumber,
+  zkevm_verifiedBatchNumber,
+  zkevm_isBlockVirtualized,
+  zkevm_isBlockConsolidated,
+  zkevm_consolidatedBlockNumber,
   debug_traceTransaction,
 ] as const;

@@ -1,0 +1,34 @@
+/**
+ * The synchronizer role (DESIGN §2–§4, zkevm-node-spec §7): follows L1 — batches virtualized and verified, forced
+ * batches, global exit roots, L1 reorgs — into the `l1-sync` stream, and compares what L1 sequenced with the trusted
+ * chain (`l2`). Single instance, fenced by the `l1-sync` stream's expected revision.
+ */
+import { defineMachineRole, type RoleSpec } from '../role.ts';
+import { createSynchronizerEffects, type SynchronizerDeps } from './effects.ts';
+import { createSynchronizerMachine } from './machine.ts';
+
+export {
+  createSynchronizerEffects,
+  type SynchronizerDeps,
+  type SynchronizerEffects,
+  type SynchronizerLog,
+  type SynchronizerState,
+  type TrustedView,
+} from './effects.ts';
+export { createL1Reader, type L1Log, type L1Reader, type L1Transaction } from './l1.ts';
+export { createSynchronizerMachine, type SynchronizerContext } from './machine.ts';
+
+/**
+ * The supervised synchronizer role, built from plain deps (`pollMs` sets the idle wait).
+ * @throws {RangeError} when `chunkSize` is below 1.
+ */
+export function synchronizerRole(deps: SynchronizerDeps): RoleSpec {
+  return defineMachineRole(
+    'synchronizer',
+    createSynchronizerMachine(
+      createSynchronizerEffects(deps),
+      deps.pollMs === undefined ? {} : { pollMs: deps.pollMs },
+    ),
+    { stopTimeoutMs: 10_000 },
+  );
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { isBlockConsolidated } from '../../../projections/l1sync/index.ts';
+import { defineMethod, type RpcContext } from '../method.ts';
+import { uint64Quantity } from '../params.ts';
+import type { ReadRpcDeps } from '../read/deps.ts';
+
+/**
+ * `zkevm_isBlockConsolidated(n)` → whether L2 block n's batch is verified on L1 (block 0: true, the genesis batch is
+ * verified); false for a block that does not exist, as the reference.
+ */
+export const zkevm_isBlockConsolidated = defineMethod({
+  name: 'zkevm_isBlockConsolidated',
+  params: z.tuple([uint64Quantity]),
+  handler: ([n], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) => isBlockConsolidated(ctx.deps.db.pool, n),
+});
