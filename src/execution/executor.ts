@@ -39,7 +39,7 @@ import {
   setLengthLeft,
   ValueEncoding,
 } from '@ethereumjs/util';
-import { createVM, type RunTxResult, runTx } from '@ethereumjs/vm';
+import { createVM, type RunTxResult, runTx, type VM } from '@ethereumjs/vm';
 import { NodeError, severityOf } from '../errors/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import {
@@ -379,14 +379,36 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     return new MerkleStateManager({ common, trie });
   }
 
-  /** Runs a read on a fresh state manager at `root`; store failures come out as {@link ExecutionError}. */
+  /** Idle read-only state managers over the store, moved to each read's root (a new trie per read costs more). */
+  const idleReaders: MerkleStateManager[] = [];
+
+  /** Runs a read on a state manager at `root`; store failures come out as {@link ExecutionError}. */
   async function reading<T>(root: Hash, read: (sm: MerkleStateManager) => Promise<T>): Promise<T> {
-    const sm = await stateAt(root);
+    let sm = idleReaders.pop();
+    if (sm) {
+      const bytes = rootBytes(root);
+      let exists: boolean;
+      try {
+        exists = await sm.hasStateRoot(bytes);
+      } catch (err) {
+        throw new ExecutionError(`cannot read state root ${root}`, { cause: err });
+      }
+      if (!exists) {
+        idleReaders.push(sm);
+        throw new UnknownStateRootError(root);
+      }
+      await sm.setStateRoot(bytes);
+    } else {
+      sm = await stateAt(root);
+    }
+    let result: T;
     try {
-      return await read(sm);
+      result = await read(sm);
     } catch (err) {
       throw new ExecutionError(`cannot read state at ${root}`, { cause: err });
     }
+    if (idleReaders.length < 16) idleReaders.push(sm);
+    return result;
   }
 
   async function applyGenesis(accounts: readonly GenesisAllocation[]): Promise<Hash> {
@@ -481,8 +503,45 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     });
   }
 
-  async function call(input: CallInput): Promise<CallResult> {
-    const sm = await stateAt(input.stateRoot, createOverlayDb(store));
+  /**
+   * VMs for calls, reused: building a VM costs about a millisecond (opcode tables, precompiles), more than a simple
+   * call. Each has its own state manager over its own write-absorbing overlay of the store, cleared and moved to
+   * the call's root before each use; one call at a time per VM; a VM whose call threw is dropped.
+   */
+  const idleCallVms: { vm: VM; sm: MerkleStateManager; overlay: ReturnType<typeof createOverlayDb> }[] = [];
+  const MAX_IDLE_CALL_VMS = 8;
+
+  async function withCallVm<T>(root: Hash, fn: (vm: VM, sm: MerkleStateManager) => Promise<T>): Promise<T> {
+    let entry = idleCallVms.pop();
+    if (!entry) {
+      const overlay = createOverlayDb(store);
+      const sm = new MerkleStateManager({ common, trie: await openTrie(KECCAK256_RLP, overlay) });
+      const vm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
+      entry = { vm, sm, overlay };
+    }
+    entry.overlay.clear();
+    const bytes = rootBytes(root);
+    let exists: boolean;
+    try {
+      exists = await entry.sm.hasStateRoot(bytes);
+    } catch (err) {
+      throw new ExecutionError(`cannot read state root ${root}`, { cause: err });
+    }
+    if (!exists) {
+      idleCallVms.push(entry);
+      throw new UnknownStateRootError(root);
+    }
+    await entry.sm.setStateRoot(bytes);
+    const result = await fn(entry.vm, entry.sm); // a throw drops the VM: its state manager may be mid-checkpoint
+    if (idleCallVms.length < MAX_IDLE_CALL_VMS) idleCallVms.push(entry);
+    return result;
+  }
+
+  function call(input: CallInput): Promise<CallResult> {
+    return withCallVm(input.stateRoot, (callVm, sm) => callOn(callVm, sm, input));
+  }
+
+  async function callOn(callVm: VM, sm: MerkleStateManager, input: CallInput): Promise<CallResult> {
     if (input.overrides) {
       try {
         await applyOverrides(sm, input.overrides);
@@ -491,7 +550,6 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
         throw new ExecutionError(`cannot apply state overrides at ${input.stateRoot}`, { cause: err });
       }
     }
-    const callVm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
     const tx = createLegacyTx(
       {
         nonce: 0n,
@@ -775,9 +833,10 @@ function createBlockHashSource(getBlockHash: (n: bigint) => Promise<Hash>): EVMM
 }
 
 /** A DB that reads through to `base` and keeps its own writes, so a simulation leaves the store untouched. */
-function createOverlayDb(base: TrieNodeDb): TrieNodeDb {
+function createOverlayDb(base: TrieNodeDb): TrieNodeDb & { clear(): void } {
   const local = new Map<string, string | Uint8Array>();
-  const db: TrieNodeDb = {
+  const db: TrieNodeDb & { clear(): void } = {
+    clear: () => local.clear(),
     get: async (key) => local.get(key) ?? base.get(key),
     put: async (key, value) => {
       local.set(key, value);

@@ -437,6 +437,27 @@ test('eth_call with state overrides: storage patched or replaced, code and balan
   assert.is(await executor.getCode(root, contract), RUNTIME);
   assert.ok((await executor.getAccount(root, addr(alice))).balance > 77n);
   assert.is(store.stats().pendingNodes, pending, 'nothing reached the store');
+  // Calls reuse VMs: nothing of an earlier call's overrides is left for the next call on the same root.
+  for (let i = 0; i < 3; i++) {
+    const plain = await executor.call({ stateRoot: root, to: contract, block });
+    assert.is(plain.returnValue, word(0x2an), 'slot 0 as stored');
+    const withCode = await executor.call({
+      stateRoot: root,
+      to: contract,
+      data: word(BigInt(addr(alice))),
+      block,
+      overrides: { [contract]: { code: balanceOf }, [addr(alice)]: { balance: 77n } },
+    });
+    assert.is(withCode.returnValue, word(77n));
+  }
+  const concurrent = await Promise.all(
+    [0n, 1n, 2n, 3n].map((v) => get({ [contract]: { stateDiff: { [word(0n)]: v } } })),
+  );
+  assert.equal(
+    concurrent.map((r) => r.returnValue),
+    [word(0n), word(1n), word(2n), word(3n)],
+    'concurrent calls each see their own overrides',
+  );
 });
 
 test('the block context: BLOCKHASH from getBlockHash, COINBASE, TIMESTAMP, NUMBER, BASEFEE 0, no PUSH0', async () => {
