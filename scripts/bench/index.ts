@@ -60,6 +60,10 @@ try {
 }
 console.log('\nbenchmark                                        value');
 for (const [k, v] of Object.entries(results)) {
-  const shown = Number.isInteger(v) ? String(v) : /ratio/.test(k) ? v.toFixed(2) : String(Math.round(v));
+  const shown = Number.isInteger(v)
+    ? String(v)
+    : /ratio/.test(k) || Math.abs(v) < 100
+      ? v.toFixed(2)
+      : String(Math.round(v));
   console.log(`${k.padEnd(48)} ${shown}`);
 }
