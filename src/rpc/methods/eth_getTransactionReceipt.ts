@@ -13,8 +13,14 @@ export const eth_getTransactionReceipt = defineMethod({
   name: 'eth_getTransactionReceipt',
   params: z.tuple([hash]),
   handler: async ([txHash], ctx: RpcContext<Pick<ReadRpcDeps, 'db' | 'head'>>) => {
+    const head = ctx.deps.head;
+    if (head?.knownAbsent(`receipt:${txHash}`)) return null; // no block since it was last looked up: still none
+    const version = head?.version();
     const receipt = await getReceipt(ctx.deps.db.pool, txHash);
-    if (!receipt) return null;
+    if (!receipt) {
+      if (head && version !== undefined) head.markAbsent(`receipt:${txHash}`, version);
+      return null;
+    }
     ctx.deps.head?.observe(receipt.blockNumber); // a `latest` read after this sees at least this block
     return formatReceipt(receipt);
   },
