@@ -8,10 +8,10 @@
 import { assign, fromPromise, setup } from 'xstate';
 
 export type TickEffects<S> = {
-  /** Folds the role's stream (and repairs what a crash left half done). */
-  load(nowMs: number): Promise<S>;
+  /** Folds the role's stream (and repairs what a crash left half done). `signal` aborts when the machine stops. */
+  load(nowMs: number, signal: AbortSignal): Promise<S>;
   /** One round at `nowMs`; `worked`: something was appended, so run another round at once. */
-  tick(state: S, nowMs: number): Promise<{ state: S; worked: boolean }>;
+  tick(state: S, nowMs: number, signal: AbortSignal): Promise<{ state: S; worked: boolean }>;
   /** Resolves when there may be new work (optional; the poll interval bounds the wait either way). */
   wake?(signal: AbortSignal): Promise<void>;
 };
@@ -27,9 +27,9 @@ export function createTickMachine<S>(id: string, effects: TickEffects<S>, opts: 
       events: {} as { type: 'supervisor.stop' },
     },
     actors: {
-      load: fromPromise<unknown>(() => effects.load(Date.now())),
-      tick: fromPromise<{ state: unknown; worked: boolean }, unknown>(({ input }) =>
-        effects.tick(input as S, Date.now()),
+      load: fromPromise<unknown>(({ signal }) => effects.load(Date.now(), signal)),
+      tick: fromPromise<{ state: unknown; worked: boolean }, unknown>(({ input, signal }) =>
+        effects.tick(input as S, Date.now(), signal),
       ),
       wake: fromPromise<void>(({ signal }) => wake(signal)),
     },
