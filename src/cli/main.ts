@@ -9,6 +9,8 @@ import type { L1Deployment } from '../l1/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { deployDevContracts, probeChainId, startDevL1 } from './devnet.ts';
 import { IMPLEMENTED_ROLES, startNode } from './node.ts';
+import { configureReplayCommand, replay } from './replay.ts';
+import type { RawReplayOptions } from './replay-args.ts';
 
 /** Exit statuses. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -158,6 +160,9 @@ function program(run: (p: Promise<number>) => void): Command {
   common(cmd.command('info').description('show the configuration in effect'))
     .option('--json', 'machine-readable output')
     .action((o: CommonOptions & { json?: boolean }) => run(info(o)));
+  configureReplayCommand(cmd.command('replay')).action((o: RawReplayOptions) =>
+    run(replay(o, () => configFrom(o))),
+  );
   return cmd;
 }
 
