@@ -7,8 +7,6 @@ import { ConfigError, describeConfig, formatConfig, loadConfig } from '../config
 import { errorToObject, messageOf } from '../errors/index.ts';
 import type { L1Deployment } from '../l1/index.ts';
 import { createLogger } from '../observability/index.ts';
-import { deployDevContracts, probeChainId, startDevL1 } from './devnet.ts';
-import { IMPLEMENTED_ROLES, startNode } from './node.ts';
 import { configureReplayCommand, replay } from './replay.ts';
 import type { RawReplayOptions } from './replay-args.ts';
 
@@ -35,6 +33,9 @@ async function configFrom(opts: CommonOptions) {
 
 async function start(opts: CommonOptions): Promise<number> {
   const config = await configFrom(opts);
+  // Loaded when needed: the node pulls in the EVM, the L1 contracts and every role (seconds of start-up that
+  // `lev info` and `lev replay` do not need).
+  const { IMPLEMENTED_ROLES, startNode } = await import('./node.ts');
   const logger = createLogger({ name: 'lev' });
   const announce = (line: string) => process.stdout.write(`${line}\n`);
   logger.info(
@@ -82,6 +83,7 @@ async function start(opts: CommonOptions): Promise<number> {
 /** `lev devnet`: the dev L1 alone, until SIGINT/SIGTERM. */
 async function devnet(opts: CommonOptions): Promise<number> {
   const config = await configFrom({ ...opts, dev: true });
+  const { deployDevContracts, probeChainId, startDevL1 } = await import('./devnet.ts');
   const existing = await probeChainId(config.l1.url);
   if (existing !== null) {
     process.stderr.write(
