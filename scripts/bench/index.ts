@@ -7,10 +7,11 @@
  *   rpc           eth_chainId requests/s (32 keep-alive clients) vs a bare node:http JSON server
  *   pool          eth_sendRawTransaction accepted/s end to end (32 in flight)
  *   execution     transfers/s: our executor on the Postgres trie store vs a bare runTx loop on MapDB
+ *   replay        `lev replay --json` and `--rebuild` over a ~100k-event log vs plain SELECTs of the same rows
  *   e2e           the whole node vs a Hardhat node: transfers/s send → receipt (32 in flight), latency, RSS,
  *                 eth_call / eth_getBalance / eth_getBlockByNumber requests/s
  *
- *   npm run bench [-- eventstore|rpc|pool|execution|e2e ...]
+ *   npm run bench [-- eventstore|rpc|pool|execution|replay|e2e ...]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { startEmbeddedPostgres } from '../../src/db/index.ts';
 import { benchEventStore } from './eventstore.ts';
 import { benchExecution } from './execution.ts';
 import { benchSendRawTransaction } from './pool.ts';
+import { benchReplay } from './replay.ts';
 import { benchRpc } from './rpc.ts';
 import { benchThroughput } from './throughput.ts';
 
@@ -53,6 +55,7 @@ try {
   if (want('pool'))
     Object.assign(results, await benchSendRawTransaction({ url: await freshDatabase('pool') }));
   if (want('execution')) Object.assign(results, await benchExecution({ url: await freshDatabase('exec') }));
+  if (want('replay')) Object.assign(results, await benchReplay({ url: await freshDatabase('replay') }));
   if (want('e2e')) Object.assign(results, await benchThroughput());
 } finally {
   await stopPg();
