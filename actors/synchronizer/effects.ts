@@ -65,6 +65,12 @@ export type SynchronizerDeps = {
   confirmations?: bigint | number;
   /** L1 blocks per scan (and per append). @default 100 */
   chunkSize?: number;
+  /**
+   * A scanned range without facts is stored (its last block becomes the cursor) only once it spans this many
+   * blocks; until then each pass scans again from the stored cursor. Storing it on every pass would append an event
+   * per L1 block time forever. @default chunkSize
+   */
+  idleCursorBlocks?: number;
   /** Idle wait between passes once caught up, ms. @default 1000 */
   pollMs?: number;
   /**
@@ -111,6 +117,7 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
   const l1: L1Reader = createL1Reader(deps.l1Url, deps.l1TimeoutMs ? { timeoutMs: deps.l1TimeoutMs } : {});
   const confirmations = BigInt(deps.confirmations ?? 0);
   const chunkSize = BigInt(deps.chunkSize ?? 100);
+  const idleCursorBlocks = BigInt(deps.idleCursorBlocks ?? deps.chunkSize ?? 100);
   const rollup = deps.rollupAddress.toLowerCase();
   const ger = deps.gerManagerAddress.toLowerCase();
   if (chunkSize < 1n) throw new RangeError('chunkSize must be at least 1');
@@ -372,6 +379,9 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
           to: to.toString(),
           reason: err.shortMessage,
         });
+        return { state, worked: false };
+      }
+      if (events.every((e) => e.type === 'L1BlockSynced') && to - from + 1n < idleCursorBlocks) {
         return { state, worked: false };
       }
       state = await append(state, events, nowMs);

@@ -199,6 +199,7 @@ test.before(async () => {
     mode: 'trusted',
     chunkSize: 100,
     pollMs: 50,
+    idleCursorBlocks: 1, // store the cursor on every pass: the tests check it against the head
   };
   effects = createSynchronizerEffects(deps);
   state = await effects.load();
@@ -207,6 +208,23 @@ test.before(async () => {
 test.after(async () => {
   await l1?.stop();
   await node?.close();
+});
+
+test('by default a range without facts is stored only once a chunk of L1 blocks has passed', async () => {
+  const { idleCursorBlocks: _everyPass, ...defaults } = deps;
+  const quiet = createSynchronizerEffects(defaults);
+  let s = await quiet.load();
+  for (let more = true; more; ) ({ state: s, worked: more } = await quiet.tick(s, Date.now()));
+  const revision = s.revision;
+  await mine(5);
+  for (let more = true; more; ) ({ state: s, worked: more } = await quiet.tick(s, Date.now()));
+  assert.is(s.revision, revision, 'five idle blocks: nothing appended');
+  await mine(100);
+  for (let more = true; more; ) ({ state: s, worked: more } = await quiet.tick(s, Date.now()));
+  assert.is(s.revision, revision + 1, 'a full chunk of idle blocks: one L1BlockSynced');
+  const [last] = await node.store.readStream(L1_SYNC_STREAM_ID, { direction: 'backwards', limit: 1 });
+  assert.is(last?.type, 'L1BlockSynced');
+  state = await effects.load(); // the shared effects go on from what this one appended
 });
 
 test('sequences, a verification and a forced batch: l1-sync events, read models and RPC', async () => {
