@@ -7,6 +7,8 @@ import { ConfigError, describeConfig, formatConfig, loadConfig } from '../config
 import { errorToObject, messageOf } from '../errors/index.ts';
 import type { L1Deployment } from '../l1/index.ts';
 import { createLogger } from '../observability/index.ts';
+import { configureInspectCommand, inspect } from './inspect.ts';
+import type { RawInspectOptions } from './inspect-args.ts';
 import { configureReplayCommand, replay } from './replay.ts';
 import type { RawReplayOptions } from './replay-args.ts';
 
@@ -164,6 +166,10 @@ function program(run: (p: Promise<number>) => void): Command {
     .action((o: CommonOptions & { json?: boolean }) => run(info(o)));
   configureReplayCommand(cmd.command('replay')).action((o: RawReplayOptions) =>
     run(replay(o, () => configFrom(o))),
+  );
+  configureInspectCommand(cmd.command('inspect')).action(
+    (subject: string, args: string[], o: RawInspectOptions) =>
+      run(inspect(subject, args, o, () => configFrom(o))),
   );
   return cmd;
 }

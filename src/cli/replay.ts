@@ -112,7 +112,7 @@ function createWriter(stream: NodeJS.WriteStream, onBroken: () => void): Writer 
 }
 
 /** The database and event store replay reads, and how to let go of them. */
-type OpenedLog = {
+export type OpenedLog = {
   dbUrl: string;
   store: EventStore | undefined;
   close(): Promise<void>;
@@ -121,9 +121,14 @@ type OpenedLog = {
 /**
  * Opens the configured database (the embedded server under `<dataDir>/pg` when `db.url` is empty: started here
  * when the node is stopped, reused when it runs) and, when `withStore`, the event store.
+ * `command` names the command in those errors (`lev inspect` shares this).
  * @throws {ReplayUsageError} when there is no node data or no event log where the configuration points.
  */
-async function openLog(config: Config, withStore: boolean): Promise<OpenedLog> {
+export async function openLog(
+  config: Config,
+  withStore: boolean,
+  command = 'lev replay',
+): Promise<OpenedLog> {
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const fn of closers.splice(0).reverse()) await fn().catch(() => {});
@@ -134,7 +139,7 @@ async function openLog(config: Config, withStore: boolean): Promise<OpenedLog> {
       const pgDir = join(config.node.dataDir, 'pg');
       if (!existsSync(join(pgDir, 'PG_VERSION'))) {
         throw new ReplayUsageError(
-          `lev replay: no node data in ${config.node.dataDir} (no embedded Postgres in ${pgDir}); set node.dataDir (LEV_NODE_DATA_DIR) or db.url`,
+          `${command}: no node data in ${config.node.dataDir} (no embedded Postgres in ${pgDir}); set node.dataDir (LEV_NODE_DATA_DIR) or db.url`,
         );
       }
       const server = await startEmbeddedPostgres({ dataDir: pgDir });
@@ -146,14 +151,18 @@ async function openLog(config: Config, withStore: boolean): Promise<OpenedLog> {
     if (withStore) {
       if (config.store.kind === 'postgres') {
         const url = config.store.url ?? dbUrl;
-        const pool = createPgPool(url, { max: 4, applicationName: 'lev-replay', onError: () => {} });
+        const pool = createPgPool(url, {
+          max: 4,
+          applicationName: command.replace(' ', '-'),
+          onError: () => {},
+        });
         closers.push(() => pool.end());
         const { rows } = await pool.query<{ t: string | null }>(
           "select to_regclass('lev_es.events')::text as t",
         );
         if (!rows[0]?.t) {
           throw new ReplayUsageError(
-            `lev replay: no event log in ${redactUrl(url)} (no table lev_es.events)`,
+            `${command}: no event log in ${redactUrl(url)} (no table lev_es.events)`,
           );
         }
         store = await createEventStore({ kind: 'postgres', pool });

@@ -1,0 +1,640 @@
+/**
+ * `lev inspect --at AT SUBJECT [ARGS] [--json]` (DESIGN §9): time travel. AT resolves to one global position of
+ * the event log (the state after that event); the subject is then answered as of that position from indexed
+ * queries on the log (`lev_es.events`), the read models where they locate an event (`l2_blocks.position`), the
+ * archive trie (account state at the root of the last L2 block sealed by then) and folds of only the streams a
+ * subject needs, read up to AT.
+ *
+ * Like `lev replay` it opens the configured store and database (the embedded server started here when the node is
+ * stopped, reused when it runs) and never appends. Exit status: 0 answered, 1 failure or a subject that did not
+ * exist then, 2 a bad argument.
+ */
+import type { Command } from 'commander';
+import { type Config, loadGenesis } from '../config/index.ts';
+import { createPgPool, type PgPool } from '../db/index.ts';
+import type { GlobalPosition, RecordedEvent } from '../eventstore/index.ts';
+import { type Address, type Hash, type Hex, hexToBytes, keccak256Hex } from '../primitives/index.ts';
+import {
+  cursorOf,
+  foldL1Sync,
+  L1_SYNC_STREAM_ID,
+  type L1SyncEvent,
+  lastForcedBatch,
+  lastVerifiedBatch,
+  lastVirtualBatch,
+} from '../streams/l1sync/index.ts';
+import { foldTx, type TxEvent, txStreamId } from '../streams/tx/index.ts';
+import {
+  type At,
+  formatAt,
+  InspectUsageError,
+  parseInspectArgs,
+  type RawInspectOptions,
+} from './inspect-args.ts';
+import { type OpenedLog, openLog } from './replay.ts';
+import { ReplayUsageError } from './replay-args.ts';
+
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Declares `lev inspect`'s arguments and options on `cmd` (the action is the caller's). */
+export function configureInspectCommand(cmd: Command): Command {
+  return cmd
+    .description(
+      'time travel: a subject (account, storage, block, tx, batch, sync, pool, actors) as it was at a point of the log',
+    )
+    .argument(
+      '<subject>',
+      'account ADDR | storage ADDR SLOT | block [N|HASH] | tx HASH | batch N | sync | pool | actors',
+    )
+    .argument('[args...]', "the subject's arguments")
+    .option('--at <at>', 'a log position N, l2:N, batch:N, l1:N or an ISO time')
+    .option('--slots <slots>', 'account: storage slots to show, S1,S2')
+    .option('--json', 'JSON output')
+    .option('--dev', 'development defaults (data dir ./.lev)')
+    .option('--config <file>', 'TOML configuration file');
+}
+
+export type InspectIo = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+
+/** The subject existed at no point up to AT (exit 1, one line). */
+class NotThenError extends Error {}
+
+type Ctx = {
+  config: Config;
+  log: OpenedLog;
+  /** The event store's database (SQL on `lev_es.events`). */
+  es: PgPool;
+  /** The read models' and the trie's database. */
+  db: PgPool;
+  position: GlobalPosition;
+  at: At;
+};
+
+/**
+ * Runs `lev inspect` with commander's arguments; `loadConfig` reads the configuration (its `ConfigError`
+ * propagates: exit 2 in `main`). Returns the exit status.
+ */
+export async function inspect(
+  subject: string,
+  args: string[],
+  raw: RawInspectOptions,
+  loadConfig: () => Promise<Config>,
+  io: InspectIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  let parsed: ReturnType<typeof parseInspectArgs>;
+  try {
+    parsed = parseInspectArgs(subject, args, raw);
+  } catch (err) {
+    if (err instanceof InspectUsageError) {
+      io.stderr.write(`${err.shortMessage}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  const config = await loadConfig();
+  let log: OpenedLog | undefined;
+  const pools: PgPool[] = [];
+  try {
+    log = await openLog(config, false, 'lev inspect');
+    if (config.store.kind !== 'postgres') {
+      io.stderr.write('lev inspect: only the postgres event store is supported\n');
+      return EXIT.failed;
+    }
+    const es = createPgPool(config.store.url ?? log.dbUrl, {
+      max: 2,
+      applicationName: 'lev-inspect',
+      onError: () => {},
+    });
+    pools.push(es);
+    const { rows } = await es.query<{ t: string | null }>("select to_regclass('lev_es.events')::text as t");
+    if (!rows[0]?.t) throw new InspectUsageError('lev inspect: no event log (no table lev_es.events)');
+    const db =
+      (config.store.url ?? log.dbUrl) === log.dbUrl
+        ? es
+        : createPgPool(log.dbUrl, { max: 2, applicationName: 'lev-inspect', onError: () => {} });
+    if (db !== es) pools.push(db);
+    const position = await resolveAt(es, db, parsed.at);
+    const ctx: Ctx = { config, log, es, db, position, at: parsed.at };
+    const out = await answer(ctx, parsed.subject);
+    io.stdout.write(parsed.json ? `${JSON.stringify(out.json, null, 2)}\n` : `${out.text}\n`);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof InspectUsageError || err instanceof ReplayUsageError) {
+      io.stderr.write(`${err.shortMessage}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof NotThenError) {
+      io.stderr.write(`lev inspect: ${err.message}\n`);
+      return EXIT.failed;
+    }
+    throw err;
+  } finally {
+    for (const p of pools) await p.end().catch(() => {});
+    await log?.close();
+  }
+}
+
+const usage = (message: string) => new InspectUsageError(`lev inspect: ${message}`);
+
+/////// AT → position
+
+type EventRow = {
+  position: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: { at: string };
+};
+
+async function head(es: PgPool): Promise<bigint> {
+  const { rows } = await es.query<{ p: string | null }>('select max(position)::text as p from lev_es.events');
+  return BigInt(rows[0]?.p ?? 0);
+}
+
+/**
+ * The global position AT names. One indexed query per form (the l2 stream through its (stream, revision) index,
+ * the read model's `l2_blocks` primary key for `l2:N`); an ISO time scans `metadata.at`.
+ * @throws {InspectUsageError} for a position beyond the head, or a block or batch the log never reached.
+ */
+export async function resolveAt(es: PgPool, db: PgPool, at: At): Promise<GlobalPosition> {
+  const last = await head(es);
+  const one = async (sql: string, params: unknown[]) =>
+    (await es.query<{ p: string | null }>(sql, params)).rows[0]?.p ?? null;
+  switch (at.kind) {
+    case 'position':
+      if (at.position > last) throw usage(`--at ${at.position} is beyond the head of the log (${last})`);
+      return at.position;
+    case 'l2': {
+      let p: string | null = null;
+      const rm = await db
+        .query<{ p: string }>('select position::text as p from lev_rm.l2_blocks where number = $1', [
+          at.block.toString(),
+        ])
+        .catch(() => ({ rows: [] as { p: string }[] }));
+      p = rm.rows[0]?.p ?? null;
+      if (p === null) {
+        // Not (yet) projected, or undone by a reset: the log itself.
+        p = await one(
+          at.block === 0n
+            ? `select position::text as p from lev_es.events where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision desc limit 1`
+            : `select position::text as p from lev_es.events where stream_id = 'l2' and type = 'L2BlockSealed' and data->>'number' = $1 order by revision desc limit 1`,
+          at.block === 0n ? [] : [at.block.toString()],
+        );
+      }
+      if (p === null) throw usage(`--at l2:${at.block}: L2 block ${at.block} was never sealed`);
+      return BigInt(p);
+    }
+    case 'batch': {
+      const p = await one(
+        at.batch === 0n
+          ? `select position::text as p from lev_es.events where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision desc limit 1`
+          : `select position::text as p from lev_es.events where stream_id = 'l2' and type = 'BatchClosed' and data->>'batchNumber' = $1 order by revision desc limit 1`,
+        at.batch === 0n ? [] : [at.batch.toString()],
+      );
+      if (p === null) throw usage(`--at batch:${at.batch}: batch ${at.batch} never closed`);
+      return BigInt(p);
+    }
+    case 'l1': {
+      const p = await one(
+        `select position::text as p from lev_es.events where stream_id = $1 and type = 'L1BlockSynced'
+           and (data->>'number')::numeric <= $2 order by revision desc limit 1`,
+        [L1_SYNC_STREAM_ID, at.block.toString()],
+      );
+      if (p === null) throw usage(`--at l1:${at.block}: no L1 block at or before ${at.block} was synced`);
+      return BigInt(p);
+    }
+    case 'time': {
+      const p = await one(
+        `select max(position)::text as p from lev_es.events where (metadata->>'at')::timestamptz <= $1::timestamptz`,
+        [new Date(at.ms).toISOString()],
+      );
+      return p === null ? 0n : BigInt(p);
+    }
+  }
+}
+
+/////// the l2 stream as of a position
+
+type Sealed = { position: bigint; at: string; data: Record<string, unknown> };
+
+/** The newest `L2BlockSealed` with `number` at or before `p` (`L2GenesisCreated` for block 0). */
+async function sealedBlock(es: PgPool, p: bigint, number: bigint): Promise<Sealed | null> {
+  const { rows } = await es.query<EventRow>(
+    number === 0n
+      ? `select position::text as position, type, data, metadata from lev_es.events
+           where stream_id = 'l2' and type = 'L2GenesisCreated' and position <= $1 order by revision desc limit 1`
+      : `select position::text as position, type, data, metadata from lev_es.events
+           where stream_id = 'l2' and type = 'L2BlockSealed' and position <= $1 and data->>'number' = $2
+           order by revision desc limit 1`,
+    number === 0n ? [p.toString()] : [p.toString(), number.toString()],
+  );
+  const r = rows[0];
+  return r ? { position: BigInt(r.position), at: r.metadata.at, data: blockData(r) } : null;
+}
+
+/** Block 0's data in the shape of an `L2BlockSealed`'s. */
+function blockData(r: EventRow): Record<string, unknown> {
+  if (r.type !== 'L2GenesisCreated') return r.data;
+  return {
+    number: '0',
+    hash: r.data['blockHash'],
+    batchNumber: '0',
+    timestamp: r.data['timestamp'],
+    stateRoot: r.data['stateRoot'],
+  };
+}
+
+/** The tip of the trusted chain after event `p`: the last block sealed (or kept by a reset) by then; null before genesis. */
+async function tipAt(es: PgPool, p: bigint): Promise<Sealed | null> {
+  const { rows } = await es.query<EventRow>(
+    `select position::text as position, type, data, metadata from lev_es.events
+       where stream_id = 'l2' and position <= $1 and type in ('L2GenesisCreated', 'L2BlockSealed', 'TrustedStateReset')
+       order by revision desc limit 1`,
+    [p.toString()],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  if (r.type === 'TrustedStateReset')
+    return sealedBlock(es, BigInt(r.position), BigInt(String(r.data['toBlock'])));
+  return { position: BigInt(r.position), at: r.metadata.at, data: blockData(r) };
+}
+
+/////// subjects
+
+type Answer = { json: unknown; text: string };
+
+async function answer(ctx: Ctx, subject: ReturnType<typeof parseInspectArgs>['subject']): Promise<Answer> {
+  switch (subject.kind) {
+    case 'account':
+      return account(ctx, subject.address, subject.slots);
+    case 'storage': {
+      const a = await account(ctx, subject.address, [subject.slot]);
+      const value = (a.json as { storage: Record<string, string> }).storage[subject.slot]!;
+      return { json: { address: subject.address, slot: subject.slot, value }, text: value };
+    }
+    case 'block':
+      return block(ctx, subject.block);
+    case 'tx':
+      return tx(ctx, subject.hash);
+    case 'batch':
+      return batch(ctx, subject.batch);
+    case 'sync':
+      return sync(ctx);
+    case 'pool':
+      return pool(ctx);
+    case 'actors':
+      return actors(ctx);
+  }
+}
+
+const header = (ctx: Ctx) => `at ${formatAt(ctx.at)} (log position ${ctx.position})`;
+
+const word = (v: bigint) => `0x${v.toString(16).padStart(64, '0')}` as Hex;
+
+/**
+ * An account at the state root of the last L2 block sealed at or before AT; before block 0, the genesis state
+ * (the root of `L2GenesisCreated` when the log has one, else the configured genesis allocation).
+ */
+async function account(ctx: Ctx, address: Address, slots: Hex[]): Promise<Answer> {
+  const tip = await tipAt(ctx.es, ctx.position);
+  let root = tip?.data['stateRoot'] as Hash | undefined;
+  if (!root) {
+    const g = await ctx.es.query<{ data: { stateRoot: Hash } }>(
+      `select data from lev_es.events where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision limit 1`,
+    );
+    root = g.rows[0]?.data.stateRoot;
+  }
+  let json: {
+    address: Address;
+    balance: string;
+    nonce: number;
+    codeHash: Hash;
+    storage: Record<string, Hex>;
+  };
+  // Loaded when needed: the EVM is seconds of start-up the other subjects do not need.
+  const { createExecutor, createTrieStore, EMPTY_CODE_HASH } = await import('../execution/index.ts');
+  if (root) {
+    const trie = await createTrieStore({ pool: ctx.db });
+    const executor = await createExecutor({ store: trie, chainId: BigInt(ctx.config.l2.chainId) });
+    const a = await executor.getAccount(root, address);
+    const storage: Record<string, Hex> = {};
+    for (const s of slots) storage[s] = word(await executor.getStorage(root, address, s));
+    json = { address, balance: a.balance.toString(), nonce: Number(a.nonce), codeHash: a.codeHash, storage };
+  } else {
+    const genesis = await loadGenesis(ctx.config);
+    const g = genesis.accounts.find((x) => x.address.toLowerCase() === address.toLowerCase());
+    const storage: Record<string, Hex> = {};
+    for (const s of slots) {
+      const entry = Object.entries(g?.storage ?? {}).find(([k]) => BigInt(k) === BigInt(s));
+      storage[s] = word(entry ? BigInt(entry[1]) : 0n);
+    }
+    json = {
+      address,
+      balance: (g?.balance ?? 0n).toString(),
+      nonce: Number(g?.nonce ?? 0n),
+      codeHash: g?.bytecode && g.bytecode !== '0x' ? keccak256Hex(hexToBytes(g.bytecode)) : EMPTY_CODE_HASH,
+      storage,
+    };
+  }
+  const where = tip ? `L2 block ${String(tip.data['number'])}` : 'genesis allocation';
+  const text = [
+    `${header(ctx)}, state of ${where}`,
+    `address   ${json.address}`,
+    `balance   ${json.balance} wei`,
+    `nonce     ${json.nonce}`,
+    `codeHash  ${json.codeHash}`,
+    ...Object.entries(json.storage).map(([k, v]) => `storage   ${k} = ${v}`),
+  ].join('\n');
+  return { json, text };
+}
+
+function blockJson(b: Sealed): Record<string, unknown> {
+  const d = b.data;
+  const t = d['tx'] as Record<string, unknown> | undefined;
+  const r = d['receipt'] as Record<string, unknown> | undefined;
+  return {
+    number: String(d['number']),
+    hash: d['hash'],
+    parentHash: d['parentHash'] ?? null,
+    batchNumber: String(d['batchNumber']),
+    timestamp: String(d['timestamp']),
+    coinbase: d['coinbase'] ?? null,
+    stateRoot: d['stateRoot'],
+    transactionsRoot: d['transactionsRoot'] ?? null,
+    receiptsRoot: d['receiptsRoot'] ?? null,
+    gasLimit: d['gasLimit'] ?? null,
+    gasUsed: d['gasUsed'] ?? '0',
+    tx: t
+      ? {
+          hash: t['hash'],
+          from: t['from'],
+          to: t['to'],
+          nonce: t['nonce'],
+          value: t['value'],
+          gasPrice: t['gasPrice'],
+          status: r?.['status'] === 1 ? 'success' : 'reverted',
+        }
+      : null,
+    sealedAt: { position: b.position.toString(), at: b.at },
+  };
+}
+
+const kv = (o: Record<string, unknown>, indent = ''): string =>
+  Object.entries(o)
+    .map(([k, v]) =>
+      v !== null && typeof v === 'object'
+        ? `${indent}${k}:\n${kv(v as Record<string, unknown>, `${indent}  `)}`
+        : `${indent}${k.padEnd(17)} ${String(v)}`,
+    )
+    .join('\n');
+
+async function block(ctx: Ctx, which: { number: bigint } | { hash: Hash } | undefined): Promise<Answer> {
+  const tip = await tipAt(ctx.es, ctx.position);
+  if (!tip) throw new NotThenError(`no L2 block existed ${header(ctx)}`);
+  const tipNumber = BigInt(String(tip.data['number']));
+  let b: Sealed | null = tip;
+  if (which && 'number' in which) {
+    if (which.number > tipNumber) {
+      throw new NotThenError(
+        `L2 block ${which.number} did not exist ${header(ctx)} (the tip was ${tipNumber})`,
+      );
+    }
+    b = await sealedBlock(ctx.es, ctx.position, which.number);
+  } else if (which) {
+    const { rows } = await ctx.es.query<EventRow>(
+      `select position::text as position, type, data, metadata from lev_es.events
+         where stream_id = 'l2' and position <= $1 and
+           ((type = 'L2BlockSealed' and data->>'hash' = $2) or (type = 'L2GenesisCreated' and data->>'blockHash' = $2))
+         order by revision desc limit 1`,
+      [ctx.position.toString(), which.hash],
+    );
+    const r = rows[0];
+    b = r ? { position: BigInt(r.position), at: r.metadata.at, data: blockData(r) } : null;
+    if (b && BigInt(String(b.data['number'])) > tipNumber) b = null;
+  }
+  if (!b) throw new NotThenError(`no such L2 block ${header(ctx)}`);
+  const json = blockJson(b);
+  return { json, text: `${header(ctx)}\n${kv(json)}` };
+}
+
+async function tx(ctx: Ctx, hash: Hash): Promise<Answer> {
+  const events = await readTxStream(ctx, hash);
+  const upTo = events.filter((e) => e.position <= ctx.position);
+  if (upTo.length === 0) throw new NotThenError(`tx ${hash} was unknown ${header(ctx)}`);
+  const state = foldTx(upTo as unknown as TxEvent[]);
+  const included = [...upTo].reverse().find((e) => e.type === 'TxIncluded');
+  const json = {
+    hash,
+    status: state.status,
+    ...(included
+      ? {
+          inclusion: {
+            blockNumber: included.data['blockNumber'],
+            blockHash: included.data['blockHash'],
+            batchNumber: included.data['batchNumber'],
+            status: included.data['status'],
+          },
+        }
+      : {}),
+    ...('reason' in state ? { reason: state.reason } : {}),
+    ...('replacedBy' in state ? { replacedBy: state.replacedBy } : {}),
+    events: upTo.map((e) => ({
+      position: e.position.toString(),
+      revision: e.revision,
+      type: e.type,
+      at: e.metadata.at,
+    })),
+  };
+  const text = [
+    `${header(ctx)}: tx ${hash} ${state.status}`,
+    ...(included
+      ? [
+          `included in L2 block ${String(included.data['blockNumber'])} (batch ${String(included.data['batchNumber'])}), ${String(included.data['status'])}`,
+        ]
+      : []),
+    ...json.events.map((e) => `  ${e.position.padStart(8)}  ${e.at}  ${e.type}`),
+  ].join('\n');
+  return { json, text };
+}
+
+/** The tx stream up to AT. */
+async function readTxStream(ctx: Ctx, hash: Hash): Promise<RecordedEvent[]> {
+  const { rows } = await ctx.es.query<EventRow & { id: string; version: number }>(
+    `select position::text as position, stream_id, revision, id, type, version, data, metadata
+       from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
+    [txStreamId(hash), ctx.position.toString()],
+  );
+  return rows.map(
+    (r) =>
+      ({
+        id: r.id,
+        type: r.type,
+        version: r.version,
+        data: r.data,
+        metadata: r.metadata,
+        streamId: r.stream_id,
+        revision: r.revision,
+        position: BigInt(r.position),
+      }) as RecordedEvent,
+  );
+}
+
+/** The `l1-sync` stream folded up to AT. */
+async function l1SyncAt(ctx: Ctx) {
+  const { rows } = await ctx.es.query<{ type: string; data: Record<string, unknown> }>(
+    `select type, data from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
+    [L1_SYNC_STREAM_ID, ctx.position.toString()],
+  );
+  return foldL1Sync(rows as unknown as L1SyncEvent[]);
+}
+
+async function batch(ctx: Ctx, n: bigint): Promise<Answer> {
+  const p = ctx.position.toString();
+  const { rows } = await ctx.es.query<EventRow>(
+    `select position::text as position, type, data, metadata from lev_es.events
+       where stream_id = 'l2' and position <= $1 and
+         (type = 'TrustedStateReset' or (type in ('BatchOpened', 'BatchClosed') and data->>'batchNumber' = $2)
+          or (type = 'L2GenesisCreated' and $2 = '0'))
+       order by revision desc limit 1`,
+    [p, n.toString()],
+  );
+  const last = rows[0];
+  let status: 'unknown' | 'open' | 'closed' | 'virtual' | 'verified' = 'unknown';
+  let closed: Record<string, unknown> | null = null;
+  if (last?.type === 'TrustedStateReset' && n > BigInt(String(last.data['toBatch']))) status = 'unknown';
+  else if (last?.type === 'TrustedStateReset') {
+    // Kept by the reset: its last open/close event before the reset tells.
+    const before = await ctx.es.query<EventRow>(
+      `select position::text as position, type, data, metadata from lev_es.events
+         where stream_id = 'l2' and position <= $1 and
+           ((type in ('BatchOpened', 'BatchClosed') and data->>'batchNumber' = $2) or (type = 'L2GenesisCreated' and $2 = '0'))
+         order by revision desc limit 1`,
+      [last.position, n.toString()],
+    );
+    const r = before.rows[0];
+    status = r ? (r.type === 'BatchOpened' ? 'open' : 'closed') : 'unknown';
+    if (r && r.type !== 'BatchOpened') closed = r.data;
+  } else if (last) {
+    status = last.type === 'BatchOpened' ? 'open' : 'closed';
+    if (last.type !== 'BatchOpened') closed = last.data;
+  }
+  const l1 = await l1SyncAt(ctx);
+  if (status === 'closed' || (status === 'unknown' && n <= lastVirtualBatch(l1) && n > 0n)) {
+    if (n <= lastVerifiedBatch(l1)) status = 'verified';
+    else if (n <= lastVirtualBatch(l1)) status = 'virtual';
+  }
+  if (n === 0n && status === 'closed') status = 'verified'; // batch 0 is the genesis, verified by definition
+  const json = {
+    number: n.toString(),
+    status,
+    ...(closed && closed['reason'] !== undefined
+      ? {
+          closeReason: closed['reason'],
+          stateRoot: closed['stateRoot'],
+          accInputHash: closed['accInputHash'],
+          firstBlock: closed['firstBlock'],
+          lastBlock: closed['lastBlock'],
+        }
+      : {}),
+    lastVirtualBatch: lastVirtualBatch(l1).toString(),
+    lastVerifiedBatch: lastVerifiedBatch(l1).toString(),
+  };
+  return { json, text: `${header(ctx)}\n${kv(json)}` };
+}
+
+async function sync(ctx: Ctx): Promise<Answer> {
+  const l1 = await l1SyncAt(ctx);
+  const cursor = cursorOf(l1);
+  const json = {
+    l1Block: cursor ? { number: cursor.number.toString(), hash: cursor.hash } : null,
+    lastVirtualBatch: lastVirtualBatch(l1).toString(),
+    lastVerifiedBatch: lastVerifiedBatch(l1).toString(),
+    lastForcedBatch: lastForcedBatch(l1).toString(),
+  };
+  return { json, text: `${header(ctx)}\n${kv(json)}` };
+}
+
+async function pool(ctx: Ctx): Promise<Answer> {
+  // A tx is pending then when the last event of its stream up to AT is its TxReceived.
+  const { rows } = await ctx.es.query<{ data: Record<string, string | null>; position: string }>(
+    `select e.data, e.position::text as position from lev_es.events e
+       where e.type = 'TxReceived' and e.position <= $1 and e.stream_id like 'tx-%'
+         and not exists (select 1 from lev_es.events f
+                          where f.stream_id = e.stream_id and f.revision > e.revision and f.position <= $1)
+       order by e.position`,
+    [ctx.position.toString()],
+  );
+  const pending = rows.map(({ data: d, position }) => ({
+    hash: d['hash'],
+    from: d['from'],
+    nonce: d['nonce'],
+    to: d['to'],
+    value: d['value'],
+    gasPrice: d['gasPrice'],
+    receivedAt: position,
+  }));
+  const text = [
+    `${header(ctx)}: ${pending.length} pending tx${pending.length === 1 ? '' : 's'}`,
+    ...pending.map(
+      (t) =>
+        `  ${t.hash}  from ${t.from} nonce ${t.nonce} to ${t.to ?? '(create)'} value ${t.value} gasPrice ${t.gasPrice}`,
+    ),
+  ].join('\n');
+  return { json: { pending }, text };
+}
+
+async function actors(ctx: Ctx): Promise<Answer> {
+  const tip = await tipAt(ctx.es, ctx.position);
+  const { rows } = await ctx.es.query<EventRow>(
+    `select position::text as position, type, data, metadata from lev_es.events
+       where stream_id = 'l2' and position <= $1 and type in ('BatchOpened', 'BatchClosed', 'L2GenesisCreated')
+       order by revision desc limit 1`,
+    [ctx.position.toString()],
+  );
+  const b = rows[0];
+  const sent = await ctx.es.query<{ data: Record<string, string> }>(
+    `select data from lev_es.events where stream_id = 'sequence-sender' and position <= $1
+       and type = 'SequenceSent' order by revision desc limit 1`,
+    [ctx.position.toString()],
+  );
+  // eth-tx-manager: the L1 txs whose stream's last event up to AT does not end them.
+  const l1txs = await ctx.es.query<{ stream_id: string; type: string }>(
+    `select e.stream_id, e.type from lev_es.events e
+       where e.stream_id like 'l1tx-%' and e.position <= $1
+         and not exists (select 1 from lev_es.events f
+                         where f.stream_id = e.stream_id and f.revision > e.revision and f.position <= $1)
+       order by e.position`,
+    [ctx.position.toString()],
+  );
+  const l1 = await l1SyncAt(ctx);
+  const cursor = cursorOf(l1);
+  const json = {
+    sequencer: {
+      tip: tip
+        ? { number: String(tip.data['number']), hash: tip.data['hash'], stateRoot: tip.data['stateRoot'] }
+        : null,
+      batch: b
+        ? b.type === 'BatchOpened'
+          ? { number: String(b.data['batchNumber']), status: 'open' }
+          : { number: b.type === 'L2GenesisCreated' ? '0' : String(b.data['batchNumber']), status: 'closed' }
+        : null,
+    },
+    'sequence-sender': {
+      lastSequence: sent.rows[0]
+        ? { fromBatch: sent.rows[0].data['fromBatch'], toBatch: sent.rows[0].data['toBatch'] }
+        : null,
+    },
+    'eth-tx-manager': {
+      openTxs: l1txs.rows
+        .filter((r) => r.type !== 'L1TxConfirmed' && r.type !== 'L1TxFailed')
+        .map((r) => ({ id: r.stream_id.slice('l1tx-'.length), last: r.type })),
+    },
+    synchronizer: {
+      l1Block: cursor ? cursor.number.toString() : null,
+      lastVirtualBatch: lastVirtualBatch(l1).toString(),
+      lastVerifiedBatch: lastVerifiedBatch(l1).toString(),
+    },
+  };
+  return { json, text: `${header(ctx)}\n${kv(json)}` };
+}
