@@ -170,6 +170,22 @@ test('a sequence reorged out of L1 before confirmation: the reorg, the tx sent a
     /\n {4}sequence-from-1-to-1: 0x[0-9a-f]{6}…[0-9a-f]{4} left L1 block \d+ .*L1TxMined .*L1TxConfirmed /,
   );
   assert.match(text, new RegExp(`\\n {2}consistent again at position ${r.consistentAgain!.position}, `));
+
+  // Time travel: batch 1 virtual just before the reorg, trusted (closed, not virtual) right after it, virtual again
+  // once re-sequenced.
+  const batchAt = async (at: bigint) => {
+    const p = runLev(['inspect', '--at', String(at), 'batch', '1', '--json'], { LEV_NODE_DATA_DIR: dataDir });
+    let stdout = '';
+    p.child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const { code } = await p.exited;
+    assert.is(code, 0, p.output());
+    return (JSON.parse(stdout) as { status: string }).status;
+  };
+  assert.is(await batchAt(BigInt(r.position) - 1n), 'virtual');
+  assert.is(await batchAt(BigInt(r.position)), 'closed');
+  assert.is(await batchAt(BigInt(r.revirtualized[0]!.position)), 'virtual');
 });
 
 test.run();
