@@ -155,10 +155,13 @@ async function writeLog(url: string): Promise<number> {
 }
 
 /** Runs `lev replay ARGS` with stdout to /dev/null; resolves with the wall seconds, rejects on a non-zero exit. */
-function lev(url: string, args: string[]): Promise<number> {
+const lev = (url: string, args: string[]) => levCommand(url, ['replay', ...args]);
+
+/** Runs `lev ARGS` with stdout to /dev/null; resolves with the wall seconds, rejects on a non-zero exit. */
+function levCommand(url: string, args: string[]): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/lev.js', 'replay', ...args], {
+    const child = spawn(process.execPath, ['bin/lev.js', ...args], {
       cwd: ROOT,
       env: { ...process.env, LEV_DB_URL: url, LEV_LOG_LEVEL: 'warn', NO_COLOR: '1' },
       stdio: ['ignore', openSync('/dev/null', 'w'), 'pipe'],
@@ -168,7 +171,7 @@ function lev(url: string, args: string[]): Promise<number> {
     child.on('exit', (code) =>
       code === 0
         ? resolve((performance.now() - started) / 1000)
-        : reject(new Error(`lev replay ${args.join(' ')} exited ${code}: ${err.trim()}`)),
+        : reject(new Error(`lev ${args.join(' ')} exited ${code}: ${err.trim()}`)),
     );
   });
 }
@@ -216,6 +219,27 @@ export async function benchReplay(opts: { url: string }): Promise<Record<string,
   const rebuild = await lev(opts.url, ['--rebuild', '--schema', 'rm_bench']);
   const diff = await lev(opts.url, ['--diff', '--schema', 'rm_bench']);
   const net = (s: number) => events / Math.max(s - startup, 1e-3);
+  // `lev inspect` near the start and at the end of the log: the same process start-up, so the difference is what
+  // the log's length costs the answer.
+  const blocks = TXS;
+  const batches = Math.floor(TXS / PER_BATCH);
+  const inspect = async (early: string[], late: string[]) => ({
+    early: await levCommand(opts.url, ['inspect', ...early]),
+    late: await levCommand(opts.url, ['inspect', ...late]),
+  });
+  // (`account`/`storage` read the archived trie, which this synthetic log has no nodes for: one indexed lookup of
+  // the block, then trie reads, whatever the log's length.)
+  const lastTx = word(TXS - 1, 'tx');
+  const subjects = {
+    tx: await inspect(['--at', '10', 'tx', word(1, 'tx')], ['--at', String(events), 'tx', lastTx]),
+    batch: await inspect(
+      ['--at', 'batch:1', 'batch', '1'],
+      ['--at', `batch:${batches}`, 'batch', String(batches)],
+    ),
+    block: await inspect(['--at', 'l2:2', 'block'], ['--at', `l2:${blocks}`, 'block']),
+    pool: await inspect(['--at', '10', 'pool'], ['--at', String(events), 'pool']),
+    actors: await inspect(['--at', '10', 'actors'], ['--at', String(events), 'actors']),
+  };
   return {
     'replay.events': events,
     'replay.startup.seconds': startup,
@@ -226,6 +250,12 @@ export async function benchReplay(opts: { url: string }): Promise<Record<string,
     'replay.rebuild.eventsPerSecond.wall': events / rebuild,
     'replay.rebuild.eventsPerSecond.net': net(rebuild),
     'replay.diff.seconds': diff,
+    ...Object.fromEntries(
+      Object.entries(subjects).flatMap(([name, t]) => [
+        [`inspect.${name}.atStart.seconds`, t.early],
+        [`inspect.${name}.atEnd.seconds`, t.late],
+      ]),
+    ),
   };
 }
 
