@@ -34,13 +34,15 @@ export type InspectSubject =
   | { kind: 'pool' }
   | { kind: 'actors' };
 
-export type InspectArgs = { at: At; subject: InspectSubject; json: boolean };
+/** `interactive`: step through the log after the first answer (`--interactive`, `-i`). */
+export type InspectArgs = { at: At; subject: InspectSubject; json: boolean; interactive: boolean };
 
 /** The options as commander hands them over. */
 export type RawInspectOptions = {
   at?: string;
   slots?: string;
   json?: boolean;
+  interactive?: boolean;
   dev?: boolean;
   config?: string;
 };
@@ -179,7 +181,7 @@ export function parseInspectArgs(subject: string, args: string[], raw: RawInspec
     default:
       throw bad(`unknown subject ${JSON.stringify(subject)} (one of ${INSPECT_SUBJECTS.join(', ')})`);
   }
-  return { at, subject: s, json };
+  return { at, subject: s, json, interactive: raw.interactive === true };
 }
 
 /** AT as the user wrote it, for messages. Pure. */

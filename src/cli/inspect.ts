@@ -9,6 +9,7 @@
  * stopped, reused when it runs) and never appends. Exit status: 0 answered, 1 failure or a subject that did not
  * exist then, 2 a bad argument.
  */
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { type Config, loadGenesis } from '../config/index.ts';
 import { createPgPool, type PgPool } from '../db/index.ts';
@@ -27,10 +28,17 @@ import { foldTx, type TxEvent, txStreamId } from '../streams/tx/index.ts';
 import {
   type At,
   formatAt,
+  type InspectArgs,
   InspectUsageError,
   parseInspectArgs,
   type RawInspectOptions,
 } from './inspect-args.ts';
+import {
+  type AnswerObject,
+  INTERACTIVE_HELP,
+  runInteractive,
+  type StepEvent,
+} from './inspect-interactive.ts';
 import { type OpenedLog, openLog } from './replay.ts';
 import { ReplayUsageError } from './replay-args.ts';
 
@@ -50,11 +58,17 @@ export function configureInspectCommand(cmd: Command): Command {
     .option('--at <at>', 'a log position N, l2:N, batch:N, l1:N or an ISO time')
     .option('--slots <slots>', 'account: storage slots to show, S1,S2')
     .option('--json', 'JSON output')
+    .option('-i, --interactive', 'then step through the log, commands on stdin: n, p, g N, q')
     .option('--dev', 'development defaults (data dir ./.lev)')
     .option('--config <file>', 'TOML configuration file');
 }
 
-export type InspectIo = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+/** `stdin`: the `--interactive` commands (default `process.stdin`). */
+export type InspectIo = {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin?: NodeJS.ReadableStream;
+};
 
 /** The subject existed at no point up to AT (exit 1, one line). */
 class NotThenError extends Error {}
@@ -95,7 +109,7 @@ export async function inspect(
   let log: OpenedLog | undefined;
   const pools: PgPool[] = [];
   try {
-    log = await openLog(config, false, 'lev inspect');
+    log = await openLog(config, parsed.interactive, 'lev inspect');
     if (config.store.kind !== 'postgres') {
       io.stderr.write('lev inspect: only the postgres event store is supported\n');
       return EXIT.failed;
@@ -115,6 +129,7 @@ export async function inspect(
     if (db !== es) pools.push(db);
     const position = await resolveAt(es, db, parsed.at);
     const ctx: Ctx = { config, log, es, db, position, at: parsed.at };
+    if (parsed.interactive) return await interactive(ctx, parsed, io);
     const out = await answer(ctx, parsed.subject);
     io.stdout.write(parsed.json ? `${JSON.stringify(out.json, null, 2)}\n` : `${out.text}\n`);
     return EXIT.ok;
@@ -132,6 +147,67 @@ export async function inspect(
     for (const p of pools) await p.end().catch(() => {});
     await log?.close();
   }
+}
+
+/**
+ * `--interactive`: the first answer, then the steps read from stdin (see inspect-interactive.ts), each
+ * recomputing the subject at its position on the same store and databases.
+ */
+async function interactive(ctx: Ctx, parsed: InspectArgs, io: InspectIo): Promise<number> {
+  const store = ctx.log.store!;
+  const objectOf = (json: unknown): Record<string, unknown> =>
+    typeof json === 'object' && json !== null && !Array.isArray(json)
+      ? (json as Record<string, unknown>)
+      : { value: json };
+  const answerAt = async (position: GlobalPosition): Promise<AnswerObject> => {
+    try {
+      return objectOf((await answer({ ...ctx, position }, parsed.subject)).json);
+    } catch (err) {
+      if (err instanceof NotThenError) return null;
+      throw err;
+    }
+  };
+  const eventAt = async (position: GlobalPosition): Promise<StepEvent> => {
+    if (position === 0n) return null;
+    const page = await store.readAll({ fromPosition: position - 1n, limit: 1 });
+    const e = page.events[0];
+    return e && e.position === position ? { type: e.type, stream: e.streamId } : null;
+  };
+  let first: AnswerObject;
+  try {
+    const out = await answer(ctx, parsed.subject);
+    first = objectOf(out.json);
+    if (!parsed.json) io.stdout.write(`${out.text}\n`);
+  } catch (err) {
+    if (!(err instanceof NotThenError)) throw err;
+    first = null;
+    if (!parsed.json) io.stderr.write(`lev inspect: ${err.message}\n`);
+  }
+  if (parsed.json) {
+    const event = await eventAt(ctx.position);
+    io.stdout.write(`${JSON.stringify({ position: ctx.position.toString(), event, answer: first })}\n`);
+  }
+  const input = io.stdin ?? process.stdin;
+  if ((input as { isTTY?: boolean }).isTTY) io.stderr.write(`${INTERACTIVE_HELP}\n`);
+  const head = await store.headPosition();
+  const rl = createInterface({ input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
+  // The iterator now, in the same tick: readline drops the lines (and the close) emitted before it exists.
+  const it = rl[Symbol.asyncIterator]();
+  try {
+    await runInteractive({
+      start: ctx.position,
+      first,
+      head,
+      json: parsed.json,
+      lines: { [Symbol.asyncIterator]: () => it },
+      answerAt,
+      eventAt,
+      write: (line) => io.stdout.write(`${line}\n`),
+    });
+  } finally {
+    rl.close();
+  }
+  return EXIT.ok;
 }
 
 const usage = (message: string) => new InspectUsageError(`lev inspect: ${message}`);

@@ -52,6 +52,8 @@ test('subjects and their arguments', () => {
   const acct = parseInspectArgs('account', [A], { at: 'l2:1', slots: '0,0x1', json: true });
   assert.equal(acct.at, { kind: 'l2', block: 1n });
   assert.ok(acct.json);
+  assert.not.ok(acct.interactive);
+  assert.ok(parseInspectArgs('pool', [], { at: '1', interactive: true }).interactive);
   assert.equal(acct.subject, {
     kind: 'account',
     address: '0x00000000000000000000000000000000000000ab',

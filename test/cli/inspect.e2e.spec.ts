@@ -331,4 +331,38 @@ test('through the CLI: an answer equal to the RPC, and a bad argument', async ()
   assert.is(noSubject.code, 2);
 });
 
+test('--interactive through the CLI: n, n, p, q piped into stdin step around a seal and its TxIncluded', async () => {
+  const h = txHashes[1]!;
+  const included = stored.find((e) => e.streamId === `tx-${h}` && e.type === 'TxIncluded')!;
+  const sealed = stored.find((e) => e.position === included.position - 1n)!;
+  assert.is(sealed.type, 'L2BlockSealed', 'the TxIncluded follows its block');
+  const at = sealed.position - 1n;
+  const p = runLev(['inspect', '--at', String(at), '--interactive', 'pool'], env, { stdin: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  p.child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  p.child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  p.child.stdin?.end('n\nn\np\nq\n');
+  const { code } = await p.exited;
+  assert.is(code, 0, stderr);
+  const steps = stdout
+    .slice(stdout.indexOf('\nposition ') + 1)
+    .trimEnd()
+    .split('\n');
+  assert.match(stdout, new RegExp(`^at ${at} \\(log position ${at}\\): 1 pending tx\\n  ${h} `));
+  const pending = new RegExp(`^pending: \\[\\{"hash":"${h}".*\\}\\] → \\[\\]$`);
+  const back = new RegExp(`^pending: \\[\\] → \\[\\{"hash":"${h}".*\\}\\]$`);
+  assert.is(steps.length, 6, stdout);
+  assert.is(steps[0], `position ${sealed.position}: L2BlockSealed on l2`);
+  assert.is(steps[1], '(no change)');
+  assert.is(steps[2], `position ${included.position}: TxIncluded on tx-${h}`);
+  assert.match(steps[3]!, pending);
+  assert.is(steps[4], `position ${sealed.position}: L2BlockSealed on l2`);
+  assert.match(steps[5]!, back);
+});
+
 test.run();

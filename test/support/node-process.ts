@@ -40,12 +40,13 @@ export function tempDataDir(): string {
 export function runLev(
   args: string[],
   env: Record<string, string> = {},
-  opts: { nodeArgs?: string[] } = {},
+  /** `stdin: 'pipe'`: a writable `child.stdin` (default: ignored). */
+  opts: { nodeArgs?: string[]; stdin?: 'pipe' } = {},
 ): LevProcess {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(ROOT, 'bin/lev.js'), ...args], {
     cwd: ROOT,
     env: { ...process.env, LEV_LOG_LEVEL: process.env.LEV_TEST_LOG_LEVEL ?? 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
     detached: true,
   });
   let out = '';
