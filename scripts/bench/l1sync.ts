@@ -1,0 +1,117 @@
+/**
+ * L1 catch-up benchmark (issue 4): a Hardhat L1 with the rollup contracts and ~1,000 blocks, 100 of them carrying
+ * a `sequenceBatches` of 10 batches of 10 signed transfers; then a synchronizer that has seen nothing (a fresh
+ * database, permissionless mode: it records L1 as it is — re-execution is not implemented yet) scans it all:
+ * L1 blocks/s and batches/s from the first pass to caught up. Peer: the bare scan — `eth_getLogs` over the same
+ * range in the same chunks of 100 blocks, nothing decoded or stored.
+ *
+ *   npm run bench -- l1sync
+ */
+import { Wallet } from 'ethers';
+import { createSynchronizerEffects } from '../../actors/synchronizer/index.ts';
+import { encodeBatchL2Data } from '../../src/batch/index.ts';
+import { createPgPool } from '../../src/db/index.ts';
+import { createEventStore } from '../../src/eventstore/index.ts';
+import { encodeSequenceBatches } from '../../src/l1/index.ts';
+import { type Address, bytesToHex, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
+import { lastVirtualBatch } from '../../src/streams/l1sync/index.ts';
+import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
+import { SEQUENCER, startL1Contracts, ZERO_HASH } from '../../test/support/l1-contracts.ts';
+
+const SEQUENCES = 100;
+const BATCHES_PER_SEQUENCE = 10;
+const TXS_PER_BATCH = 10;
+const BLOCKS = 1000;
+const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as Address;
+
+export async function benchL1Sync(opts: { url: string }): Promise<Record<string, number>> {
+  const l1 = await startL1Contracts();
+  try {
+    // 10 signed L2 transfers make every batch (the L1 contract does not execute them).
+    const wallet = new Wallet(`0x${'42'.repeat(32)}`);
+    const txs = [];
+    for (let i = 0; i < TXS_PER_BATCH; i++) {
+      const raw = await wallet.signTransaction({
+        type: 0,
+        chainId: 1001n,
+        nonce: i,
+        gasPrice: 1_000_000_000n,
+        gasLimit: 21_000n,
+        to: COINBASE,
+        value: 1n,
+      });
+      txs.push(decodeSignedLegacyTx(hexToBytes(raw as Hex)));
+    }
+    const batchL2Data = encodeBatchL2Data(txs);
+    const first = (await l1.head()).number;
+    let timestamp = (await l1.head()).timestamp - 100_000n;
+    for (let s = 0; s < SEQUENCES; s++) {
+      const batches = Array.from({ length: BATCHES_PER_SEQUENCE }, () => ({
+        transactions: bytesToHex(batchL2Data),
+        globalExitRoot: ZERO_HASH as Hash,
+        timestamp: timestamp++,
+        minForcedTimestamp: 0n,
+      }));
+      await l1.send(SEQUENCER, l1.deployment.rollup, encodeSequenceBatches(batches, COINBASE));
+      const per = Math.floor(BLOCKS / SEQUENCES) - 1;
+      if (per > 0) await l1.rpc('hardhat_mine', [`0x${per.toString(16)}`]);
+    }
+    const head = (await l1.head()).number;
+
+    // The peer: the bare scan.
+    const fromBlock = l1.deployment.deploymentBlock;
+    let started = performance.now();
+    for (let from = fromBlock; from <= head; from += 100n) {
+      const to = from + 99n < head ? from + 99n : head;
+      await l1.rpc('eth_getLogs', [
+        {
+          fromBlock: `0x${from.toString(16)}`,
+          toBlock: `0x${to.toString(16)}`,
+          address: [l1.deployment.rollup, l1.deployment.globalExitRootManager],
+        },
+      ]);
+    }
+    const bareSeconds = (performance.now() - started) / 1000;
+
+    // Ours: a synchronizer on a fresh store, from the deployment block to the head.
+    const pool = createPgPool(opts.url);
+    const store = await createEventStore({ kind: 'postgres', pool });
+    const effects = createSynchronizerEffects({
+      store,
+      l1Url: l1.url,
+      rollupAddress: l1.deployment.rollup,
+      gerManagerAddress: l1.deployment.globalExitRootManager,
+      fromBlock,
+      mode: 'permissionless',
+      chunkSize: 100,
+    });
+    started = performance.now();
+    let state = await effects.load();
+    for (let more = true; more; ) ({ state, worked: more } = await effects.tick(state, Date.now()));
+    const seconds = (performance.now() - started) / 1000;
+    const virtualized = lastVirtualBatch(state.sync);
+    await store.close();
+    await pool.end();
+    if (virtualized !== BigInt(SEQUENCES * BATCHES_PER_SEQUENCE)) {
+      throw new Error(`the synchronizer saw ${virtualized} batches, not ${SEQUENCES * BATCHES_PER_SEQUENCE}`);
+    }
+    const blocks = Number(head - fromBlock + 1n);
+    return {
+      'l1sync.l1Blocks': blocks,
+      'l1sync.sequences': SEQUENCES,
+      'l1sync.batches': SEQUENCES * BATCHES_PER_SEQUENCE,
+      'l1sync.blocksPerSecond': blocks / seconds,
+      'l1sync.batchesPerSecond': (SEQUENCES * BATCHES_PER_SEQUENCE) / seconds,
+      'l1sync.bareGetLogs.blocksPerSecond': blocks / bareSeconds,
+      'l1sync.vs.bareGetLogs.ratio': bareSeconds / seconds,
+      'l1sync.firstBlock': Number(first),
+    };
+  } finally {
+    await l1.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { runStandalone } = await import('./standalone.ts');
+  await runStandalone('l1sync', benchL1Sync);
+}
