@@ -5,10 +5,16 @@
  * L1 blocks/s and batches/s from the first pass to caught up. Peer: the bare scan — `eth_getLogs` over the same
  * range in the same chunks of 100 blocks, nothing decoded or stored.
  *
+ * Then a depth-10 reorg that removes the last sequence (evm_snapshot, a sequence and 9 blocks, evm_revert, 11 other
+ * blocks): seconds from the revert to the read models no longer showing those batches virtual (the synchronizer's
+ * passes plus the projector; the target is ≤ 2 s).
+ *
  *   npm run bench -- l1sync
  */
 import { Wallet } from 'ethers';
 import { createSynchronizerEffects } from '../../actors/synchronizer/index.ts';
+import { allProjections, createProjectionRunner, createReadModelDb } from '../../projections/index.ts';
+import { lastVirtualBatchNumber } from '../../projections/l1sync/index.ts';
 import { encodeBatchL2Data } from '../../src/batch/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import { createEventStore } from '../../src/eventstore/index.ts';
@@ -87,13 +93,49 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
     });
     started = performance.now();
     let state = await effects.load();
-    for (let more = true; more; ) ({ state, worked: more } = await effects.tick(state, Date.now()));
+    const syncAll = async () => {
+      for (let more = true; more; ) ({ state, worked: more } = await effects.tick(state, Date.now()));
+    };
+    await syncAll();
     const seconds = (performance.now() - started) / 1000;
     const virtualized = lastVirtualBatch(state.sync);
-    await store.close();
-    await pool.end();
     if (virtualized !== BigInt(SEQUENCES * BATCHES_PER_SEQUENCE)) {
       throw new Error(`the synchronizer saw ${virtualized} batches, not ${SEQUENCES * BATCHES_PER_SEQUENCE}`);
+    }
+
+    // A depth-10 reorg that removes the last sequence: from evm_revert to the read models saying so.
+    const db = createReadModelDb(opts.url);
+    const runner = createProjectionRunner({ store, db, projections: allProjections });
+    const running = runner.run();
+    await runner.waitForCatchUp({ timeoutMs: 120_000 });
+    const snapshot = await l1.rpc<string>('evm_snapshot');
+    const last = Array.from({ length: BATCHES_PER_SEQUENCE }, () => ({
+      transactions: bytesToHex(batchL2Data),
+      globalExitRoot: ZERO_HASH as Hash,
+      timestamp: timestamp++,
+      minForcedTimestamp: 0n,
+    }));
+    await l1.send(SEQUENCER, l1.deployment.rollup, encodeSequenceBatches(last, COINBASE));
+    await l1.rpc('hardhat_mine', ['0x9']);
+    await syncAll();
+    await runner.waitForCatchUp({ timeoutMs: 120_000 });
+    const before = await lastVirtualBatchNumber(db.pool);
+    await l1.rpc('evm_revert', [snapshot]);
+    await l1.rpc('hardhat_mine', ['0xb']); // a longer branch without the sequence
+    const reorgStarted = performance.now();
+    await syncAll();
+    await runner.waitForCatchUp({ timeoutMs: 120_000 });
+    const reorgSeconds = (performance.now() - reorgStarted) / 1000;
+    const after = await lastVirtualBatchNumber(db.pool);
+    await runner.stop();
+    await running.catch(() => {});
+    await db.close();
+    await store.close();
+    await pool.end();
+    if (before !== virtualized + BigInt(BATCHES_PER_SEQUENCE) || after !== virtualized) {
+      throw new Error(
+        `reorg: virtual batches ${before} → ${after}, expected ${virtualized + 10n} → ${virtualized}`,
+      );
     }
     const blocks = Number(head - fromBlock + 1n);
     return {
@@ -105,6 +147,7 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
       'l1sync.bareGetLogs.blocksPerSecond': blocks / bareSeconds,
       'l1sync.vs.bareGetLogs.ratio': bareSeconds / seconds,
       'l1sync.firstBlock': Number(first),
+      'l1sync.reorgDepth10.toConsistentReadModels.seconds': reorgSeconds,
     };
   } finally {
     await l1.stop();
