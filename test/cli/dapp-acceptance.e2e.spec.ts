@@ -10,8 +10,7 @@
  *
  * One tx per L2 block and no empty blocks: block n (n ≥ 1) holds the n-th tx this file sent.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import {
   AbiCoder,
   Contract,
@@ -49,7 +48,15 @@ import {
   verifyAccountProof,
   verifyStorageProof,
 } from '../support/chain-proofs.ts';
-import { freePort, type LevProcess, rpc, runLev, tempDataDir } from '../support/node-process.ts';
+import {
+  crashWithPostgres,
+  freePort,
+  type LevProcess,
+  postmasterPid,
+  rpc,
+  runLev,
+  tempDataDir,
+} from '../support/node-process.ts';
 import { openRawSocket, TrackedWebSocketProvider, trackedWebSocket } from '../support/ws-subscriptions.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
@@ -177,36 +184,9 @@ async function startNode() {
   wsUrl = await node.ready('ws');
 }
 
-function postmasterPid(): number | undefined {
-  try {
-    return Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** kill -9 of the node's process group and of its Postgres (its own process group); waits for the postmaster to go. */
-async function crash() {
-  const postmaster = postmasterPid();
-  await node?.killGroup();
-  if (postmaster === undefined) return;
-  try {
-    process.kill(postmaster, 'SIGKILL');
-  } catch {}
-  // Gone, or a zombie nobody reaps (its parent was the node).
-  for (let i = 0; i < 100; i++) {
-    try {
-      if (readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) return;
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 // Should this process die before test.after (a crash, the runner's kill), take the node and its Postgres along.
 process.once('exit', () => {
-  const postmaster = postmasterPid();
+  const postmaster = postmasterPid(dataDir);
   const group = node?.child.pid === undefined ? undefined : -node.child.pid;
   for (const pid of [group, postmaster]) {
     try {
@@ -243,7 +223,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await crash();
+  await crashWithPostgres(node, dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -888,7 +868,7 @@ test('kill -9 of the node and its Postgres, restart on the same data dir: everyt
   const logsBefore = await new Contract(ethersBoard, board.iface, provider0).queryFilter('Posted', 0);
   provider0.destroy();
 
-  await crash();
+  await crashWithPostgres(node, dataDir);
   await startNode();
 
   const after = await snapshot(url);

@@ -10,7 +10,13 @@ import * as assert from 'uvu/assert';
 import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
 import { mnemonicToAccount } from 'viem/accounts';
 import { assemble, deployCode } from '../execution/evm-asm.ts';
-import { freePort, type LevProcess, runLev, tempDataDir } from '../support/node-process.ts';
+import {
+  crashWithPostgres,
+  freePort,
+  type LevProcess,
+  runLev,
+  tempDataDir,
+} from '../support/node-process.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const dataDir = tempDataDir();
@@ -27,11 +33,7 @@ test.before(async () => {
   url = await node.ready('rpc');
 });
 test.after(async () => {
-  await node.killGroup();
-  try {
-    const { readFileSync } = await import('node:fs');
-    process.kill(Number(readFileSync(`${dataDir}/pg/postmaster.pid`, 'utf8').split('\n')[0]), 'SIGKILL');
-  } catch {}
+  await crashWithPostgres(node, dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -6,7 +6,7 @@
  * test keeps running; a few through the CLI as well), and `--at <position>`, ISO time, `block`, `tx`, `batch`,
  * `pool`, `sync`, `actors` and bad arguments (one line, exit 2) are checked against the stored log.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { HDNodeWallet, JsonRpcProvider, keccak256, Wallet } from 'ethers';
@@ -16,7 +16,7 @@ import { inspect } from '../../src/cli/inspect.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../../src/db/index.ts';
 import { createPostgresEventStore, type RecordedEvent } from '../../src/eventstore/index.ts';
-import { freePort, type LevProcess, runLev, tempDataDir } from '../support/node-process.ts';
+import { freePort, type LevProcess, postmasterPid, runLev, tempDataDir } from '../support/node-process.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const dataDir = tempDataDir();
@@ -34,15 +34,10 @@ let contract = '';
 const txHashes: string[] = [];
 let headBlock = 0;
 
-const postmasterPid = () =>
-  existsSync(join(pgDir, 'postmaster.pid'))
-    ? Number(readFileSync(join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-    : null;
-
 test.after(async () => {
   await node?.killGroup();
   await server?.stop().catch(() => {});
-  const pid = postmasterPid();
+  const pid = postmasterPid(dataDir);
   if (pid) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -315,7 +310,7 @@ test('bad arguments: one line on stderr, exit 2', async () => {
 
 test('through the CLI: an answer equal to the RPC, and a bad argument', async () => {
   const x = accounts[1]!;
-  const pid = postmasterPid();
+  const pid = postmasterPid(dataDir);
   const t0 = Date.now();
   const r = await cli(['--at', `l2:${headBlock}`, 'account', x, '--json']);
   process.stderr.write(`lev inspect (process, reusing the server): ${Date.now() - t0} ms\n`);
@@ -323,7 +318,7 @@ test('through the CLI: an answer equal to the RPC, and a bad argument', async ()
   const got = JSON.parse(r.stdout) as Account;
   assert.is(got.balance, expected[headBlock]![x.toLowerCase()]!.balance);
   assert.is(got.nonce, expected[headBlock]![x.toLowerCase()]!.nonce);
-  assert.is(postmasterPid(), pid, 'the reused server keeps running');
+  assert.is(postmasterPid(dataDir), pid, 'the reused server keeps running');
   const bad = await cli(['--at', 'nope', 'pool']);
   assert.is(bad.code, 2);
   assert.is(bad.stderr.trim().split('\n').length, 1, bad.stderr);

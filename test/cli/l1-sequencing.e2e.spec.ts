@@ -12,7 +12,15 @@ import { decodeFunctionResult, encodeFunctionData } from 'viem';
 import { accInputHash } from '../../src/batch/index.ts';
 import { decodeSequenceBatchesCalldata, levitationZkEVMAbi } from '../../src/l1/index.ts';
 import type { Hash, Hex } from '../../src/primitives/index.ts';
-import { freePort, type LevProcess, rpc, runLev, tempDataDir } from '../support/node-process.ts';
+import {
+  crashWithPostgres,
+  freePort,
+  type LevProcess,
+  rpc,
+  runLev,
+  tempDataDir,
+  until,
+} from '../support/node-process.ts';
 
 const ROLLUP = '0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9';
 const SEQUENCER = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8';
@@ -37,16 +45,6 @@ async function rollupView<T>(functionName: 'lastBatchSequenced' | 'sequencedBatc
   return decodeFunctionResult({ abi: levitationZkEVMAbi, functionName, data: out } as never) as T;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 90_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function startNode() {
   node = runLev(
     ['start', '--dev', '--roles', 'rpc,sequencer,eth-tx-manager,sequence-sender,synchronizer'],
@@ -55,13 +53,7 @@ async function startNode() {
   l2Url = await node.ready('rpc', 120_000);
 }
 
-async function killNode() {
-  await node.killGroup();
-  try {
-    const { readFileSync } = await import('node:fs');
-    process.kill(Number(readFileSync(`${dataDir}/pg/postmaster.pid`, 'utf8').split('\n')[0]), 'SIGKILL');
-  } catch {}
-}
+const killNode = () => crashWithPostgres(node, dataDir);
 
 async function sendTransfers(n: number, account: number) {
   const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });

@@ -12,7 +12,14 @@ import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ReorgReport } from '../../src/cli/replay-reorgs.ts';
-import { freePort, type LevProcess, rpc, runLev, tempDataDir } from '../support/node-process.ts';
+import {
+  crashWithPostgres,
+  freePort,
+  type LevProcess,
+  rpc,
+  runLev,
+  tempDataDir,
+} from '../support/node-process.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const dataDir = tempDataDir();
@@ -37,11 +44,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | null 
 }
 
 test.after(async () => {
-  await node?.killGroup();
-  try {
-    const { readFileSync } = await import('node:fs');
-    process.kill(Number(readFileSync(`${dataDir}/pg/postmaster.pid`, 'utf8').split('\n')[0]), 'SIGKILL');
-  } catch {}
+  await crashWithPostgres(node, dataDir);
   if (devnet) {
     devnet.child.kill('SIGTERM');
     await devnet.exited;

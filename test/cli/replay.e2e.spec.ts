@@ -6,7 +6,7 @@
  * `--rebuild`/`--diff` (equal, then a corrupted row named), `--reorgs` on a log without reorgs, and bad arguments
  * (one line, exit 2).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import pg from 'pg';
@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../../src/db/index.ts';
 import { createPostgresEventStore, type RecordedEvent } from '../../src/eventstore/index.ts';
-import { freePort, type LevProcess, runLev, tempDataDir } from '../support/node-process.ts';
+import { freePort, type LevProcess, postmasterPid, runLev, tempDataDir } from '../support/node-process.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const dataDir = tempDataDir();
@@ -76,15 +76,10 @@ const asJson = (e: RecordedEvent): JsonEvent => ({
 
 const positionsOf = (events: { position: string | bigint }[]) => events.map((e) => String(e.position));
 
-const postmasterPid = () =>
-  existsSync(join(pgDir, 'postmaster.pid'))
-    ? Number(readFileSync(join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0])
-    : null;
-
 test.after(async () => {
   await node?.killGroup();
   await server?.stop().catch(() => {});
-  const pid = postmasterPid();
+  const pid = postmasterPid(dataDir);
   if (pid) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -110,7 +105,7 @@ test('--follow --json next to a running node: new events printed, SIGINT exits 0
   const first = await wallet.sendTransaction({ to: Wallet.createRandom().address, value: 1n });
   await first.wait();
   hashes.push(first.hash);
-  const nodePostgres = postmasterPid();
+  const nodePostgres = postmasterPid(dataDir);
   assert.ok(nodePostgres);
 
   const follow = runLev(['replay', '--follow', '--json'], env);
@@ -164,7 +159,7 @@ test('--follow --json next to a running node: new events printed, SIGINT exits 0
     );
   }
   // The node still has its Postgres (the replay reused it and did not stop it) and still answers.
-  assert.is(postmasterPid(), nodePostgres);
+  assert.is(postmasterPid(dataDir), nodePostgres);
   assert.is(await provider.getTransactionCount(wallet.address), 3);
   provider.destroy();
 
@@ -173,12 +168,12 @@ test('--follow --json next to a running node: new events printed, SIGINT exits 0
   node.child.kill('SIGTERM');
   assert.is((await node.exited).code, 0, node.output().slice(-2000));
   node = undefined;
-  assert.is(postmasterPid(), null, 'the node stopped its Postgres');
+  assert.is(postmasterPid(dataDir), null, 'the node stopped its Postgres');
 });
 
 test('with the node stopped, replay starts the embedded Postgres itself, prints the whole log, stops it again', async () => {
   const all = await replayJson([]);
-  assert.is(postmasterPid(), null, 'the server replay started is stopped again');
+  assert.is(postmasterPid(dataDir), null, 'the server replay started is stopped again');
 
   server = await startEmbeddedPostgres({ dataDir: pgDir });
   assert.not.ok(server.reused);
@@ -264,7 +259,7 @@ test('filters select exactly the events the store holds for them (the running se
     );
   });
   assert.not.ok(text.stdout.includes('\u001b['), 'no colour when not a terminal');
-  assert.ok(server && postmasterPid() !== null, 'the server this test started is still running');
+  assert.ok(server && postmasterPid(dataDir) !== null, 'the server this test started is still running');
 });
 
 test('--rebuild then --diff: no difference; a corrupted row: exit 1 naming table and row', async () => {

@@ -4,8 +4,7 @@
  * then hold every tx exactly once, in blocks numbered 1..N without gaps, each linked to its parent, in batches
  * whose batchL2Data is exactly their blocks' txs.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { HDNodeWallet, Transaction } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,7 +12,14 @@ import { decodeBatchL2Data } from '../../src/batch/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore } from '../../src/eventstore/index.ts';
 import type { BatchClosed, L2BlockSealed, L2Event } from '../../src/streams/l2/index.ts';
-import { freePort, type LevProcess, rpc, runLev, tempDataDir } from '../support/node-process.ts';
+import {
+  crashWithPostgres,
+  freePort,
+  type LevProcess,
+  rpc,
+  runLev,
+  tempDataDir,
+} from '../support/node-process.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const SENDERS = 3;
@@ -60,9 +66,7 @@ test('kill -9 under load: every tx sealed once, blocks contiguous and linked', a
         wallets.map((_, s) => rpc(url, 'eth_sendRawTransaction', [raws[s * PER_SENDER + n]])),
       );
     }
-    const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    await node.killGroup();
-    process.kill(postmaster, 'SIGKILL');
+    await crashWithPostgres(node, dataDir);
 
     ({ node, url } = await start());
     for (let n = 0; n < PER_SENDER; n++) {
@@ -124,11 +128,7 @@ test('kill -9 under load: every tx sealed once, blocks contiguous and linked', a
       assert.ok(inBatch.length <= 7);
     }
   } finally {
-    await node?.killGroup();
-    try {
-      const pid = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-      process.kill(pid, 'SIGKILL');
-    } catch {}
+    await crashWithPostgres(node, dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

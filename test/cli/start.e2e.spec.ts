@@ -2,12 +2,19 @@
  * The node as a new user meets it: `lev start --dev` on a fresh data dir, a legacy transfer signed with ethers v6
  * and sent raw, then a crash (kill -9 of the whole process group) and a restart.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freePort, type LevProcess, rpc, runLev, tempDataDir } from '../support/node-process.ts';
+import {
+  crashWithPostgres,
+  freePort,
+  type LevProcess,
+  rpc,
+  runLev,
+  tempDataDir,
+} from '../support/node-process.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const dataDir = tempDataDir();
@@ -122,9 +129,7 @@ e2e('a pool rule, provoked, answers -32000 with the exact message; the server ke
 
 e2e('after kill -9 of the node and its Postgres and a restart, the pending tx is there once', async () => {
   // A crash that takes everything down: the node's process group and the postmaster (its own group).
-  const postmaster = Number(readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  await node!.killGroup();
-  process.kill(postmaster, 'SIGKILL');
+  await crashWithPostgres(node, dataDir);
   await start();
   const byHash = await rpc<Record<string, unknown>>(url, 'eth_getTransactionByHash', [sentHash]);
   assert.is(byHash.result?.hash, sentHash);

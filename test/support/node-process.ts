@@ -4,7 +4,7 @@
  * wait for its `ready <name> <url>` lines.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,51 @@ export function runLev(
       await exited;
     },
   };
+}
+
+/** The pid in `<dataDir>/pg/postmaster.pid` (the embedded Postgres a node runs there), or null when none. */
+export function postmasterPid(dataDir: string): number | null {
+  const file = join(dataDir, 'pg', 'postmaster.pid');
+  if (!existsSync(file)) return null;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/**
+ * A crash that takes everything down: kill -9 of the node's process group and of its embedded Postgres (which
+ * runs in its own group), then waits until the postmaster is gone (or a zombie nobody reaps: its parent was the
+ * node).
+ */
+export async function crashWithPostgres(node: LevProcess | undefined, dataDir: string): Promise<void> {
+  const postmaster = postmasterPid(dataDir);
+  await node?.killGroup();
+  if (postmaster === null) return;
+  try {
+    process.kill(postmaster, 'SIGKILL');
+  } catch {}
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) return;
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Polls `probe` every 200 ms until it returns something truthy; throws naming `what` after `ms`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  ms = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** A raw JSON-RPC call (no client-side caching, see node20-feasibility §7). */
