@@ -9,6 +9,7 @@ import { ConfigError, DEV_ACCOUNT, devAccount, loadGenesis, loadKey } from '../c
 import { createExecutor } from '../execution/index.ts';
 import {
   deployL1Contracts,
+  devnetRpc,
   type HardhatDevnet,
   type L1Deployment,
   startHardhatDevnet,
@@ -28,14 +29,7 @@ export type DevL1 = {
 /** The chain id an L1 at `url` answers with, or `null` when nothing answers within `timeoutMs`. */
 export async function probeChainId(url: string, timeoutMs = 1500): Promise<number | null> {
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const json = (await res.json()) as { result?: string };
-    return typeof json.result === 'string' ? Number(BigInt(json.result)) : null;
+    return Number(BigInt(await devnetRpc<string>(url, 'eth_chainId', [], { timeoutMs })));
   } catch {
     return null;
   }

@@ -82,16 +82,18 @@ export function hardhatConfig(opts: HardhatDevnetOptions): object {
   };
 }
 
-/** Posts one JSON-RPC call; rejects on a transport error or a JSON-RPC error. */
+/** Posts one JSON-RPC call; rejects on a transport error, a JSON-RPC error, or after `timeoutMs` when given. */
 export async function devnetRpc<T = unknown>(
   url: string,
   method: string,
   params: unknown[] = [],
+  opts: { timeoutMs?: number } = {},
 ): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    ...(opts.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(opts.timeoutMs) }),
   });
   const json = (await res.json()) as { result?: T; error?: { message: string } };
   if (json.error) throw new Error(`${method}: ${json.error.message}`);
