@@ -6,7 +6,16 @@ const layerBan = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.lev/**', 'src/gen/**', 'bin/**', 'scripts/*.js', 'eslint.config.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.lev/**',
+      'src/prover/gen/**',
+      'bin/**',
+      'scripts/*.js',
+      'eslint.config.js',
+    ],
+  },
   {
     files: ['**/*.ts'],
     languageOptions: {

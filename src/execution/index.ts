@@ -10,6 +10,7 @@
  * - Readers (pool, RPC) see state through an `AccountReader` or the executor's root-addressed reads.
  * - Tracing (`trace.ts`, `debug_traceTransaction`) replays a mined tx with a tracer's hooks on the EVM
  *   (`Executor.traceTx`) on a private overlay of the store: it never writes a node.
+ * - Witnesses (`witness.ts`) record what batches read from the old state; a prover re-executes on them alone.
  */
 export {
   type AccountReader,
@@ -72,3 +73,11 @@ export {
   type TrieStoreStats,
   type TrieValue,
 } from './trie-store.ts';
+export {
+  type BatchesResult,
+  buildWitness,
+  executeStateless,
+  type Witness,
+  type WitnessBatch,
+  WitnessError,
+} from './witness.ts';
