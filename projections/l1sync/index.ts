@@ -15,6 +15,7 @@ export {
   isBlockVirtualized,
   type L1BlockRow,
   type L1ReorgRow,
+  lastBatchOfSequence,
   lastConsolidatedBlockNumber,
   lastVerifiedBatchNumber,
   lastVirtualBatchNumber,

@@ -298,3 +298,16 @@ export async function listTrustedReorgs(sql: SqlClient): Promise<TrustedReorgRow
     txHash: r['tx_hash']!,
   }));
 }
+
+/**
+ * The last batch of the L1 sequence that virtualized `batchNumber` (batches sequenced by one L1 tx), or null when
+ * the batch is not virtual. A verification must end at such a boundary: L1 stores accInputHash only there.
+ */
+export async function lastBatchOfSequence(sql: SqlClient, batchNumber: bigint): Promise<bigint | null> {
+  const { rows } = await sql.query<{ n: string | null }>(
+    `select max(v.batch_number)::text as n from virtual_batches v
+      where v.tx_hash = (select tx_hash from virtual_batches where batch_number = $1)`,
+    [batchNumber.toString()],
+  );
+  return big(rows[0]?.n);
+}

@@ -7,6 +7,7 @@
  * last the embedded Postgres.
  */
 import { join } from 'node:path';
+import { aggregatorRole } from '../../actors/aggregator/index.ts';
 import { ethTxManagerRole } from '../../actors/eth-tx-manager/index.ts';
 import { createSupervisor, defineRole, type RoleSpec, type SupervisorOutput } from '../../actors/index.ts';
 import { sequenceSenderRole } from '../../actors/sequence-sender/index.ts';
@@ -33,7 +34,7 @@ import {
   createTrieStore,
   type Executor,
 } from '../execution/index.ts';
-import { devnetRpc, type L1Deployment, rollupInterface } from '../l1/index.ts';
+import { devnetRpc, type L1Deployment, rollupInterface, verifierInterface } from '../l1/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import {
   createHealthServer,
@@ -43,7 +44,8 @@ import {
   type Metrics,
 } from '../observability/index.ts';
 import type { PoolLimits } from '../pool/index.ts';
-import type { Address, Hash } from '../primitives/index.ts';
+import type { Address, Hash, Hex } from '../primitives/index.ts';
+import { createProverClient } from '../prover/index.ts';
 import { createRpcServer } from '../rpc/index.ts';
 import { createLogWatcher, logMethods } from '../rpc/logs/index.ts';
 import { simpleMethods } from '../rpc/methods/index.ts';
@@ -58,7 +60,11 @@ export const IMPLEMENTED_ROLES: readonly Role[] = [
   'eth-tx-manager',
   'sequence-sender',
   'synchronizer',
+  'aggregator',
 ];
+
+/** The fork id the node runs (DESIGN §6: fork-5 semantics). */
+const FORK_ID = 5n;
 
 /** Roles that talk to L1 (with --dev they bring up the dev L1 and its contracts). */
 const L1_ROLES: readonly Role[] = ['eth-tx-manager', 'sequence-sender', 'synchronizer', 'aggregator'];
@@ -210,6 +216,27 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
       announce(`ready l1 ${l1.url}`);
     }
 
+    /**
+     * With --dev, the reference prover (DESIGN §9): one already answering at `prover.url` is used (so it can be
+     * restarted on its own), else it runs in this process on `prover.listen`.
+     */
+    const ensureDevProver = async (): Promise<string> => {
+      const probe = createProverClient(config.prover.url, { defaultTimeoutMs: 1000 });
+      try {
+        const status = await probe.getStatus({});
+        logger.info({ url: config.prover.url, prover: status.proverId }, 'using the prover answering there');
+        return config.prover.url;
+      } catch {
+        const { startProver } = await import('./prover.ts');
+        const running = await startProver(config, logger);
+        cleanups.push(() => running.stop());
+        announce(`ready prover ${running.url}`);
+        return running.url;
+      } finally {
+        probe.close();
+      }
+    };
+
     const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
     for (const role of config.node.roles) {
       if (role === 'rpc') {
@@ -314,8 +341,37 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             log: (msg, fields) => syncLog.info(fields ?? {}, msg),
           }),
         );
+      } else if (role === 'aggregator') {
+        const aggLog = logger.child({ component: 'aggregator' });
+        const aggregatorKey = await loadKey(config, 'aggregator');
+        const proverUrl = config.dev ? await ensureDevProver() : config.prover.url;
+        const prover = createProverClient(proverUrl, { defaultTimeoutMs: 30_000 });
+        cleanups.push(async () => prover.close());
+        const rollupAddress = config.l1.rollupAddress as Address;
+        const isRegisteredProver = await l1ProverRegistry(config.l1.url, rollupAddress);
+        roles.push(
+          aggregatorRole(
+            {
+              store,
+              db,
+              trie,
+              prover,
+              chainId: BigInt(config.l2.chainId),
+              forkId: FORK_ID,
+              aggregator: aggregatorKey.address.toLowerCase() as Address,
+              rollupAddress,
+              isRegisteredProver,
+              l1BlockNumber: async () => BigInt(await devnetRpc<Hex>(config.l1.url, 'eth_blockNumber')),
+              confirmations: config.l1.confirmations,
+              readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
+              log: (msg, fields, level) => aggLog[level ?? 'info'](fields ?? {}, msg),
+            },
+            { pollMs: config.dev ? 500 : 2000 },
+          ),
+        );
       } else {
-        logger.warn({ role }, `role "${role}" is not available in this version yet; skipped`);
+        const unknown: string = role;
+        logger.warn({ role: unknown }, `role "${unknown}" is not available in this version yet; skipped`);
       }
     }
 
@@ -475,4 +531,21 @@ async function readDeploymentBlock(l1Url: string, rollup: Address): Promise<bigi
   const data = rollupInterface.encodeFunctionData('deploymentBlockNumber', []);
   const out = await devnetRpc<string>(l1Url, 'eth_call', [{ to: rollup, data }, 'latest']);
   return BigInt(rollupInterface.decodeFunctionResult('deploymentBlockNumber', out)[0] as bigint);
+}
+
+/**
+ * `isProver` of the verifier the rollup uses (its `rollupVerifier()`), read from L1 at each call: a key the L1
+ * verifier does not accept never gets a verification sent.
+ */
+async function l1ProverRegistry(
+  l1Url: string,
+  rollup: Address,
+): Promise<(signer: Address) => Promise<boolean>> {
+  const call = (to: string, data: string) => devnetRpc<Hex>(l1Url, 'eth_call', [{ to, data }, 'latest']);
+  const verifierWord = await call(rollup, rollupInterface.encodeFunctionData('rollupVerifier'));
+  const verifier = `0x${verifierWord.slice(-40)}`;
+  return async (signer) => {
+    const out = await call(verifier, verifierInterface.encodeFunctionData('isProver', [signer]));
+    return BigInt(out) === 1n;
+  };
 }

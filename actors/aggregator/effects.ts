@@ -1,0 +1,800 @@
+/**
+ * The aggregator's I/O (DESIGN §3, §7; reference spec §8): virtual batches → batch proofs → aggregated proofs →
+ * a final proof → `verifyBatchesTrustedAggregator` through the eth-tx-manager.
+ *
+ * A round, in order:
+ * 1. What L1 settled: work at or below the last verified batch is done and forgotten; work whose batches are no
+ *    longer virtual as proven (an L1 reorg) is cancelled at the prover and `ProofFailed` (stale).
+ * 2. The verification in flight: failed on L1, or mined in a block L1 no longer has while the batch is not
+ *    verified → `ProofFailed` (l1) and it is sent again under a new L1 tx id.
+ * 3. Pending prover requests are polled (`GetProof`, no wait): a result is checked against what the node itself
+ *    knows — the public inputs of DESIGN §7 from its own batches, the signature by the prover's key (a final one
+ *    by a key the L1 verifier accepts) — and only then recorded; a refusal or an unacceptable proof →
+ *    `ProofFailed` (not retryable: the range is parked until the node restarts, reported once); a lost request
+ *    (prover restarted, cancelled, internal error) → `ProofFailed` (retryable) and it is requested again.
+ * 4. A final proof not yet sent → `VerificationSent`, then queued to the eth-tx-manager (the intent first: a
+ *    crash in between re-queues it on load, a no-op when it was).
+ * 5. A finished proof starting right after the last verified batch and ending at a sequence boundary → final
+ *    proof requested; adjacent finished proofs → aggregation requested; the next virtual batches with enough L1
+ *    confirmations (one sequence at most, `maxBatchesPerProof` at most) → witness built from the archived trie,
+ *    batch proof requested.
+ * A prover that cannot be reached is a temporary condition: the round stops, logs once, and backs off (1 s
+ * doubling to 30 s) until it answers again.
+ */
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { ReadModelDb } from '../../projections/index.ts';
+import {
+  getL1Blocks,
+  getVirtualBatch,
+  lastBatchOfSequence,
+  lastVerifiedBatchNumber,
+} from '../../projections/l1sync/index.ts';
+import { type BatchRow, getBatch } from '../../projections/l2/index.ts';
+import { messageOf } from '../../src/errors/index.ts';
+import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
+import { buildWitness, type TrieNodeDb, type WitnessBatch } from '../../src/execution/index.ts';
+import {
+  encodeVerifyBatches,
+  type PublicInputs,
+  publicInputsHash,
+  recoverAttestationSigner,
+} from '../../src/l1/contracts/index.ts';
+import { type Address, type Hash, type Hex, hexToBytes, toAddress } from '../../src/primitives/index.ts';
+import {
+  fromProtoFinalProof,
+  fromProtoRecursiveProof,
+  type ProofPublicInputs,
+  ProofResult,
+  type ProverClient,
+  ProverInputError,
+  proverErrorSeverity,
+  toProtoBatchProofRequest,
+  toProtoRecursiveProof,
+} from '../../src/prover/index.ts';
+import {
+  AGGREGATOR_STREAM_ID,
+  type AggregatorCommand,
+  type AggregatorEvent,
+  type AggregatorState,
+  decide,
+  evolve,
+  foldAggregator,
+  type PendingProof,
+  type ProofInputs,
+  type ProofRange,
+  rangeKey,
+} from '../../src/streams/aggregator/index.ts';
+import { envelope } from '../../src/streams/index.ts';
+import { queueL1Tx, readL1Tx } from '../eth-tx-manager/index.ts';
+
+const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
+const ZERO_ADDRESS = `0x${'00'.repeat(20)}` as Address;
+const ACTOR = 'aggregator';
+
+export type AggregatorDeps = {
+  store: EventStore;
+  db: ReadModelDb;
+  /** The archived trie (read only): witnesses are built from it. */
+  trie: TrieNodeDb;
+  prover: ProverClient;
+  chainId: bigint;
+  forkId: bigint;
+  /** The sender of `verifyBatchesTrustedAggregator` (the eth-tx-manager holds its key). */
+  aggregator: Address;
+  rollupAddress: Address;
+  /** Whether the L1 verifier accepts attestations by `signer` (its prover-key registry). */
+  isRegisteredProver: (signer: Address) => Promise<boolean>;
+  /** L1's latest block number. */
+  l1BlockNumber: () => Promise<bigint>;
+  /** L1 confirmations a sequence needs before its batches are proven (at least 1). */
+  confirmations: number;
+  /** Batches per batch proof at most. @default 10 */
+  maxBatchesPerProof?: number;
+  /** Batch proofs requested at once at most. @default 4 */
+  maxInFlight?: number;
+  /** Resolves once the read models have caught up with the log; awaited before loading. */
+  readModelsReady?: () => Promise<void>;
+  log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error') => void;
+};
+
+export type AggregatorRoleState = { agg: AggregatorState; revision: number };
+
+export type AggregatorEffects = {
+  load(nowMs: number): Promise<AggregatorRoleState>;
+  tick(state: AggregatorRoleState, nowMs: number): Promise<{ state: AggregatorRoleState; worked: boolean }>;
+};
+
+/** The prover did not answer (down, restarting, overloaded): back off, then go on. */
+class ProverUnavailable extends Error {}
+
+const toInputsJson = (p: ProofPublicInputs): ProofInputs => ({
+  chainId: p.chainId.toString(),
+  forkId: p.forkId.toString(),
+  initNumBatch: p.initNumBatch.toString(),
+  finalNewBatch: p.finalNewBatch.toString(),
+  oldStateRoot: p.oldStateRoot,
+  newStateRoot: p.newStateRoot,
+  oldAccInputHash: p.oldAccInputHash,
+  newAccInputHash: p.newAccInputHash,
+  newLocalExitRoot: p.newLocalExitRoot,
+});
+const fromInputsJson = (p: ProofInputs): ProofPublicInputs => ({
+  chainId: BigInt(p.chainId),
+  forkId: BigInt(p.forkId),
+  initNumBatch: BigInt(p.initNumBatch),
+  finalNewBatch: BigInt(p.finalNewBatch),
+  oldStateRoot: p.oldStateRoot,
+  newStateRoot: p.newStateRoot,
+  oldAccInputHash: p.oldAccInputHash,
+  newAccInputHash: p.newAccInputHash,
+  newLocalExitRoot: p.newLocalExitRoot,
+});
+
+/** The public inputs as the L1 contract computes them for `aggregator`. */
+const contractInputs = (p: ProofPublicInputs, aggregator: Address): PublicInputs => ({ ...p, aggregator });
+
+/** The field names of the proto, for reports. */
+const INPUT_FIELDS: [keyof ProofPublicInputs, string][] = [
+  ['chainId', 'chain_id'],
+  ['forkId', 'fork_id'],
+  ['initNumBatch', 'init_num_batch'],
+  ['finalNewBatch', 'final_new_batch'],
+  ['oldStateRoot', 'old_state_root'],
+  ['newStateRoot', 'new_state_root'],
+  ['oldAccInputHash', 'old_acc_input_hash'],
+  ['newAccInputHash', 'new_acc_input_hash'],
+  ['newLocalExitRoot', 'new_local_exit_root'],
+];
+
+/** The first field where `got` differs from `want`, or null. Pure. */
+function inputsMismatch(
+  want: ProofPublicInputs,
+  got: ProofPublicInputs,
+): { field: string; reason: string } | null {
+  for (const [key, name] of INPUT_FIELDS) {
+    const a = String(want[key]).toLowerCase();
+    const b = String(got[key]).toLowerCase();
+    if (a !== b)
+      return {
+        field: `public_inputs.${name}`,
+        reason: `the prover returned ${name} ${b}, the node's is ${a}`,
+      };
+  }
+  return null;
+}
+
+/** A 65-byte r ‖ s ‖ v signature as the 24 attestation words. Pure. */
+function signatureWords(signature: Hex): Hash[] {
+  const bytes = hexToBytes(signature);
+  const word = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex').padStart(64, '0')}` as Hash;
+  const words = Array.from({ length: 24 }, () => ZERO_HASH);
+  words[0] = word(bytes.subarray(0, 32));
+  words[1] = word(bytes.subarray(32, 64));
+  words[2] = word(bytes.subarray(64, 65));
+  return words;
+}
+
+export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects {
+  const { store, db, prover } = deps;
+  const log = deps.log ?? (() => {});
+  const maxBatchesPerProof = BigInt(deps.maxBatchesPerProof ?? 10);
+  const maxInFlight = deps.maxInFlight ?? 4;
+  const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
+
+  /** Ranges whose proof was refused or unacceptable: not requested again until the node restarts. */
+  const parked = new Set<string>();
+  let proverAddress: Address | null = null;
+  let backoffMs = 0;
+  let backoffUntil = 0;
+  let unavailableSince: number | null = null;
+
+  async function append(state: AggregatorRoleState, command: AggregatorCommand, nowMs: number) {
+    const events = decide(command, state.agg);
+    await store.append(
+      AGGREGATOR_STREAM_ID,
+      envelope(events, at(nowMs)),
+      state.revision < 0 ? 'no_stream' : state.revision,
+    );
+    return { agg: events.reduce(evolve, state.agg), revision: state.revision + events.length };
+  }
+
+  /** Prover calls: an unreachable prover becomes {@link ProverUnavailable}; other errors pass. */
+  async function call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = err instanceof ConnectError ? err.code : ConnectError.from(err).code;
+      if (code === Code.NotFound) throw err;
+      if (proverErrorSeverity(err) === 'temporary')
+        throw new ProverUnavailable(messageOf(err), { cause: err });
+      throw err;
+    }
+  }
+
+  async function proverKey(): Promise<Address> {
+    if (proverAddress) return proverAddress;
+    const status = await call(() => prover.getStatus({}));
+    proverAddress = toAddress(`0x${Buffer.from(status.proverAddress).toString('hex')}`);
+    return proverAddress;
+  }
+
+  /** The batch row `n`, closed and with its state root and accInputHash (the trusted chain). */
+  async function trustedBatch(n: bigint): Promise<BatchRow | null> {
+    const b = await getBatch(db.pool, n);
+    if (!b?.closed || !b.stateRoot || (n > 0n && !b.accInputHash)) return null;
+    return b;
+  }
+
+  /** The public inputs of `from`..`to` as the node knows them (DESIGN §7), or null when a batch is missing. */
+  async function expectedInputs(range: ProofRange): Promise<ProofPublicInputs | null> {
+    const before = await trustedBatch(range.from - 1n);
+    const last = await trustedBatch(range.to);
+    if (!before || !last) return null;
+    return {
+      chainId: deps.chainId,
+      forkId: deps.forkId,
+      initNumBatch: range.from - 1n,
+      finalNewBatch: range.to,
+      oldStateRoot: before.stateRoot as Hash,
+      newStateRoot: last.stateRoot as Hash,
+      oldAccInputHash: (before.accInputHash ?? ZERO_HASH) as Hash,
+      newAccInputHash: last.accInputHash as Hash,
+      newLocalExitRoot: ZERO_HASH,
+    };
+  }
+
+  /** Whether `to`'s batch is still virtual as the node proved it (its accInputHash on L1 is the trusted one). */
+  async function stillVirtual(range: ProofRange): Promise<boolean> {
+    const [virtual, trusted] = await Promise.all([
+      getVirtualBatch(db.pool, range.to),
+      trustedBatch(range.to),
+    ]);
+    return (
+      virtual !== null &&
+      trusted !== null &&
+      virtual.accInputHash.toLowerCase() === (trusted.accInputHash ?? '').toLowerCase()
+    );
+  }
+
+  async function cancelAtProver(requestId: string): Promise<void> {
+    await prover.cancel({ id: requestId }).catch(() => {});
+  }
+
+  /** Step 1: forget what is verified; fail what an L1 reorg made stale. */
+  async function settle(state: AggregatorRoleState, lastVerified: bigint, nowMs: number) {
+    let s = state;
+    let worked = false;
+    const agg = s.agg;
+    const done = (r: ProofRange) => r.to <= lastVerified;
+    // Done work is forgotten in memory only (the log keeps it): the fold brings it back and it is pruned again.
+    const pending = new Map([...agg.pending].filter(([, p]) => !done(p)));
+    for (const p of agg.pending.values()) if (done(p)) await cancelAtProver(p.requestId);
+    const proofs = new Map([...agg.proofs].filter(([, p]) => !done(p)));
+    const final = agg.final && !done(agg.final) ? agg.final : null;
+    const verification = agg.verification && !done(agg.verification) ? agg.verification : null;
+    s = { ...s, agg: { ...agg, pending, proofs, final, verification } };
+
+    for (const p of [...s.agg.pending.values()]) {
+      if (await stillVirtual(p)) continue;
+      await cancelAtProver(p.requestId);
+      s = await append(
+        s,
+        {
+          type: 'FailProof',
+          data: {
+            ...p,
+            kind: p.kind,
+            requestId: p.requestId,
+            cause: 'stale',
+            reason: 'the batches are no longer virtual as requested (L1 reorg)',
+            retryable: true,
+          },
+        },
+        nowMs,
+      );
+      worked = true;
+    }
+    for (const p of [...s.agg.proofs.values()]) {
+      if (await stillVirtual(p)) continue;
+      s = await append(
+        s,
+        {
+          type: 'FailProof',
+          data: {
+            from: p.from,
+            to: p.to,
+            kind: p.from === p.to ? 'batch' : 'aggregated',
+            requestId: null,
+            cause: 'stale',
+            reason: 'the batches are no longer virtual as proven (L1 reorg)',
+            retryable: true,
+          },
+        },
+        nowMs,
+      );
+      worked = true;
+    }
+    const f = s.agg.final;
+    if (f && !(await stillVirtual(f))) {
+      s = await append(
+        s,
+        {
+          type: 'FailProof',
+          data: {
+            from: f.from,
+            to: f.to,
+            kind: 'final',
+            requestId: null,
+            cause: 'stale',
+            reason: 'the batches are no longer virtual as proven (L1 reorg)',
+            retryable: true,
+          },
+        },
+        nowMs,
+      );
+      worked = true;
+    }
+    return { state: s, worked };
+  }
+
+  /** Step 2: the verification in flight failed or was reorged out → send it again. */
+  async function watchVerification(state: AggregatorRoleState, lastVerified: bigint, nowMs: number) {
+    const v = state.agg.verification;
+    if (!v || v.to <= lastVerified) return { state, worked: false };
+    const { state: tx } = await readL1Tx(store, v.l1TxId);
+    let reason: string | null = null;
+    if (tx.status === 'failed')
+      reason = `the verification tx ${v.l1TxId} failed on L1: ${tx.code} ${tx.reason}`;
+    else if (tx.status === 'confirmed') {
+      const [block] = await getL1Blocks(db.pool, tx.mined.blockNumber, tx.mined.blockNumber);
+      if (block && block.hash.toLowerCase() !== tx.mined.blockHash.toLowerCase())
+        reason = `the verification tx ${v.l1TxId} was mined in L1 block ${tx.mined.blockNumber}, which a reorg removed`;
+    }
+    if (reason === null) return { state, worked: false };
+    log(
+      'verification failed; it will be sent again',
+      { fromBatch: v.from.toString(), toBatch: v.to.toString(), reason },
+      'warn',
+    );
+    const next = await append(
+      state,
+      {
+        type: 'FailProof',
+        data: {
+          from: v.from,
+          to: v.to,
+          kind: 'final',
+          requestId: null,
+          cause: 'l1',
+          reason,
+          retryable: true,
+        },
+      },
+      nowMs,
+    );
+    return { state: next, worked: true };
+  }
+
+  /** Checks a finished intermediate proof; returns why it is unacceptable, or null. */
+  async function checkRecursive(p: PendingProof, inputs: ProofPublicInputs, signature: Hex) {
+    const want = await expectedInputs(p);
+    if (!want)
+      return {
+        field: 'public_inputs',
+        reason: `batches ${p.from - 1n}..${p.to} are not in the trusted chain`,
+      };
+    const mismatch = inputsMismatch(want, inputs);
+    if (mismatch) return mismatch;
+    const signer = recoverAttestationSigner(
+      signatureWords(signature),
+      publicInputsHash(contractInputs(inputs, ZERO_ADDRESS)),
+    );
+    if (signer !== p.prover)
+      return {
+        field: 'signature',
+        reason: `the proof is signed by ${signer ?? 'no key'}, not by the prover ${p.prover}`,
+      };
+    return null;
+  }
+
+  /** Step 3: poll one pending request and record its outcome. */
+  async function poll(state: AggregatorRoleState, p: PendingProof, nowMs: number) {
+    let res: Awaited<ReturnType<ProverClient['getProof']>>;
+    try {
+      res = await call(() => prover.getProof({ id: p.requestId, timeoutMs: 0 }));
+    } catch (err) {
+      if (err instanceof ConnectError && err.code === Code.NotFound) {
+        log(
+          'the prover lost a request (restarted?); requesting it again',
+          { requestId: p.requestId, fromBatch: p.from.toString(), toBatch: p.to.toString() },
+          'warn',
+        );
+        proverAddress = null;
+        return append(
+          state,
+          { type: 'FailProof', data: { ...p, cause: 'lost', reason: messageOf(err), retryable: true } },
+          nowMs,
+        );
+      }
+      throw err;
+    }
+    const fail = (
+      cause: 'refused' | 'unverifiable' | 'lost',
+      reason: string,
+      field: string | null,
+      retryable: boolean,
+    ) => {
+      if (!retryable) {
+        parked.add(rangeKey(p));
+        log(
+          `proof ${cause}: batches ${p.from}..${p.to} parked until restart`,
+          { requestId: p.requestId, kind: p.kind, field, reason },
+          'error',
+        );
+      } else log(`proof request lost; requesting again`, { requestId: p.requestId, reason }, 'warn');
+      return append(state, { type: 'FailProof', data: { ...p, cause, reason, field, retryable } }, nowMs);
+    };
+    switch (res.result) {
+      case ProofResult.PENDING:
+        return null;
+      case ProofResult.COMPLETED_ERROR:
+        return fail('refused', res.error, res.errorField || null, false);
+      case ProofResult.CANCELLED:
+      case ProofResult.INTERNAL_ERROR:
+      case ProofResult.UNSPECIFIED:
+        return fail('lost', res.error || `result ${ProofResult[res.result]}`, null, true);
+      case ProofResult.COMPLETED_OK:
+        break;
+    }
+    try {
+      if (p.kind === 'final') {
+        const final = fromProtoFinalProof(res.proof.case === 'finalProof' ? res.proof.value : undefined);
+        const want = await expectedInputs(p);
+        if (!want) return null; // the trusted chain is behind the read model: next round
+        const mismatch = inputsMismatch(want, final.publicInputs);
+        if (mismatch) return fail('unverifiable', mismatch.reason, mismatch.field, false);
+        if (final.aggregator !== deps.aggregator)
+          return fail(
+            'unverifiable',
+            `the final proof is bound to ${final.aggregator}, not ${deps.aggregator}`,
+            'aggregator_addr',
+            false,
+          );
+        const hash = publicInputsHash(contractInputs(want, deps.aggregator));
+        const signer = recoverAttestationSigner(final.proof, hash);
+        if (!signer)
+          return fail(
+            'unverifiable',
+            'the final proof is not an attestation of the public-inputs hash',
+            'proof',
+            false,
+          );
+        if (!(await deps.isRegisteredProver(signer)))
+          return fail(
+            'unverifiable',
+            `the final proof is signed by ${signer}, a key the L1 verifier does not accept`,
+            'proof',
+            false,
+          );
+        log('final proof generated', { fromBatch: p.from.toString(), toBatch: p.to.toString(), signer });
+        return append(
+          state,
+          {
+            type: 'RecordFinalProof',
+            data: {
+              requestId: p.requestId,
+              proof: final.proof,
+              publicInputsHash: hash,
+              aggregator: deps.aggregator,
+              signer,
+              publicInputs: toInputsJson(want),
+            },
+          },
+          nowMs,
+        );
+      }
+      const proof = fromProtoRecursiveProof(
+        res.proof.case === 'recursiveProof' ? res.proof.value : undefined,
+      );
+      const problem = await checkRecursive(p, proof.publicInputs, proof.signature);
+      if (problem) return fail('unverifiable', problem.reason, problem.field, false);
+      return append(
+        state,
+        {
+          type: 'RecordProof',
+          data: {
+            requestId: p.requestId,
+            proof: { publicInputs: toInputsJson(proof.publicInputs), signature: proof.signature },
+          },
+        },
+        nowMs,
+      );
+    } catch (err) {
+      if (err instanceof ProverInputError) return fail('unverifiable', err.message, err.field, false);
+      throw err;
+    }
+  }
+
+  /** Step 4: hand the final proof to the eth-tx-manager (intent first). */
+  async function sendVerification(state: AggregatorRoleState, nowMs: number) {
+    const final = state.agg.final;
+    if (!final || state.agg.verification) return null;
+    const next = await append(
+      state,
+      {
+        type: 'SendVerification',
+        data: { from: final.from, to: final.to, newStateRoot: final.publicInputs.newStateRoot },
+      },
+      nowMs,
+    );
+    await queueVerification(next, nowMs);
+    return next;
+  }
+
+  async function queueVerification(state: AggregatorRoleState, nowMs: number) {
+    const v = state.agg.verification;
+    const final = state.agg.final;
+    if (!v || !final || rangeKey(v) !== rangeKey(final)) return;
+    const result = await queueL1Tx(
+      store,
+      {
+        id: v.l1TxId,
+        from: deps.aggregator,
+        to: deps.rollupAddress,
+        data: encodeVerifyBatches({
+          initNumBatch: final.from - 1n,
+          finalNewBatch: final.to,
+          newLocalExitRoot: final.publicInputs.newLocalExitRoot,
+          newStateRoot: final.publicInputs.newStateRoot,
+          proof: final.proof,
+        }),
+      },
+      at(nowMs),
+    );
+    if (result.queued)
+      log('verification queued', {
+        fromBatch: final.from.toString(),
+        toBatch: final.to.toString(),
+        l1TxId: v.l1TxId,
+      });
+  }
+
+  /** Batches `from`.. that may be proven now: virtual with enough confirmations, one sequence, closed. */
+  async function provableRange(
+    from: bigint,
+    confirmedL1: bigint,
+  ): Promise<{ range: ProofRange; batches: BatchRow[] } | null> {
+    const first = await getVirtualBatch(db.pool, from);
+    if (!first || first.l1BlockNumber === null || first.l1BlockNumber > confirmedL1) return null;
+    const end = await lastBatchOfSequence(db.pool, from);
+    if (end === null) return null;
+    const to = end - from + 1n > maxBatchesPerProof ? from + maxBatchesPerProof - 1n : end;
+    const batches: BatchRow[] = [];
+    for (let n = from; n <= to; n++) {
+      const b = await trustedBatch(n);
+      if (!b) return null;
+      batches.push(b);
+    }
+    return { range: { from, to }, batches };
+  }
+
+  async function requestBatchProof(
+    state: AggregatorRoleState,
+    range: ProofRange,
+    rows: BatchRow[],
+    nowMs: number,
+  ) {
+    const inputs = await expectedInputs(range);
+    if (!inputs) return null;
+    let nextBlock = 0n;
+    const batches: WitnessBatch[] = rows.map((b) => {
+      const firstL2Block = b.firstBlock ?? nextBlock;
+      if (b.lastBlock !== null) nextBlock = b.lastBlock + 1n;
+      return {
+        batchNumber: b.number,
+        batchL2Data: hexToBytes(b.batchL2Data ?? '0x'),
+        globalExitRoot: b.globalExitRoot as Hash,
+        timestamp: b.timestamp,
+        coinbase: b.coinbase as Address,
+        firstL2Block,
+      };
+    });
+    const built = await buildWitness({
+      store: deps.trie,
+      chainId: deps.chainId,
+      oldStateRoot: inputs.oldStateRoot,
+      batches,
+    });
+    if (built.newStateRoot !== inputs.newStateRoot.toLowerCase())
+      throw new Error(
+        `re-executing batches ${range.from}..${range.to} on the archived trie gives ${built.newStateRoot}, the chain says ${inputs.newStateRoot}`,
+      );
+    const key = await proverKey();
+    const { id } = await call(() =>
+      prover.genBatchProof(
+        toProtoBatchProofRequest({ publicInputs: inputs, batches, witness: built.witness }),
+      ),
+    );
+    log('batch proof requested', {
+      fromBatch: range.from.toString(),
+      toBatch: range.to.toString(),
+      requestId: id,
+      witnessNodes: built.witness.nodes.length,
+    });
+    return append(
+      state,
+      { type: 'RequestProof', data: { ...range, kind: 'batch', requestId: id, prover: key } },
+      nowMs,
+    );
+  }
+
+  /** Step 5: the next requests — final, aggregations, batch proofs. */
+  async function plan(state: AggregatorRoleState, lastVerified: bigint, nowMs: number) {
+    let s = state;
+    let worked = false;
+    const pendingList = [...s.agg.pending.values()];
+    const busy = (r: ProofRange) =>
+      pendingList.some(
+        (p) =>
+          p.parts?.some((part) => rangeKey(part) === rangeKey(r)) ||
+          (p.kind === 'final' && rangeKey(p) === rangeKey(r)),
+      );
+
+    // Final: the proof starting right after the last verified batch, ending at a sequence boundary.
+    if (!s.agg.final && !pendingList.some((p) => p.kind === 'final')) {
+      const head = [...s.agg.proofs.values()].find((p) => p.from === lastVerified + 1n);
+      if (
+        head &&
+        !busy(head) &&
+        !parked.has(rangeKey(head)) &&
+        (await lastBatchOfSequence(db.pool, head.to)) === head.to
+      ) {
+        const key = await proverKey();
+        const { id } = await call(() =>
+          prover.genFinalProof({
+            recursiveProof: toProtoRecursiveProof({
+              publicInputs: fromInputsJson(head.proof.publicInputs),
+              signature: head.proof.signature,
+            }),
+            aggregatorAddr: hexToBytes(deps.aggregator),
+          }),
+        );
+        log('final proof requested', {
+          fromBatch: head.from.toString(),
+          toBatch: head.to.toString(),
+          requestId: id,
+        });
+        s = await append(
+          s,
+          {
+            type: 'RequestProof',
+            data: { from: head.from, to: head.to, kind: 'final', requestId: id, prover: key },
+          },
+          nowMs,
+        );
+        worked = true;
+      }
+    }
+
+    // Aggregations of adjacent finished proofs (disjoint pairs).
+    const sorted = [...s.agg.proofs.values()].sort((a, b) => (a.from < b.from ? -1 : 1));
+    for (let i = 0; i + 1 < sorted.length; i++) {
+      const a = sorted[i]!;
+      const b = sorted[i + 1]!;
+      if (a.to + 1n !== b.from || busy(a) || busy(b)) continue;
+      const range = { from: a.from, to: b.to };
+      if (parked.has(rangeKey(range))) continue;
+      const key = await proverKey();
+      const { id } = await call(() =>
+        prover.genAggregatedProof({
+          recursiveProof1: toProtoRecursiveProof({
+            publicInputs: fromInputsJson(a.proof.publicInputs),
+            signature: a.proof.signature,
+          }),
+          recursiveProof2: toProtoRecursiveProof({
+            publicInputs: fromInputsJson(b.proof.publicInputs),
+            signature: b.proof.signature,
+          }),
+        }),
+      );
+      s = await append(
+        s,
+        {
+          type: 'RequestProof',
+          data: {
+            ...range,
+            kind: 'aggregated',
+            requestId: id,
+            prover: key,
+            parts: [
+              { from: a.from, to: a.to },
+              { from: b.from, to: b.to },
+            ],
+          },
+        },
+        nowMs,
+      );
+      worked = true;
+      i++;
+    }
+
+    // Batch proofs of the next virtual batches.
+    const confirmedL1 = (await deps.l1BlockNumber()) - BigInt(Math.max(0, deps.confirmations - 1));
+    let covered = lastVerified;
+    const ends = [
+      ...[...s.agg.proofs.values()].map((p) => p.to),
+      ...[...s.agg.pending.values()].map((p) => p.to),
+      ...(s.agg.final ? [s.agg.final.to] : []),
+    ];
+    for (const end of ends) if (end > covered) covered = end;
+    let inFlight = [...s.agg.pending.values()].filter((p) => p.kind === 'batch').length;
+    while (inFlight < maxInFlight) {
+      const next = await provableRange(covered + 1n, confirmedL1);
+      if (!next || parked.has(rangeKey(next.range))) break;
+      const after = await requestBatchProof(s, next.range, next.batches, nowMs);
+      if (!after) break;
+      s = after;
+      worked = true;
+      inFlight++;
+      covered = next.range.to;
+    }
+    return { state: s, worked };
+  }
+
+  return {
+    async load(nowMs) {
+      await deps.readModelsReady?.();
+      const events = (await store.readStream(AGGREGATOR_STREAM_ID)) as RecordedEvent<AggregatorEvent>[];
+      const state: AggregatorRoleState = { agg: foldAggregator(events), revision: events.length - 1 };
+      // A crash may have fallen between `VerificationSent` and its queueing: queue it again (a no-op if it was).
+      await queueVerification(state, nowMs);
+      return state;
+    },
+
+    async tick(state, nowMs) {
+      if (nowMs < backoffUntil) return { state, worked: false };
+      const lastVerified = await lastVerifiedBatchNumber(db.pool);
+      try {
+        const settled = await settle(state, lastVerified, nowMs);
+        let s = settled.state;
+        let worked = settled.worked;
+        const watched = await watchVerification(s, lastVerified, nowMs);
+        s = watched.state;
+        worked ||= watched.worked;
+        for (const p of [...s.agg.pending.values()]) {
+          const after = await poll(s, p, nowMs);
+          if (after) {
+            s = after;
+            worked = true;
+          }
+        }
+        const sent = await sendVerification(s, nowMs);
+        if (sent) {
+          s = sent;
+          worked = true;
+        }
+        const planned = await plan(s, lastVerified, nowMs);
+        s = planned.state;
+        worked ||= planned.worked;
+        if (unavailableSince !== null) {
+          log('the prover answers again', { afterMs: nowMs - unavailableSince });
+          unavailableSince = null;
+        }
+        backoffMs = 0;
+        return { state: s, worked };
+      } catch (err) {
+        if (!(err instanceof ProverUnavailable)) throw err;
+        proverAddress = null;
+        if (unavailableSince === null) {
+          unavailableSince = nowMs;
+          log('the prover is unavailable; backing off and retrying', { reason: err.message }, 'warn');
+        }
+        backoffMs = Math.min(30_000, backoffMs === 0 ? 1000 : backoffMs * 2);
+        backoffUntil = nowMs + backoffMs;
+        // The state the failed round reached is lost with the throw; the log has every append, so reload it.
+        const events = (await store.readStream(AGGREGATOR_STREAM_ID)) as RecordedEvent<AggregatorEvent>[];
+        return { state: { agg: foldAggregator(events), revision: events.length - 1 }, worked: false };
+      }
+    },
+  };
+}
