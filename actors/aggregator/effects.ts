@@ -24,7 +24,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { ReadModelDb } from '../../projections/index.ts';
 import {
-  getL1Blocks,
   getVirtualBatch,
   lastBatchOfSequence,
   lastVerifiedBatchNumber,
@@ -84,6 +83,8 @@ export type AggregatorDeps = {
   rollupAddress: Address;
   /** Whether the L1 verifier accepts attestations by `signer` (its prover-key registry). */
   isRegisteredProver: (signer: Address) => Promise<boolean>;
+  /** The L1 receipt's block hash of `txHash`, or null when L1 has no such receipt (e.g. reorged out). */
+  l1ReceiptBlockHash: (txHash: Hash) => Promise<Hash | null>;
   /** L1's latest block number. */
   l1BlockNumber: () => Promise<bigint>;
   /** L1 confirmations a sequence needs before its batches are proven (at least 1). */
@@ -346,8 +347,10 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     if (tx.status === 'failed')
       reason = `the verification tx ${v.l1TxId} failed on L1: ${tx.code} ${tx.reason}`;
     else if (tx.status === 'confirmed') {
-      const [block] = await getL1Blocks(db.pool, tx.mined.blockNumber, tx.mined.blockNumber);
-      if (block && block.hash.toLowerCase() !== tx.mined.blockHash.toLowerCase())
+      // Confirmed, yet the batches are not verified: either the synchronizer has not got there yet, or a reorg
+      // deeper than the confirmations took the tx away (the eth-tx-manager leaves that to the tx's owner).
+      const blockHash = await deps.l1ReceiptBlockHash(tx.mined.hash);
+      if (blockHash?.toLowerCase() !== tx.mined.blockHash.toLowerCase())
         reason = `the verification tx ${v.l1TxId} was mined in L1 block ${tx.mined.blockNumber}, which a reorg removed`;
     }
     if (reason === null) return { state, worked: false };

@@ -122,6 +122,13 @@ async function devnet(opts: CommonOptions): Promise<number> {
   });
 }
 
+/** `lev prover`: the reference prover alone, until SIGINT/SIGTERM. */
+async function prover(opts: CommonOptions): Promise<number> {
+  const config = await configFrom(opts);
+  const { runProverCommand } = await import('./prover.ts');
+  return runProverCommand(config, createLogger({ name: 'lev' }));
+}
+
 /** One `l1 <name> <address>` line per contract (stdout), after the `ready l1` line. */
 function printDeployment(d: L1Deployment): void {
   for (const [name, address] of [
@@ -161,6 +168,12 @@ function program(run: (p: Promise<number>) => void): Command {
     .description('run the local dev L1 alone (Hardhat, chain 1337 on 127.0.0.1:8545)')
     .option('--config <file>', 'TOML configuration file')
     .action((o: CommonOptions) => run(devnet(o)));
+  cmd
+    .command('prover')
+    .description('run the reference prover alone (Connect RPC and gRPC, 127.0.0.1:50051)')
+    .option('--dev', 'development defaults: dev key #4')
+    .option('--config <file>', 'TOML configuration file')
+    .action((o: CommonOptions) => run(prover(o)));
   common(cmd.command('info').description('show the configuration in effect'))
     .option('--json', 'machine-readable output')
     .action((o: CommonOptions & { json?: boolean }) => run(info(o)));

@@ -361,6 +361,12 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               aggregator: aggregatorKey.address.toLowerCase() as Address,
               rollupAddress,
               isRegisteredProver,
+              l1ReceiptBlockHash: async (hash) =>
+                (
+                  await devnetRpc<{ blockHash: Hash } | null>(config.l1.url, 'eth_getTransactionReceipt', [
+                    hash,
+                  ])
+                )?.blockHash ?? null,
               l1BlockNumber: async () => BigInt(await devnetRpc<Hex>(config.l1.url, 'eth_blockNumber')),
               confirmations: config.l1.confirmations,
               readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),

@@ -58,6 +58,7 @@ export class WitnessError extends NodeError<'WitnessError'> {
 const CODE_KEY_PREFIX = '63';
 const NODE_KEY_LENGTH = 64;
 const CODE_KEY_LENGTH = CODE_KEY_PREFIX.length + 64;
+const EMPTY_ROOT_KEY = bytesToUnprefixedHex(KECCAK256_RLP);
 
 /**
  * Executes `batches` on `oldStateRoot` in `store` (never written) and records every trie node and code read from
@@ -142,6 +143,8 @@ export async function executeStateless(opts: {
     get: async (key) => {
       const value = written.get(key) ?? known.get(key);
       if (value !== undefined) return value;
+      // The empty trie's root (an account without storage) is never a stored node: absent is its right answer.
+      if (key === EMPTY_ROOT_KEY) return undefined;
       if (missing === undefined) {
         const code = key.length === CODE_KEY_LENGTH && key.startsWith(CODE_KEY_PREFIX);
         missing = new WitnessError(

@@ -184,7 +184,6 @@ export function createReferenceProver(opts: ReferenceProverOptions): ReferencePr
   const retainResults = positiveInteger(opts.retainResults ?? 1024, 'retainResults');
   const name = opts.name ?? DEFAULT_PROVER_NAME;
   const log = opts.logger;
-  const pool = createStatelessPool(concurrency);
   let address: Address;
   try {
     if (hexToBytes(key).length !== 32) throw new Error('not 32 bytes');
@@ -194,6 +193,8 @@ export function createReferenceProver(opts: ReferenceProverOptions): ReferencePr
       cause: err,
     });
   }
+  /** Re-execution, off this thread (workers start on the first batch proof or `warmUp`). */
+  const pool = createStatelessPool(concurrency);
 
   /** Every request still known: queued, running, or finished and retained. */
   const jobs = new Map<string, Job>();

@@ -4,7 +4,7 @@
  * node or code named, the store never written.
  */
 import { MapDB } from '@ethereumjs/util';
-import { Wallet } from 'ethers';
+import { getCreateAddress, Wallet } from 'ethers';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeBatchL2Data } from '../../src/batch/index.ts';
@@ -83,9 +83,11 @@ test.before(async () => {
     await signed(bob, KV, `0x${word(3)}${word(0)}` as Hex), // clears a slot: a branch may collapse
     await signed(bob, KV, `0x${word(100)}${word(7)}` as Hex), // a new slot
   ];
+  const deployed = lower(getCreateAddress({ from: alice.address, nonce: 2 }));
   const batch2 = [
     await signed(alice, null, STORE_INIT), // a deployment
     await signed(bob, KV, `0x${word(5)}${word(0)}` as Hex),
+    await signed(bob, deployed, `0x${word(1)}${word(9)}` as Hex), // the first slot of an empty storage trie
     await signed(bob, lower(alice.address), '0x', 1n),
   ];
   batches = [

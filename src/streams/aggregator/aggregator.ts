@@ -221,8 +221,9 @@ export function evolve(state: AggregatorState, event: AggregatorEvent): Aggregat
         proofs.delete(rangeKey(range));
       }
       if (d.kind === 'final' && d.requestId === null) {
-        // A stale final proof is dropped; a failed verification keeps the proof for another attempt.
-        if (d.cause === 'stale' && final && rangeKey(final) === rangeKey(range)) final = null;
+        // A stale final proof, or one whose verification failed or left L1: the range is proven again from its
+        // batches (a reorg may have changed anything about them), then sent under a new L1 tx id.
+        if (final && rangeKey(final) === rangeKey(range)) final = null;
         if (verification && rangeKey(verification) === rangeKey(range)) verification = null;
       }
       return { ...state, pending, proofs, final, verification };
