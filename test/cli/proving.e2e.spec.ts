@@ -1,0 +1,225 @@
+/**
+ * Proving on the dev stack, as a user would run it: `lev devnet` (L1), `lev prover` as its own process, and
+ * `lev start --dev` (every role) which finds that prover answering and uses it.
+ *
+ * 1. A transfer goes trusted → virtual → verified by itself, each state visible through the `zkevm_*` methods and
+ *    the `finalized` tag. The prover is frozen (SIGSTOP) while the batch becomes virtual, so the "virtual, not yet
+ *    verified" state is observed for certain, then killed (SIGKILL) with the aggregator's request in flight. The
+ *    aggregator backs off; a new `lev prover` on the same port → verification completes.
+ * 2. A deep L1 reorg (evm_revert past the verification and 10 more blocks, then a longer branch) removes the
+ *    verification: the batch is proven and verified again, under a new L1 tx id.
+ * L1 state is read through raw JSON-RPC (ethers caches on reverted devnets).
+ */
+import { rmSync } from 'node:fs';
+import { HDNodeWallet, JsonRpcProvider } from 'ethers';
+import pg from 'pg';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  crashWithPostgres,
+  freePort,
+  type LevProcess,
+  rpc,
+  runLev,
+  tempDataDir,
+  until,
+} from '../support/node-process.ts';
+
+const test = suite('cli/proving');
+
+const MNEMONIC = 'test test test test test test test test test test test junk';
+const PROVER_ADDRESS = '0x15d34aaf54267db7d7c367839aaf71a00a2c6a65';
+const dataDir = tempDataDir();
+let devnet: LevProcess | undefined;
+let prover: LevProcess | undefined;
+let node: LevProcess | undefined;
+let db: pg.Client | undefined;
+let l1Url = '';
+let l2Url = '';
+let proverPort = 0;
+let snapshot = '';
+let block = 0n;
+
+async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const r = await rpc<T>(url, method, params);
+  if (r.error) throw new Error(`${method}: ${r.error.message}`);
+  return r.result as T;
+}
+const quantity = (n: bigint) => `0x${n.toString(16)}`;
+const verifiedBatch = async () => BigInt(await call<string>(l2Url, 'zkevm_verifiedBatchNumber'));
+const virtualBatch = async () => BigInt(await call<string>(l2Url, 'zkevm_virtualBatchNumber'));
+
+type AggregatorEvent = { type: string; data: Record<string, unknown> };
+async function aggregatorEvents(): Promise<AggregatorEvent[]> {
+  const { rows } = await db!.query<{ type: string; data: Record<string, unknown> }>(
+    "select type, data from lev_es.events where stream_id = 'aggregator' order by position",
+  );
+  return rows;
+}
+
+function startProver(): LevProcess {
+  return runLev(['prover', '--dev'], { LEV_PROVER_LISTEN: `127.0.0.1:${proverPort}` });
+}
+
+test.before(async () => {
+  l1Url = `http://127.0.0.1:${await freePort()}`;
+  devnet = runLev(['devnet'], { LEV_L1_URL: l1Url });
+  await devnet.ready('l1', 60_000);
+  proverPort = await freePort();
+  prover = startProver();
+  await prover.ready('prover', 30_000);
+  node = runLev(['start', '--dev'], {
+    LEV_NODE_DATA_DIR: dataDir,
+    LEV_L1_URL: l1Url,
+    LEV_PROVER_URL: `http://127.0.0.1:${proverPort}`,
+    LEV_RPC_PORT: String(await freePort()),
+    LEV_METRICS_PORT: String(await freePort()),
+  });
+  l2Url = await node.ready('rpc', 120_000);
+  const dbUrl = /^ready postgres (\S+)$/m.exec(node.output())![1]!.replace('***', 'password');
+  db = new pg.Client({ connectionString: dbUrl });
+  await db.connect();
+});
+
+test.after(async () => {
+  await db?.end().catch(() => {});
+  await crashWithPostgres(node, dataDir);
+  for (const p of [prover, devnet]) {
+    if (!p || p.child.exitCode !== null || p.child.signalCode !== null) continue;
+    p.child.kill('SIGKILL');
+    await p.exited;
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('the node uses the prover it finds answering (no embedded one)', () => {
+  assert.not.match(node!.output(), /^ready prover /m);
+  assert.match(node!.output(), /using the prover answering there/);
+});
+
+test('a transfer goes trusted → virtual → verified by itself, through a prover killed mid-request', async () => {
+  // Freeze the prover: the aggregator's request will hang in it.
+  prover!.child.kill('SIGSTOP');
+  const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/6").connect(provider);
+  const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 7n });
+  const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
+  provider.destroy();
+  block = BigInt(receipt.blockNumber);
+  const batch = BigInt(await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(block)]));
+  assert.is(batch, 1n);
+
+  // Trusted: in the open batch, nothing on L1 yet.
+  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockVirtualized', [quantity(block)]), false);
+  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockConsolidated', [quantity(block)]), false);
+  const trustedBatch = await call<{ closed: boolean }>(l2Url, 'zkevm_getBatchByNumber', [
+    quantity(batch),
+    false,
+  ]);
+  assert.ok(trustedBatch);
+
+  // Virtual: sequenced on L1; not verified while the prover is frozen.
+  await until('batch 1 virtual', async () => (await virtualBatch()) >= 1n);
+  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockVirtualized', [quantity(block)]), true);
+  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockConsolidated', [quantity(block)]), false);
+  assert.is(await verifiedBatch(), 0n);
+  const finalizedBefore = await call<{ number: string }>(l2Url, 'eth_getBlockByNumber', ['finalized', false]);
+  assert.is(BigInt(finalizedBefore.number), 0n);
+  const virtual = await call<{ sendSequencesTxHash: string | null; verifyBatchTxHash: string | null }>(
+    l2Url,
+    'zkevm_getBatchByNumber',
+    [quantity(batch), false],
+  );
+  assert.match(virtual.sendSequencesTxHash ?? '', /^0x[0-9a-f]{64}$/);
+  assert.is(virtual.verifyBatchTxHash, null);
+
+  // Confirmed on L1: the aggregator is asking the frozen prover. Remember L1 here for the reorg test.
+  await until('the sequence 2 blocks deep', async () => {
+    const { rows } = await db!.query<{ status: string }>(
+      "select status from lev_rm.l1_txs where id = 'sequence-from-1-to-1'",
+    );
+    return rows[0]?.status === 'confirmed';
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  snapshot = await call<string>(l1Url, 'evm_snapshot');
+  prover!.child.kill('SIGKILL');
+  await prover!.exited;
+  await until(
+    'the aggregator backing off',
+    async () => /the prover is unavailable/.test(node!.output()),
+    30_000,
+  );
+  assert.is(await verifiedBatch(), 0n);
+
+  prover = startProver();
+  await prover.ready('prover', 30_000);
+  await until('batch 1 verified', async () => (await verifiedBatch()) >= 1n, 60_000);
+  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockConsolidated', [quantity(block)]), true);
+  assert.ok(BigInt(await call<string>(l2Url, 'zkevm_consolidatedBlockNumber')) >= block);
+  const finalized = await call<{ number: string }>(l2Url, 'eth_getBlockByNumber', ['finalized', false]);
+  assert.ok(BigInt(finalized.number) >= block);
+  const verified = await call<{ verifyBatchTxHash: string | null }>(l2Url, 'zkevm_getBatchByNumber', [
+    quantity(batch),
+    false,
+  ]);
+  assert.match(verified.verifyBatchTxHash ?? '', /^0x[0-9a-f]{64}$/);
+  assert.match(node!.output(), /the prover answers again/);
+
+  const events = await aggregatorEvents();
+  const types = events.map((e) => e.type);
+  for (const t of ['ProofRequested', 'ProofGenerated', 'FinalProofGenerated', 'VerificationSent'])
+    assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
+  assert.not.ok(
+    events.some((e) => e.type === 'ProofFailed' && e.data['retryable'] === false),
+    'no proof was refused',
+  );
+  const final = events.find((e) => e.type === 'FinalProofGenerated')!;
+  assert.is(final.data['signer'], PROVER_ADDRESS);
+  const sent = events.filter((e) => e.type === 'VerificationSent');
+  assert.equal(
+    sent.map((e) => e.data['l1TxId']),
+    ['proof-from-1-to-1'],
+  );
+});
+
+test('a deep L1 reorg removes the verification: proven and verified again', async () => {
+  assert.ok(snapshot, 'the previous test took the snapshot');
+  const requestsBefore = (await aggregatorEvents()).filter(
+    (e) => e.type === 'ProofRequested' && e.data['kind'] === 'batch',
+  ).length;
+  await call(l1Url, 'hardhat_mine', ['0xa']); // the verification 10+ blocks deep
+  await new Promise((r) => setTimeout(r, 3000)); // the synchronizer (500 ms polls) follows L1 there
+  assert.ok(await call<boolean>(l1Url, 'evm_revert', [snapshot]));
+  await call(l1Url, 'hardhat_mine', ['0xe']); // a longer branch without it
+  // The node stores only L1 blocks that carry facts: its recorded depth counts back to the sequence's block.
+  await until('the reorg recorded, naming the verification it undid', async () => {
+    const { rows } = await db!.query<{ unverified: string[] }>('select unverified from lev_rm.l1_reorgs');
+    return rows.some((r) => r.unverified.includes('1'));
+  });
+  await until(
+    'verified again on the new branch',
+    async () => {
+      const events = await aggregatorEvents();
+      const again = events.some((e) => e.type === 'VerificationSent' && e.data['attempt'] === 2);
+      return again && (await verifiedBatch()) >= 1n;
+    },
+    90_000,
+  );
+  const events = await aggregatorEvents();
+  const requestsAfter = events.filter(
+    (e) => e.type === 'ProofRequested' && e.data['kind'] === 'batch',
+  ).length;
+  assert.ok(requestsAfter > requestsBefore, 'batch 1 was proven again');
+  assert.ok(
+    events.some((e) => e.type === 'VerificationSent' && e.data['l1TxId'] === 'proof-from-1-to-1-attempt-2'),
+  );
+  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockConsolidated', [quantity(block)]), true);
+  // L1 agrees: the rollup's last verified batch, read raw.
+  const verifiedOnL1 = await call<{ status: string }>(l1Url, 'eth_getTransactionReceipt', [
+    (await call<{ verifyBatchTxHash: string }>(l2Url, 'zkevm_getBatchByNumber', ['0x1', false]))
+      .verifyBatchTxHash,
+  ]);
+  assert.is(verifiedOnL1.status, '0x1');
+});
+
+test.run();
