@@ -8,13 +8,29 @@
  *    aggregator backs off; a new `lev prover` on the same port → verification completes.
  * 2. A deep L1 reorg (evm_revert past the verification and 10 more blocks, then a longer branch) removes the
  *    verification: the batch is proven and verified again, under a new L1 tx id.
+ * 3. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
+ *    root changed and signed again with the prover key. The aggregator refuses the proof before anything reaches
+ *    L1, reports it once (`ProofFailed`, one error line) and does not ask again.
  * L1 state is read through raw JSON-RPC (ethers caches on reverted devnets).
  */
 import { rmSync } from 'node:fs';
+import type { HandlerContext } from '@connectrpc/connect';
 import { HDNodeWallet, JsonRpcProvider } from 'ethers';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { devAccount } from '../../src/config/index.ts';
+import { publicInputsHash, signAttestation } from '../../src/l1/index.ts';
+import type { Address, Hash } from '../../src/primitives/index.ts';
+import {
+  createReferenceProver,
+  fromProtoRecursiveProof,
+  type ProverServer,
+  type RecursiveProof,
+  type ReferenceProver,
+  startProverServer,
+  toProtoRecursiveProof,
+} from '../../src/prover/index.ts';
 import {
   crashWithPostgres,
   freePort,
@@ -33,6 +49,7 @@ const dataDir = tempDataDir();
 let devnet: LevProcess | undefined;
 let prover: LevProcess | undefined;
 let node: LevProcess | undefined;
+let liar: { prover: ReferenceProver; server: ProverServer } | undefined;
 let db: pg.Client | undefined;
 let l1Url = '';
 let l2Url = '';
@@ -82,6 +99,8 @@ test.before(async () => {
 });
 
 test.after(async () => {
+  await liar?.server.close();
+  await liar?.prover.close();
   await db?.end().catch(() => {});
   await crashWithPostgres(node, dataDir);
   for (const p of [prover, devnet]) {
@@ -220,6 +239,81 @@ test('a deep L1 reorg removes the verification: proven and verified again', asyn
       .verifyBatchTxHash,
   ]);
   assert.is(verifiedOnL1.status, '0x1');
+});
+
+test('a prover that returns a wrong state root: refused before L1, reported once, not asked again', async () => {
+  prover!.child.kill('SIGKILL');
+  await prover!.exited;
+  const key = devAccount(4).privateKey;
+  const honest = createReferenceProver({ chainId: 1001n, forkId: 5n, key });
+  const lie = `0x${'ee'.repeat(32)}` as Hash;
+  liar = {
+    prover: honest,
+    server: await startProverServer({
+      host: '127.0.0.1',
+      port: proverPort,
+      prover: {
+        impl: {
+          ...honest.impl,
+          async getProof(req, ctx: HandlerContext) {
+            const res = await honest.impl.getProof!(req, ctx);
+            if (res.proof?.case !== 'recursiveProof') return res;
+            const proof = fromProtoRecursiveProof(res.proof.value as RecursiveProof);
+            const publicInputs = { ...proof.publicInputs, newStateRoot: lie };
+            const words = signAttestation(
+              publicInputsHash({ ...publicInputs, aggregator: `0x${'00'.repeat(20)}` as Address }),
+              key,
+            );
+            const signature = `0x${words[0]!.slice(2)}${words[1]!.slice(2)}${words[2]!.slice(-2)}` as const;
+            return {
+              ...res,
+              proof: { case: 'recursiveProof', value: toProtoRecursiveProof({ publicInputs, signature }) },
+            };
+          },
+        },
+      },
+    }),
+  };
+  const failedBefore = (await aggregatorEvents()).filter((e) => e.type === 'ProofFailed').length;
+  const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/7").connect(provider);
+  const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 9n });
+  const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
+  provider.destroy();
+  const batch = BigInt(
+    await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(BigInt(receipt.blockNumber))]),
+  );
+  const refused = await until('the proof refused', async () => {
+    const failed = (await aggregatorEvents()).filter((e) => e.type === 'ProofFailed').slice(failedBefore);
+    return failed.length > 0 ? failed : null;
+  });
+  assert.is(refused.length, 1);
+  assert.is(refused[0]!.data['cause'], 'unverifiable');
+  assert.is(refused[0]!.data['field'], 'public_inputs.new_state_root');
+  assert.is(refused[0]!.data['retryable'], false);
+  assert.is(refused[0]!.data['fromBatch'], batch.toString());
+  // Several aggregator rounds later: nothing more asked, nothing sent to L1.
+  await new Promise((r) => setTimeout(r, 4000));
+  const events = await aggregatorEvents();
+  assert.is(events.filter((e) => e.type === 'ProofFailed').length, failedBefore + 1);
+  const forBatch = events.filter(
+    (e) => e.data['fromBatch'] === batch.toString() || e.data['toBatch'] === batch.toString(),
+  );
+  assert.equal(
+    forBatch.map((e) => e.type),
+    ['ProofRequested', 'ProofFailed'],
+  );
+  assert.ok((await verifiedBatch()) < batch);
+  const { rows } = await db!.query('select id from lev_rm.l1_txs where id like $1', [
+    `proof-from-%-to-${batch}%`,
+  ]);
+  assert.is(rows.length, 0, 'no verification of the batch went to L1');
+  const lines = node!
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('proof unverifiable'));
+  assert.is(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /new_state_root/);
 });
 
 test.run();
