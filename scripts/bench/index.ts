@@ -9,10 +9,11 @@
  *   execution     transfers/s: our executor on the Postgres trie store vs a bare runTx loop on MapDB
  *   replay        `lev replay --json` and `--rebuild` over a ~100k-event log vs plain SELECTs of the same rows
  *   l1sync        a synchronizer catching up ~1,000 L1 blocks carrying 100 sequences of 10 batches
+ *   prover        GenBatchProof round trips/s vs a raw Connect unary echo; BatchClosed → ProofVerified on --dev
  *   e2e           the whole node vs a Hardhat node: transfers/s send → receipt (32 in flight), latency, RSS,
  *                 eth_call / eth_getBalance / eth_getBlockByNumber requests/s
  *
- *   npm run bench [-- eventstore|rpc|pool|execution|replay|l1sync|e2e ...]
+ *   npm run bench [-- eventstore|rpc|pool|execution|replay|l1sync|prover|e2e ...]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { benchEventStore } from './eventstore.ts';
 import { benchExecution } from './execution.ts';
 import { benchL1Sync } from './l1sync.ts';
 import { benchSendRawTransaction } from './pool.ts';
+import { benchProver } from './prover.ts';
 import { benchReplay } from './replay.ts';
 import { benchRpc } from './rpc.ts';
 import { benchThroughput } from './throughput.ts';
@@ -59,6 +61,7 @@ try {
   if (want('execution')) Object.assign(results, await benchExecution({ url: await freshDatabase('exec') }));
   if (want('replay')) Object.assign(results, await benchReplay({ url: await freshDatabase('replay') }));
   if (want('l1sync')) Object.assign(results, await benchL1Sync({ url: await freshDatabase('l1sync') }));
+  if (want('prover')) Object.assign(results, await benchProver());
   if (want('e2e')) Object.assign(results, await benchThroughput());
 } finally {
   await stopPg();

@@ -137,6 +137,35 @@ const SUMMARIES: Record<string, (d: JsonObject) => [string, string][]> = {
     ['batches', range(d['fromBatch'], d['toBatch'])],
     ['l1tx', str(d['l1TxId'])],
   ],
+  ProofRequested: (d) => [
+    ['kind', str(d['kind'])],
+    ['batches', range(d['fromBatch'], d['toBatch'])],
+    ['request', str(d['requestId'])],
+  ],
+  ProofGenerated: (d) => [
+    ['batches', range(d['fromBatch'], d['toBatch'])],
+    ['newStateRoot', str(obj(obj(d['proof'])['publicInputs'])['newStateRoot'])],
+  ],
+  ProofAggregated: (d) => [
+    ['batches', range(d['fromBatch'], d['toBatch'])],
+    ['newStateRoot', str(obj(obj(d['proof'])['publicInputs'])['newStateRoot'])],
+  ],
+  FinalProofGenerated: (d) => [
+    ['batches', range(d['fromBatch'], d['toBatch'])],
+    ['signer', str(d['signer'])],
+  ],
+  ProofFailed: (d) => [
+    ['kind', str(d['kind'])],
+    ['batches', range(d['fromBatch'], d['toBatch'])],
+    ['cause', str(d['cause'])],
+    ['field', str(d['field'])],
+    ['retryable', str(d['retryable'])],
+    ['reason', str(d['reason'])],
+  ],
+  VerificationSent: (d) => [
+    ['batches', range(d['fromBatch'], d['toBatch'])],
+    ['l1tx', str(d['l1TxId'])],
+  ],
   L1TxQueued: (d) => [
     ['owner', str(d['owner'])],
     ['from', str(d['from'])],
