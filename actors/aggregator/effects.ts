@@ -16,8 +16,8 @@
  *    crash in between re-queues it on load, a no-op when it was).
  * 5. A finished proof starting right after the last verified batch and ending at a sequence boundary → final
  *    proof requested; adjacent finished proofs → aggregation requested; the next virtual batches with enough L1
- *    confirmations (one sequence at most, `maxBatchesPerProof` at most) → witness built from the archived trie,
- *    batch proof requested.
+ *    confirmations (one batch by default, as the reference; never past a sequence) → witness built from the
+ *    archived trie, batch proof requested.
  * A prover that cannot be reached is a temporary condition: the round stops, logs once, and backs off (1 s
  * doubling to 30 s) until it answers again.
  */
@@ -89,7 +89,7 @@ export type AggregatorDeps = {
   l1BlockNumber: () => Promise<bigint>;
   /** L1 confirmations a sequence needs before its batches are proven (at least 1). */
   confirmations: number;
-  /** Batches per batch proof at most. @default 10 */
+  /** Batches per batch proof at most (the reference proves one batch per request). @default 1 */
   maxBatchesPerProof?: number;
   /** Batch proofs requested at once at most. @default 4 */
   maxInFlight?: number;
@@ -178,7 +178,7 @@ function signatureWords(signature: Hex): Hash[] {
 export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects {
   const { store, db, prover } = deps;
   const log = deps.log ?? (() => {});
-  const maxBatchesPerProof = BigInt(deps.maxBatchesPerProof ?? 10);
+  const maxBatchesPerProof = BigInt(deps.maxBatchesPerProof ?? 1);
   const maxInFlight = deps.maxInFlight ?? 4;
   const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
 
@@ -267,10 +267,13 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     let worked = false;
     const agg = s.agg;
     const done = (r: ProofRange) => r.to <= lastVerified;
+    // A proof that starts at or below the last verified batch cannot be verified any more (L1 verifies from there):
+    // forgotten too, and what it covers past that batch is proven again.
+    const straddles = (r: ProofRange) => r.from <= lastVerified && r.to > lastVerified;
     // Done work is forgotten in memory only (the log keeps it): the fold brings it back and it is pruned again.
     const pending = new Map([...agg.pending].filter(([, p]) => !done(p)));
     for (const p of agg.pending.values()) if (done(p)) await cancelAtProver(p.requestId);
-    const proofs = new Map([...agg.proofs].filter(([, p]) => !done(p)));
+    const proofs = new Map([...agg.proofs].filter(([, p]) => !done(p) && !straddles(p)));
     const final = agg.final && !done(agg.final) ? agg.final : null;
     const verification = agg.verification && !done(agg.verification) ? agg.verification : null;
     s = { ...s, agg: { ...agg, pending, proofs, final, verification } };
@@ -635,16 +638,16 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   async function plan(state: AggregatorRoleState, lastVerified: bigint, nowMs: number) {
     let s = state;
     let worked = false;
-    const pendingList = [...s.agg.pending.values()];
+    /** Whether a pending request consumes the finished proof `r` (an aggregation of it, or its final proof). */
     const busy = (r: ProofRange) =>
-      pendingList.some(
+      [...s.agg.pending.values()].some(
         (p) =>
           p.parts?.some((part) => rangeKey(part) === rangeKey(r)) ||
           (p.kind === 'final' && rangeKey(p) === rangeKey(r)),
       );
 
     // Final: the proof starting right after the last verified batch, ending at a sequence boundary.
-    if (!s.agg.final && !pendingList.some((p) => p.kind === 'final')) {
+    if (!s.agg.final && ![...s.agg.pending.values()].some((p) => p.kind === 'final')) {
       const head = [...s.agg.proofs.values()].find((p) => p.from === lastVerified + 1n);
       if (
         head &&

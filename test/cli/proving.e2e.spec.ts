@@ -6,9 +6,11 @@
  *    the `finalized` tag. The prover is frozen (SIGSTOP) while the batch becomes virtual, so the "virtual, not yet
  *    verified" state is observed for certain, then killed (SIGKILL) with the aggregator's request in flight. The
  *    aggregator backs off; a new `lev prover` on the same port → verification completes.
- * 2. A deep L1 reorg (evm_revert past the verification and 10 more blocks, then a longer branch) removes the
+ * 2. A sequence of three batches (closed while the node ran without its L1 roles, then restarted with all): each
+ *    batch proven on its own, the proofs aggregated, one verification for all.
+ * 3. A deep L1 reorg (evm_revert past the verification and 10 more blocks, then a longer branch) removes the
  *    verification: the batch is proven and verified again, under a new L1 tx id.
- * 3. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
+ * 4. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
  *    root changed and signed again with the prover key. The aggregator refuses the proof before anything reaches
  *    L1, reports it once (`ProofFailed`, one error line) and does not ask again.
  * L1 state is read through raw JSON-RPC (ethers caches on reverted devnets).
@@ -54,7 +56,6 @@ let db: pg.Client | undefined;
 let l1Url = '';
 let l2Url = '';
 let proverPort = 0;
-let snapshot = '';
 let block = 0n;
 
 async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
@@ -78,6 +79,23 @@ function startProver(): LevProcess {
   return runLev(['prover', '--dev'], { LEV_PROVER_LISTEN: `127.0.0.1:${proverPort}` });
 }
 
+let nodeEnv: Record<string, string> = {};
+
+/** (Re)starts the node (all roles unless `roles`) on the same data dir, and connects to its database. */
+async function startNode(roles?: string): Promise<void> {
+  node = runLev(['start', '--dev', ...(roles ? ['--roles', roles] : [])], nodeEnv);
+  l2Url = await node.ready('rpc', 120_000);
+  const dbUrl = /^ready postgres (\S+)$/m.exec(node.output())![1]!.replace('***', 'password');
+  db = new pg.Client({ connectionString: dbUrl });
+  await db.connect();
+}
+
+async function stopNode(): Promise<void> {
+  await db?.end();
+  node!.child.kill('SIGTERM');
+  assert.is((await node!.exited).code, 0, node!.output().slice(-2000));
+}
+
 test.before(async () => {
   l1Url = `http://127.0.0.1:${await freePort()}`;
   devnet = runLev(['devnet'], { LEV_L1_URL: l1Url });
@@ -85,17 +103,14 @@ test.before(async () => {
   proverPort = await freePort();
   prover = startProver();
   await prover.ready('prover', 30_000);
-  node = runLev(['start', '--dev'], {
+  nodeEnv = {
     LEV_NODE_DATA_DIR: dataDir,
     LEV_L1_URL: l1Url,
     LEV_PROVER_URL: `http://127.0.0.1:${proverPort}`,
     LEV_RPC_PORT: String(await freePort()),
     LEV_METRICS_PORT: String(await freePort()),
-  });
-  l2Url = await node.ready('rpc', 120_000);
-  const dbUrl = /^ready postgres (\S+)$/m.exec(node.output())![1]!.replace('***', 'password');
-  db = new pg.Client({ connectionString: dbUrl });
-  await db.connect();
+  };
+  await startNode();
 });
 
 test.after(async () => {
@@ -152,7 +167,7 @@ test('a transfer goes trusted → virtual → verified by itself, through a prov
   assert.match(virtual.sendSequencesTxHash ?? '', /^0x[0-9a-f]{64}$/);
   assert.is(virtual.verifyBatchTxHash, null);
 
-  // Confirmed on L1: the aggregator is asking the frozen prover. Remember L1 here for the reorg test.
+  // Confirmed on L1: the aggregator is asking the frozen prover.
   await until('the sequence 2 blocks deep', async () => {
     const { rows } = await db!.query<{ status: string }>(
       "select status from lev_rm.l1_txs where id = 'sequence-from-1-to-1'",
@@ -160,7 +175,6 @@ test('a transfer goes trusted → virtual → verified by itself, through a prov
     return rows[0]?.status === 'confirmed';
   });
   await new Promise((r) => setTimeout(r, 1500));
-  snapshot = await call<string>(l1Url, 'evm_snapshot');
   prover!.child.kill('SIGKILL');
   await prover!.exited;
   await until(
@@ -201,11 +215,80 @@ test('a transfer goes trusted → virtual → verified by itself, through a prov
   );
 });
 
+test('a sequence of three batches: proven batch by batch, aggregated, verified by one L1 tx', async () => {
+  // Three batches closed while the node runs without its L1 roles; back with every role, the sequence sender
+  // sends them as one sequence.
+  await stopNode();
+  await startNode('rpc,sequencer');
+  const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/8").connect(provider);
+  const batches: bigint[] = [];
+  for (let i = 0; i < 3; i++) {
+    const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 3n });
+    const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
+    batches.push(
+      BigInt(
+        await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(BigInt(receipt.blockNumber))]),
+      ),
+    );
+    await until('the batch closed', async () => {
+      const b = await call<{ closed: boolean } | null>(l2Url, 'zkevm_getBatchByNumber', [
+        quantity(batches[i]!),
+        false,
+      ]);
+      return b?.closed === true;
+    });
+  }
+  provider.destroy();
+  assert.equal(
+    batches.map((b) => b - batches[0]!),
+    [0n, 1n, 2n],
+  );
+  await stopNode();
+  await startNode();
+  const last = batches[2]!;
+  await until('the three batches verified', async () => (await verifiedBatch()) >= last, 60_000);
+  const events = await aggregatorEvents();
+  const of = (type: string) =>
+    events.filter((e) => e.type === type && BigInt(e.data['toBatch'] as string) >= batches[0]!);
+  const proven = of('ProofGenerated').map((e) => [e.data['fromBatch'], e.data['toBatch']]);
+  for (const b of batches)
+    assert.ok(
+      proven.some(([f, t]) => f === b.toString() && t === b.toString()),
+      `batch ${b}`,
+    );
+  assert.is(of('ProofAggregated').length, 2, 'three batch proofs, two aggregations');
+  const sent = of('VerificationSent');
+  assert.is(sent.length, 1);
+  assert.is(sent[0]!.data['fromBatch'], batches[0]!.toString());
+  assert.is(sent[0]!.data['toBatch'], last.toString());
+});
+
 test('a deep L1 reorg removes the verification: proven and verified again', async () => {
-  assert.ok(snapshot, 'the previous test took the snapshot');
+  // A batch on L1 and confirmed, not yet verified (the prover frozen): L1 as it is then is the reorg's target.
+  prover!.child.kill('SIGSTOP');
+  const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/9").connect(provider);
+  const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 5n });
+  const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
+  provider.destroy();
+  const reorgBlock = BigInt(receipt.blockNumber);
+  const batch = BigInt(await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(reorgBlock)]));
+  await until('its sequence confirmed on L1', async () => {
+    const { rows } = await db!.query<{ status: string }>(
+      'select status from lev_rm.l1_txs where id like $1',
+      [`sequence-from-%-to-${batch}`],
+    );
+    return rows[0]?.status === 'confirmed';
+  });
+  const snapshot = await call<string>(l1Url, 'evm_snapshot');
+  prover!.child.kill('SIGCONT');
+  await until('the batch verified', async () => (await verifiedBatch()) >= batch, 60_000);
   const requestsBefore = (await aggregatorEvents()).filter(
-    (e) => e.type === 'ProofRequested' && e.data['kind'] === 'batch',
+    (e) =>
+      e.type === 'ProofRequested' && e.data['kind'] === 'batch' && e.data['fromBatch'] === batch.toString(),
   ).length;
+
   await call(l1Url, 'hardhat_mine', ['0xa']); // the verification 10+ blocks deep
   await new Promise((r) => setTimeout(r, 3000)); // the synchronizer (500 ms polls) follows L1 there
   assert.ok(await call<boolean>(l1Url, 'evm_revert', [snapshot]));
@@ -213,29 +296,36 @@ test('a deep L1 reorg removes the verification: proven and verified again', asyn
   // The node stores only L1 blocks that carry facts: its recorded depth counts back to the sequence's block.
   await until('the reorg recorded, naming the verification it undid', async () => {
     const { rows } = await db!.query<{ unverified: string[] }>('select unverified from lev_rm.l1_reorgs');
-    return rows.some((r) => r.unverified.includes('1'));
+    return rows.some((r) => r.unverified.includes(batch.toString()));
   });
   await until(
     'verified again on the new branch',
     async () => {
       const events = await aggregatorEvents();
-      const again = events.some((e) => e.type === 'VerificationSent' && e.data['attempt'] === 2);
-      return again && (await verifiedBatch()) >= 1n;
+      const again = events.some(
+        (e) =>
+          e.type === 'VerificationSent' && e.data['attempt'] === 2 && e.data['toBatch'] === batch.toString(),
+      );
+      return again && (await verifiedBatch()) >= batch;
     },
     90_000,
   );
   const events = await aggregatorEvents();
   const requestsAfter = events.filter(
-    (e) => e.type === 'ProofRequested' && e.data['kind'] === 'batch',
+    (e) =>
+      e.type === 'ProofRequested' && e.data['kind'] === 'batch' && e.data['fromBatch'] === batch.toString(),
   ).length;
-  assert.ok(requestsAfter > requestsBefore, 'batch 1 was proven again');
+  assert.ok(requestsAfter > requestsBefore, `batch ${batch} was proven again`);
   assert.ok(
-    events.some((e) => e.type === 'VerificationSent' && e.data['l1TxId'] === 'proof-from-1-to-1-attempt-2'),
+    events.some(
+      (e) =>
+        e.type === 'VerificationSent' && e.data['l1TxId'] === `proof-from-${batch}-to-${batch}-attempt-2`,
+    ),
   );
-  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockConsolidated', [quantity(block)]), true);
-  // L1 agrees: the rollup's last verified batch, read raw.
+  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockConsolidated', [quantity(reorgBlock)]), true);
+  // L1 agrees: the verification's receipt, read raw.
   const verifiedOnL1 = await call<{ status: string }>(l1Url, 'eth_getTransactionReceipt', [
-    (await call<{ verifyBatchTxHash: string }>(l2Url, 'zkevm_getBatchByNumber', ['0x1', false]))
+    (await call<{ verifyBatchTxHash: string }>(l2Url, 'zkevm_getBatchByNumber', [quantity(batch), false]))
       .verifyBatchTxHash,
   ]);
   assert.is(verifiedOnL1.status, '0x1');
