@@ -13,8 +13,7 @@ import { listPending, type PoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, encodeBatchL2Data } from '../../src/batch/index.ts';
 import type { EventStore, GlobalPosition, RecordedEvent } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
-import { encodeReceipt, L2_BLOCK_GAS_LIMIT, orderedTrieRoot } from '../../src/l2/index.ts';
-import { type Address, bytesToHex, type Hash, type Hex } from '../../src/primitives/index.ts';
+import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import {
   type BatchLimits,
   closeReason,
@@ -33,8 +32,9 @@ import {
   type L2Event,
   type L2State,
 } from '../../src/streams/l2/index.ts';
-import { type TxEvent, toTxData, txStreamId } from '../../src/streams/tx/index.ts';
-import { encodeSignedLegacyTx, type LegacyTx } from '../../src/tx/index.ts';
+import { type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
+import type { LegacyTx } from '../../src/tx/index.ts';
+import { executeIntoBlock } from '../effects/l2-block.ts';
 
 export type SequencerDeps = {
   store: EventStore;
@@ -42,6 +42,8 @@ export type SequencerDeps = {
   executor: Executor;
   trie: TrieStore;
   genesis: readonly GenesisAllocation[];
+  /** Block 0's timestamp (the genesis file's; unix seconds). @default 0n */
+  genesisTimestamp?: bigint;
   coinbase: Address;
   limits: BatchLimits;
   /** Resolves once the read models (the pool) have caught up with the log; awaited before the first tick. */
@@ -166,12 +168,12 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     }
   }
 
-  async function createGenesis(draft: Draft, nowMs: number): Promise<void> {
+  async function createGenesis(draft: Draft): Promise<void> {
     const stateRoot = await executor.applyGenesis([...deps.genesis]);
     await trie.flush();
     log('genesis created', { stateRoot });
-    const timestamp = BigInt(Math.floor(nowMs / 1000));
-    stage(draft, { type: 'CreateGenesis', data: { stateRoot, timestamp } });
+    // Block 0 is a function of the genesis alone: a node rebuilding the chain from L1 makes the same one.
+    stage(draft, { type: 'CreateGenesis', data: { stateRoot, timestamp: deps.genesisTimestamp ?? 0n } });
   }
 
   function openBatch(draft: Draft, nowMs: number): void {
@@ -204,66 +206,20 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
 
   /** Executes one pool tx into a new L2 block (staged), or stages its `TxInvalidated`. */
   async function sealTx(draft: Draft, tx: PoolTx, legacy: LegacyTx, blob: Uint8Array): Promise<void> {
-    const l2 = draft.state.l2;
-    if (l2.status !== 'open') return;
-    const { tip, batch } = l2;
-    const result = await executor.executeTx({
-      stateRoot: tip.stateRoot,
-      tx: legacy,
-      block: {
-        number: tip.number + 1n,
-        timestamp: batch.timestamp,
-        coinbase: batch.coinbase,
-        parentHash: tip.hash,
-      },
-    });
-    if (!result.valid) {
-      log('tx invalid', { tx: tx.hash, reason: result.error });
-      draft.tx.push({ type: 'TxInvalidated', data: { hash: tx.hash, reason: result.error } });
+    if (draft.state.l2.status !== 'open') return;
+    const out = await executeIntoBlock(executor, draft.state.l2, { ...legacy, from: tx.from }, blob);
+    if ('invalid' in out) {
+      log('tx invalid', { tx: tx.hash, reason: out.invalid });
+      draft.tx.push({ type: 'TxInvalidated', data: { hash: tx.hash, reason: out.invalid } });
       return;
     }
-    const r = result.receipt;
-    const [transactionsRoot, receiptsRoot] = await Promise.all([
-      orderedTrieRoot([encodeSignedLegacyTx(legacy)]),
-      orderedTrieRoot([
-        encodeReceipt({
-          postState: result.stateRoot,
-          cumulativeGasUsed: r.cumulativeGasUsed,
-          logsBloom: r.logsBloom,
-          logs: r.logs,
-        }),
-      ]),
-    ]);
-    const [sealed] = stage(draft, {
-      type: 'SealL2Block',
-      data: {
-        stateRoot: result.stateRoot,
-        transactionsRoot,
-        receiptsRoot,
-        logsBloom: r.logsBloom,
-        gasLimit: L2_BLOCK_GAS_LIMIT.toString(),
-        gasUsed: r.gasUsed.toString(),
-        tx: {
-          ...toTxData({ ...legacy, from: tx.from }),
-          batchBlob: bytesToHex(blob),
-        },
-        receipt: {
-          status: r.status,
-          gasUsed: r.gasUsed.toString(),
-          cumulativeGasUsed: r.cumulativeGasUsed.toString(),
-          contractAddress: r.createdAddress ?? null,
-          logs: r.logs,
-          logsBloom: r.logsBloom,
-          effectiveGasPrice: tx.gasPrice.toString(),
-        },
-      },
-    });
+    const [sealed] = stage(draft, out.command);
     draft.sealed.push((sealed as L2BlockSealed).data);
   }
 
   /** Stages a tick's work into `draft`; the caller commits it. */
   async function work(draft: Draft, nowMs: number): Promise<void> {
-    if (draft.state.l2.status === 'empty') return createGenesis(draft, nowMs);
+    if (draft.state.l2.status === 'empty') return createGenesis(draft);
     const open = batchView(draft.state.l2);
     const due = open && closeReason(open, deps.limits, { nowMs });
     if (due) return closeBatch(draft, due);

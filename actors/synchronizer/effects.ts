@@ -50,6 +50,7 @@ import {
 } from '../../src/streams/l1sync/index.ts';
 import { L2_STREAM_ID, type L2Event } from '../../src/streams/l2/index.ts';
 import { createL1Reader, type L1Log, type L1Reader, type L1Transaction } from './l1.ts';
+import type { L2Builder } from './l2-builder.ts';
 
 export type SynchronizerLog = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -75,10 +76,13 @@ export type SynchronizerDeps = {
   pollMs?: number;
   /**
    * `trusted`: this node runs the sequencer — every batch L1 sequences must be in the trusted chain and equal,
-   * else the role halts. `permissionless`: batches the local `l2` stream lacks are recorded without comparison;
-   * rebuilding the chain from L1 data (re-execution) is not implemented yet, so a divergence halts too.
+   * else the role halts. `permissionless`: batches the local `l2` stream lacks are recorded without comparison and
+   * rebuilt from their L1 data by `l2Builder`; a later divergence (L1 changing its mind about a rebuilt batch)
+   * halts too — resetting the rebuilt chain is not implemented yet.
    */
   mode: 'trusted' | 'permissionless';
+  /** Permissionless mode: rebuilds the `l2` stream from the virtual batches, at the start of every pass. */
+  l2Builder?: L2Builder;
   /** Timeout of each L1 call, ms. @default 30000 */
   l1TimeoutMs?: number;
   log?: SynchronizerLog;
@@ -348,6 +352,7 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
     },
 
     async tick(initial, nowMs, signal) {
+      const rebuilt = (await deps.l2Builder?.build(nowMs)) ?? 0;
       let state: SynchronizerState = {
         ...initial,
         trusted: await catchUpTrusted(initial.trusted, lastVerifiedBatch(initial.sync) - 1n),
@@ -357,7 +362,7 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
 
       const head = (await l1.blockNumber(signal)) - confirmations;
       const from = nextBlockToScan(state.sync, deps.fromBlock);
-      if (from > head) return { state, worked: false };
+      if (from > head) return { state, worked: rebuilt > 0 };
       const to = from + chunkSize - 1n < head ? from + chunkSize - 1n : head;
       const end = await l1.blockByNumber(to, signal); // before the logs: see the module header
       if (!end) return { state, worked: false };
@@ -393,7 +398,7 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
           details:
             deps.mode === 'trusted'
               ? 'this node runs the trusted sequencer and L1 disagrees with its chain: halting (the reference halts too)'
-              : 'rebuilding the chain from L1 data (re-execution) is not implemented yet',
+              : 'L1 now disagrees with the chain this node rebuilt from it; resetting a rebuilt chain is not implemented yet',
         });
       }
       const virtualized = events.filter((e) => e.type === 'BatchesVirtualized').length;

@@ -16,6 +16,7 @@ export {
   type TrustedView,
 } from './effects.ts';
 export { createL1Reader, type L1Log, type L1Reader, type L1Transaction } from './l1.ts';
+export { createL2Builder, type L2Builder, type L2BuilderDeps, L2RebuildError } from './l2-builder.ts';
 export { createSynchronizerMachine, type SynchronizerContext } from './machine.ts';
 
 /**

@@ -1,9 +1,13 @@
 /**
  * L1 catch-up benchmark (issue 4): a Hardhat L1 with the rollup contracts and ~1,000 blocks, 100 of them carrying
- * a `sequenceBatches` of 10 batches of 10 signed transfers; then a synchronizer that has seen nothing (a fresh
- * database, permissionless mode: it records L1 as it is — re-execution is not implemented yet) scans it all:
- * L1 blocks/s and batches/s from the first pass to caught up. Peer: the bare scan — `eth_getLogs` over the same
- * range in the same chunks of 100 blocks, nothing decoded or stored.
+ * a `sequenceBatches` of 10 batches of 10 signed transfers (10,000 distinct txs from 100 funded senders); then a
+ * synchronizer that has seen nothing (a fresh database, permissionless mode) scans it all: L1 blocks/s and batches/s
+ * from the first pass to caught up. Peer: the bare scan — `eth_getLogs` over the same range in the same chunks of
+ * 100 blocks, nothing decoded or stored.
+ *
+ * Re-execution: the permissionless node's L2 builder rebuilds the 1,000 batches from the synced events (blocks,
+ * receipts, roots, `l2` appends, trie flushes): txs/s. Peer: the sequencer's own execution rate — the same txs run by
+ * the executor on a Postgres trie store of a fresh database, one per block, flushed every 200 txs.
  *
  * Then a depth-10 reorg that removes the last sequence (evm_snapshot, a sequence and 9 blocks, evm_revert, 11 other
  * blocks): seconds from the revert to the read models no longer showing those batches virtual (the synchronizer's
@@ -12,12 +16,14 @@
  *   npm run bench -- l1sync
  */
 import { Wallet } from 'ethers';
-import { createSynchronizerEffects } from '../../actors/synchronizer/index.ts';
+import pg from 'pg';
+import { createL2Builder, createSynchronizerEffects } from '../../actors/synchronizer/index.ts';
 import { allProjections, createProjectionRunner, createReadModelDb } from '../../projections/index.ts';
 import { lastVirtualBatchNumber } from '../../projections/l1sync/index.ts';
-import { encodeBatchL2Data } from '../../src/batch/index.ts';
+import { decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import { createEventStore } from '../../src/eventstore/index.ts';
+import { createExecutor, createTrieStore, type GenesisAllocation } from '../../src/execution/index.ts';
 import { encodeSequenceBatches } from '../../src/l1/index.ts';
 import { type Address, bytesToHex, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
 import { lastVirtualBatch } from '../../src/streams/l1sync/index.ts';
@@ -29,31 +35,45 @@ const BATCHES_PER_SEQUENCE = 10;
 const TXS_PER_BATCH = 10;
 const BLOCKS = 1000;
 const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as Address;
+const SENDERS = 100;
 
 export async function benchL1Sync(opts: { url: string }): Promise<Record<string, number>> {
   const l1 = await startL1Contracts();
   try {
-    // 10 signed L2 transfers make every batch (the L1 contract does not execute them).
-    const wallet = new Wallet(`0x${'42'.repeat(32)}`);
-    const txs = [];
-    for (let i = 0; i < TXS_PER_BATCH; i++) {
-      const raw = await wallet.signTransaction({
-        type: 0,
-        chainId: 1001n,
-        nonce: i,
-        gasPrice: 1_000_000_000n,
-        gasLimit: 21_000n,
-        to: COINBASE,
-        value: 1n,
-      });
-      txs.push(decodeSignedLegacyTx(hexToBytes(raw as Hex)));
+    // Batch k holds 10 transfers of sender k % 100 (nonces 10·⌊k/100⌋ …), so every tx is valid in chain order.
+    const senders = Array.from(
+      { length: SENDERS },
+      (_, i) => new Wallet(`0x${(0x1000 + i).toString(16).padStart(64, '0')}`),
+    );
+    const batchData: Hex[] = [];
+    for (let k = 0; k < SEQUENCES * BATCHES_PER_SEQUENCE; k++) {
+      const wallet = senders[k % SENDERS]!;
+      const txs = [];
+      for (let i = 0; i < TXS_PER_BATCH; i++) {
+        const raw = await wallet.signTransaction({
+          type: 0,
+          chainId: 1001n,
+          nonce: TXS_PER_BATCH * Math.floor(k / SENDERS) + i,
+          gasPrice: 1_000_000_000n,
+          gasLimit: 21_000n,
+          to: COINBASE,
+          value: 1n,
+        });
+        txs.push(decodeSignedLegacyTx(hexToBytes(raw as Hex)));
+      }
+      batchData.push(bytesToHex(encodeBatchL2Data(txs)));
     }
-    const batchL2Data = encodeBatchL2Data(txs);
+    const genesis: GenesisAllocation[] = senders.map((w) => ({
+      address: w.address.toLowerCase(),
+      balance: 10n ** 24n,
+      nonce: 0n,
+    }));
+    const batchL2Data = hexToBytes(batchData[0]!);
     const first = (await l1.head()).number;
     let timestamp = (await l1.head()).timestamp - 100_000n;
     for (let s = 0; s < SEQUENCES; s++) {
-      const batches = Array.from({ length: BATCHES_PER_SEQUENCE }, () => ({
-        transactions: bytesToHex(batchL2Data),
+      const batches = Array.from({ length: BATCHES_PER_SEQUENCE }, (_, b) => ({
+        transactions: batchData[s * BATCHES_PER_SEQUENCE + b]!,
         globalExitRoot: ZERO_HASH as Hash,
         timestamp: timestamp++,
         minForcedTimestamp: 0n,
@@ -103,6 +123,57 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
       throw new Error(`the synchronizer saw ${virtualized} batches, not ${SEQUENCES * BATCHES_PER_SEQUENCE}`);
     }
 
+    // Re-execution. The peer first, on a database of its own: the executor alone over the same txs.
+    const admin = new pg.Client({ connectionString: opts.url });
+    await admin.connect();
+    const peerDb = `${new URL(opts.url).pathname.slice(1)}_peer`;
+    await admin.query(`create database ${peerDb}`);
+    await admin.end();
+    const peerUrl = new URL(opts.url);
+    peerUrl.pathname = `/${peerDb}`;
+    const peerPool = createPgPool(peerUrl.toString());
+    const peerTrie = await createTrieStore({ pool: peerPool });
+    const peerExecutor = await createExecutor({ store: peerTrie, chainId: 1001n });
+    let root = await peerExecutor.applyGenesis(genesis);
+    await peerTrie.flush();
+    const decoded = batchData.map((d) => decodeBatchL2Data(d));
+    started = performance.now();
+    let executed = 0;
+    let blockNumber = 1n;
+    for (const txs of decoded) {
+      for (const tx of txs) {
+        const r = await peerExecutor.executeTx({
+          stateRoot: root,
+          tx: { ...tx, from: tx.from! },
+          block: { number: blockNumber++, timestamp: 1n, coinbase: COINBASE },
+        });
+        if (!r.valid) throw new Error(`peer: tx ${tx.hash} invalid: ${r.error}`);
+        root = r.stateRoot;
+        if (++executed % 200 === 0) await peerTrie.flush();
+      }
+    }
+    await peerTrie.flush();
+    const peerSeconds = (performance.now() - started) / 1000;
+    await peerPool.end();
+
+    const trie = await createTrieStore({ pool });
+    const builder = createL2Builder({
+      store,
+      executor: await createExecutor({ store: trie, chainId: 1001n }),
+      trie,
+      genesis,
+      genesisTimestamp: 0n,
+    });
+    started = performance.now();
+    let rebuilt = 0;
+    for (let n = -1; n !== 0; ) {
+      n = await builder.build(Date.now());
+      rebuilt += n;
+    }
+    const rebuildSeconds = (performance.now() - started) / 1000;
+    if (rebuilt !== SEQUENCES * BATCHES_PER_SEQUENCE) throw new Error(`rebuilt ${rebuilt} batches`);
+    const txCount = SEQUENCES * BATCHES_PER_SEQUENCE * TXS_PER_BATCH;
+
     // A depth-10 reorg that removes the last sequence: from evm_revert to the read models saying so.
     const db = createReadModelDb(opts.url);
     const runner = createProjectionRunner({ store, db, projections: allProjections });
@@ -148,6 +219,9 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
       'l1sync.vs.bareGetLogs.ratio': bareSeconds / seconds,
       'l1sync.firstBlock': Number(first),
       'l1sync.reorgDepth10.toConsistentReadModels.seconds': reorgSeconds,
+      'l1sync.rebuild.txsPerSecond': txCount / rebuildSeconds,
+      'l1sync.executorAlone.txsPerSecond': txCount / peerSeconds,
+      'l1sync.rebuild.vs.executorAlone.ratio': peerSeconds / rebuildSeconds,
     };
   } finally {
     await l1.stop();

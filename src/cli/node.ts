@@ -12,7 +12,7 @@ import { ethTxManagerRole } from '../../actors/eth-tx-manager/index.ts';
 import { createSupervisor, defineRole, type RoleSpec, type SupervisorOutput } from '../../actors/index.ts';
 import { sequenceSenderRole } from '../../actors/sequence-sender/index.ts';
 import { sequencerRole } from '../../actors/sequencer/index.ts';
-import { synchronizerRole } from '../../actors/synchronizer/index.ts';
+import { createL2Builder, synchronizerRole } from '../../actors/synchronizer/index.ts';
 import {
   allProjections,
   createProjectionRunner,
@@ -264,6 +264,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             executor,
             trie,
             genesis: genesis.accounts,
+            genesisTimestamp: genesis.timestamp,
             coinbase: config.l2.coinbase,
             limits: {
               maxTxs: config.sequencer.maxTxsPerBatch,
@@ -338,6 +339,18 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             chunkSize: 100,
             pollMs: config.dev ? 500 : 1000,
             mode: config.node.roles.includes('sequencer') ? 'trusted' : 'permissionless',
+            ...(config.node.roles.includes('sequencer')
+              ? {}
+              : {
+                  l2Builder: createL2Builder({
+                    store,
+                    executor,
+                    trie,
+                    genesis: genesis.accounts,
+                    genesisTimestamp: genesis.timestamp,
+                    log: (msg, fields) => syncLog.info(fields ?? {}, msg),
+                  }),
+                }),
             log: (msg, fields) => syncLog.info(fields ?? {}, msg),
           }),
         );

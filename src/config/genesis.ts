@@ -2,7 +2,8 @@
  * The L2 genesis (DESIGN §9): `{ "accounts": [ { "address", "balance" (decimal wei), "nonce", "bytecode"?,
  * "storage"? (slot → value, hex) } ] }` — the shape of the `genesis` entries in `reference/vectors/` (their extra
  * fields such as `pvtKey` or `isSmartContract` are ignored). With `--dev` and no file: accounts #0–#9 of the test
- * mnemonic with 10,000 ETH each.
+ * mnemonic with 10,000 ETH each. An optional `"timestamp"` (unix seconds, default 0) is block 0's: block 0 is a
+ * pure function of the genesis, so every node of the chain — trusted or rebuilding from L1 — has the same one.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -22,7 +23,11 @@ export type GenesisAccount = {
   storage?: Record<Hex, Hex>;
 };
 
-export type Genesis = { accounts: GenesisAccount[] };
+export type Genesis = {
+  accounts: GenesisAccount[];
+  /** Block 0's timestamp, unix seconds. @default 0 */
+  timestamp: bigint;
+};
 
 /** Each dev account holds this much on L2 (10,000 ETH). */
 export const DEV_GENESIS_BALANCE = 10_000n * 10n ** 18n;
@@ -114,6 +119,13 @@ export async function loadGenesis(config: Config): Promise<Genesis> {
   ) {
     throw fail('expected a JSON object { "accounts": [...] }');
   }
+  const rawTimestamp = (json as { timestamp?: unknown }).timestamp;
+  let timestamp = 0n;
+  if (rawTimestamp !== undefined) {
+    if (typeof rawTimestamp !== 'number' || !Number.isSafeInteger(rawTimestamp) || rawTimestamp < 0)
+      throw fail(`timestamp = ${showValue(rawTimestamp)}: expected unix seconds (a non-negative integer)`);
+    timestamp = BigInt(rawTimestamp);
+  }
   const seen = new Set<Address>();
   const accounts: GenesisAccount[] = [];
   for (const [i, entry] of (json as { accounts: unknown[] }).accounts.entries()) {
@@ -135,7 +147,7 @@ export async function loadGenesis(config: Config): Promise<Genesis> {
     }
     accounts.push(account);
   }
-  return { accounts };
+  return { accounts, timestamp };
 }
 
 function addressHint(entry: unknown): string {
@@ -151,5 +163,6 @@ export function devGenesis(): Genesis {
       balance: DEV_GENESIS_BALANCE,
       nonce: 0n,
     })),
+    timestamp: 0n,
   };
 }

@@ -28,7 +28,9 @@ export type BatchCloseReason =
   /** The global exit root changed. */
   | 'ger_changed'
   /** A forced batch's deadline arrived. */
-  | 'forced_deadline';
+  | 'forced_deadline'
+  /** Rebuilt from a batch sequenced on L1 (a node without a sequencer). */
+  | 'virtualized';
 
 /** Block 0 and batch 0: the genesis state, applied once before anything else on the stream. */
 export type L2GenesisCreated = Event<

@@ -1,0 +1,73 @@
+/**
+ * One tx into one L2 block (DESIGN §6), shared by the writers of the `l2` stream: the sequencer (txs from the pool)
+ * and the synchronizer of a node without one (txs from batches sequenced on L1). Executes the tx on the tip's root
+ * in the open batch's block context and computes what `SealL2Block` carries — so both writers produce the same
+ * block, byte for byte, from the same tx.
+ */
+import type { Executor, InvalidTxReason } from '../../src/execution/index.ts';
+import { encodeReceipt, L2_BLOCK_GAS_LIMIT, orderedTrieRoot } from '../../src/l2/index.ts';
+import { type Address, bytesToHex } from '../../src/primitives/index.ts';
+import type { L2State, SealL2Block } from '../../src/streams/l2/index.ts';
+import { toTxData } from '../../src/streams/tx/index.ts';
+import { encodeSignedLegacyTx, type LegacyTx } from '../../src/tx/index.ts';
+
+/**
+ * Executes `tx` (sender `from`, batch blob `blob`) as the next block of the open batch of `l2`: the
+ * `SealL2Block` command, or why the tx is invalid (nothing changes then).
+ * @throws {IllegalStateError}-like `Error` when no batch is open; the executor's errors.
+ */
+export async function executeIntoBlock(
+  executor: Executor,
+  l2: L2State,
+  tx: LegacyTx & { from: Address },
+  blob: Uint8Array,
+): Promise<{ command: SealL2Block } | { invalid: InvalidTxReason }> {
+  if (l2.status !== 'open') throw new Error('no batch is open: cannot execute a tx into a block');
+  const { tip, batch } = l2;
+  const result = await executor.executeTx({
+    stateRoot: tip.stateRoot,
+    tx,
+    block: {
+      number: tip.number + 1n,
+      timestamp: batch.timestamp,
+      coinbase: batch.coinbase,
+      parentHash: tip.hash,
+    },
+  });
+  if (!result.valid) return { invalid: result.error };
+  const r = result.receipt;
+  const [transactionsRoot, receiptsRoot] = await Promise.all([
+    orderedTrieRoot([encodeSignedLegacyTx(tx)]),
+    orderedTrieRoot([
+      encodeReceipt({
+        postState: result.stateRoot,
+        cumulativeGasUsed: r.cumulativeGasUsed,
+        logsBloom: r.logsBloom,
+        logs: r.logs,
+      }),
+    ]),
+  ]);
+  return {
+    command: {
+      type: 'SealL2Block',
+      data: {
+        stateRoot: result.stateRoot,
+        transactionsRoot,
+        receiptsRoot,
+        logsBloom: r.logsBloom,
+        gasLimit: L2_BLOCK_GAS_LIMIT.toString(),
+        gasUsed: r.gasUsed.toString(),
+        tx: { ...toTxData(tx), batchBlob: bytesToHex(blob) },
+        receipt: {
+          status: r.status,
+          gasUsed: r.gasUsed.toString(),
+          cumulativeGasUsed: r.cumulativeGasUsed.toString(),
+          contractAddress: r.createdAddress ?? null,
+          logs: r.logs,
+          logsBloom: r.logsBloom,
+          effectiveGasPrice: tx.gasPrice.toString(),
+        },
+      },
+    },
+  };
+}
