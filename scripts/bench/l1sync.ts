@@ -38,37 +38,38 @@ const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as Address;
 const SENDERS = 100;
 
 export async function benchL1Sync(opts: { url: string }): Promise<Record<string, number>> {
+  // Batch k holds 10 transfers of sender k % 100 (nonces 10·⌊k/100⌋ …), so every tx is valid in chain order.
+  const senders = Array.from(
+    { length: SENDERS },
+    (_, i) => new Wallet(`0x${(0x1000 + i).toString(16).padStart(64, '0')}`),
+  );
+  const batchData: Hex[] = [];
+  for (let k = 0; k < SEQUENCES * BATCHES_PER_SEQUENCE; k++) {
+    const wallet = senders[k % SENDERS]!;
+    const txs = [];
+    for (let i = 0; i < TXS_PER_BATCH; i++) {
+      const raw = await wallet.signTransaction({
+        type: 0,
+        chainId: 1001n,
+        nonce: TXS_PER_BATCH * Math.floor(k / SENDERS) + i,
+        gasPrice: 1_000_000_000n,
+        gasLimit: 21_000n,
+        to: COINBASE,
+        value: 1n,
+      });
+      txs.push(decodeSignedLegacyTx(hexToBytes(raw as Hex)));
+    }
+    batchData.push(bytesToHex(encodeBatchL2Data(txs)));
+  }
+  const genesis: GenesisAllocation[] = senders.map((w) => ({
+    address: w.address.toLowerCase(),
+    balance: 10n ** 24n,
+    nonce: 0n,
+  }));
+  const batchL2Data = hexToBytes(batchData[0]!);
+  // Signed before L1 starts: an idle keep-alive connection to it would be closed under the signing.
   const l1 = await startL1Contracts();
   try {
-    // Batch k holds 10 transfers of sender k % 100 (nonces 10·⌊k/100⌋ …), so every tx is valid in chain order.
-    const senders = Array.from(
-      { length: SENDERS },
-      (_, i) => new Wallet(`0x${(0x1000 + i).toString(16).padStart(64, '0')}`),
-    );
-    const batchData: Hex[] = [];
-    for (let k = 0; k < SEQUENCES * BATCHES_PER_SEQUENCE; k++) {
-      const wallet = senders[k % SENDERS]!;
-      const txs = [];
-      for (let i = 0; i < TXS_PER_BATCH; i++) {
-        const raw = await wallet.signTransaction({
-          type: 0,
-          chainId: 1001n,
-          nonce: TXS_PER_BATCH * Math.floor(k / SENDERS) + i,
-          gasPrice: 1_000_000_000n,
-          gasLimit: 21_000n,
-          to: COINBASE,
-          value: 1n,
-        });
-        txs.push(decodeSignedLegacyTx(hexToBytes(raw as Hex)));
-      }
-      batchData.push(bytesToHex(encodeBatchL2Data(txs)));
-    }
-    const genesis: GenesisAllocation[] = senders.map((w) => ({
-      address: w.address.toLowerCase(),
-      balance: 10n ** 24n,
-      nonce: 0n,
-    }));
-    const batchL2Data = hexToBytes(batchData[0]!);
     const first = (await l1.head()).number;
     let timestamp = (await l1.head()).timestamp - 100_000n;
     for (let s = 0; s < SEQUENCES; s++) {
@@ -123,7 +124,9 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
       throw new Error(`the synchronizer saw ${virtualized} batches, not ${SEQUENCES * BATCHES_PER_SEQUENCE}`);
     }
 
-    // Re-execution. The peer first, on a database of its own: the executor alone over the same txs.
+    // Re-execution. The peer first, on a database of its own: the executor alone over the same txs. L1 idles
+    // meanwhile; a ping keeps its keep-alive connection (used again by the reorg below) from being closed.
+    const keepAlive = setInterval(() => void l1.head().catch(() => {}), 2000);
     const admin = new pg.Client({ connectionString: opts.url });
     await admin.connect();
     const peerDb = `${new URL(opts.url).pathname.slice(1)}_peer`;
@@ -171,6 +174,7 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
       rebuilt += n;
     }
     const rebuildSeconds = (performance.now() - started) / 1000;
+    clearInterval(keepAlive);
     if (rebuilt !== SEQUENCES * BATCHES_PER_SEQUENCE) throw new Error(`rebuilt ${rebuilt} batches`);
     const txCount = SEQUENCES * BATCHES_PER_SEQUENCE * TXS_PER_BATCH;
 

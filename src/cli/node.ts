@@ -24,7 +24,14 @@ import {
   L2_HEAD_EVENT_TYPES,
   type LatestBlockCache,
 } from '../../projections/l2/index.ts';
-import { type Config, loadGenesis, loadKey, type Role, redactUrl } from '../config/index.ts';
+import {
+  type Config,
+  isPermissionless,
+  loadGenesis,
+  loadKey,
+  type Role,
+  redactUrl,
+} from '../config/index.ts';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/index.ts';
 import { createEventStore, type EventStore } from '../eventstore/index.ts';
 import {
@@ -49,7 +56,7 @@ import { createProverClient } from '../prover/index.ts';
 import { createRpcServer } from '../rpc/index.ts';
 import { createLogWatcher, logMethods } from '../rpc/logs/index.ts';
 import { simpleMethods } from '../rpc/methods/index.ts';
-import { createPoolIntake, poolMethods } from '../rpc/pool/index.ts';
+import { createPoolIntake, createRefusingIntake, createRelayIntake, poolMethods } from '../rpc/pool/index.ts';
 import { readMethods } from '../rpc/read/index.ts';
 import { deployDevContracts, ensureDevL1 } from './devnet.ts';
 
@@ -338,8 +345,8 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               (await readDeploymentBlock(config.l1.url, config.l1.rollupAddress as Address)),
             chunkSize: 100,
             pollMs: config.dev ? 500 : 1000,
-            mode: config.node.roles.includes('sequencer') ? 'trusted' : 'permissionless',
-            ...(config.node.roles.includes('sequencer')
+            mode: isPermissionless(config.node) ? 'permissionless' : 'trusted',
+            ...(!isPermissionless(config.node)
               ? {}
               : {
                   l2Builder: createL2Builder({
@@ -467,13 +474,19 @@ function rpcRole(deps: {
     maxTxDataBytesSize: config.pool.maxTxDataBytesSize,
     blockedSenders: new Set(config.pool.blockedSenders.map((a: string) => a.toLowerCase() as Address)),
   };
-  const intake = createPoolIntake({
-    store,
-    db,
-    accounts,
-    limits,
-    waitForReadModels: (position) => runner.waitFor(position),
-  });
+  // The trusted node keeps a pool (its sequencer may run in another process); a permissionless node relays txs to
+  // the trusted sequencer, or refuses them when it knows none.
+  const intake = !isPermissionless(config.node)
+    ? createPoolIntake({
+        store,
+        db,
+        accounts,
+        limits,
+        waitForReadModels: (position) => runner.waitFor(position),
+      })
+    : config.rpc.sequencerUrl
+      ? createRelayIntake({ url: config.rpc.sequencerUrl })
+      : createRefusingIntake();
   const rpcLog = logger.child({ component: 'rpc' });
   return defineRole('rpc', async ({ signal }) => {
     // Serve only read models that have caught up with the log: a client must never see state older than what

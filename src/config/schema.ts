@@ -23,6 +23,14 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
+export const NODE_MODES = ['auto', 'trusted', 'permissionless'] as const;
+export type NodeMode = (typeof NODE_MODES)[number];
+
+/** Whether this is a permissionless node (`node.mode`; `auto`: a synchronizer without a sequencer). Pure. */
+export const isPermissionless = (node: { mode: NodeMode; roles: readonly Role[] }): boolean =>
+  node.mode === 'permissionless' ||
+  (node.mode === 'auto' && node.roles.includes('synchronizer') && !node.roles.includes('sequencer'));
+
 export const STORE_KINDS = ['postgres', 'eventstoredb'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
 
@@ -46,6 +54,14 @@ export type ConfigSections = {
     /** Where the node keeps its files (embedded Postgres under `<dataDir>/pg`); absolute. */
     dataDir: string;
     roles: Role[];
+    /**
+     * `trusted`: a process of the trusted node (its sequencer may run in another process on the same store): the
+     * RPC keeps the pool, the synchronizer compares L1 with the trusted chain. `permissionless`: a node of its own
+     * that rebuilds the chain from L1 and relays txs (`rpc.sequencerUrl`). `auto`: permissionless when the roles
+     * include the synchronizer but not the sequencer (`--roles rpc,synchronizer`), else trusted (e.g. an RPC-only
+     * process in front of the trusted node's store).
+     */
+    mode: NodeMode;
   };
   db: {
     /** Postgres URL of the read models; `undefined` = the embedded server under `<dataDir>/pg`. */
@@ -66,6 +82,11 @@ export type ConfigSections = {
     maxBodyBytes: number;
     /** Requests per second per client IP; 0 = unlimited. */
     rateLimitPerIp: number;
+    /**
+     * The trusted sequencer's JSON-RPC: a node without the sequencer role relays `eth_sendRawTransaction` there
+     * (the reference's `SequencerNodeURI`). Undefined: such a node refuses txs.
+     */
+    sequencerUrl: string | undefined;
   };
   l2: {
     chainId: number;
@@ -340,6 +361,12 @@ export const CONFIG_SPEC: ConfigSpec = {
       default: () => [...ROLES],
       doc: `roles this process runs: ${ROLES.join(', ')}`,
     },
+    mode: {
+      env: 'string',
+      schema: z.enum(NODE_MODES, { error: `expected one of ${NODE_MODES.join(', ')}` }),
+      default: () => 'auto',
+      doc: 'trusted (part of the trusted node), permissionless (rebuilds from L1, relays txs) or auto (by roles)',
+    },
   },
   db: {
     url: {
@@ -383,6 +410,12 @@ export const CONFIG_SPEC: ConfigSpec = {
       schema: nonNegative(),
       default: () => 500,
       doc: 'requests per second per client IP; 0 = unlimited',
+    },
+    sequencerUrl: {
+      env: 'string',
+      schema: optional(urlWith(['http:', 'https:'], 'a JSON-RPC')),
+      default: () => '',
+      doc: 'trusted sequencer JSON-RPC; a node without the sequencer role relays eth_sendRawTransaction there',
     },
   },
   l2: {

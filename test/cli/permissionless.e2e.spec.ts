@@ -1,7 +1,8 @@
 /**
  * A permissionless node (`lev start --dev --roles rpc,synchronizer`: no sequencer, its own data dir and ports)
  * against the same L1 as a trusted node rebuilds the L2 chain from L1 data alone: for every block of every virtual
- * batch, the same hash, state root, tx and receipt roots; the same receipts and the same state.
+ * batch, the same hash, state root, tx and receipt roots; the same receipts and the same state. Txs sent to it are
+ * relayed to the trusted node (`rpc.sequencerUrl`), errors included.
  */
 import { rmSync } from 'node:fs';
 import { HDNodeWallet, JsonRpcProvider } from 'ethers';
@@ -99,6 +100,7 @@ test('a node without a sequencer rebuilds the trusted chain from L1: same blocks
   follower = runLev(['start', '--dev', '--roles', 'rpc,synchronizer'], {
     LEV_NODE_DATA_DIR: followerDir,
     LEV_L1_URL: l1Url,
+    LEV_RPC_SEQUENCER_URL: trustedUrl,
     LEV_RPC_PORT: String(await freePort()),
     LEV_METRICS_PORT: String(await freePort()),
   });
@@ -150,6 +152,36 @@ test('a node without a sequencer rebuilds the trusted chain from L1: same blocks
   assert.is(batch.stateRoot, trustedBatch.stateRoot);
   assert.is(batch.accInputHash, trustedBatch.accInputHash);
   assert.match(follower.output(), /L2 rebuilt from L1/);
+
+  // Txs sent to the follower are relayed to the trusted sequencer, its errors passed back as they are.
+  const viaFollower = new JsonRpcProvider(followerUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const carol = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/7").connect(viaFollower);
+  const relayed = await carol.sendTransaction({ to: bob.address, value: 1n });
+  const onTrusted = await until('the relayed tx mined by the trusted node', async () =>
+    call<{ blockNumber: string } | null>(trustedUrl, 'eth_getTransactionReceipt', [relayed.hash]),
+  );
+  await until(
+    'the relayed tx in the follower’s rebuilt chain',
+    async () =>
+      call<{ blockNumber: string } | null>(followerUrl, 'eth_getTransactionReceipt', [relayed.hash]),
+    60_000,
+  ).then((r) => assert.is(r.blockNumber, onTrusted.blockNumber));
+  const stale = await carol.signTransaction({
+    to: bob.address,
+    value: 1n,
+    nonce: 0,
+    gasLimit: 21_000n,
+    gasPrice: 10n ** 9n,
+    chainId: 1001n,
+    type: 0,
+  });
+  const [fromFollower, fromTrusted] = await Promise.all([
+    rpc(followerUrl, 'eth_sendRawTransaction', [stale]),
+    rpc(trustedUrl, 'eth_sendRawTransaction', [stale]),
+  ]);
+  assert.equal(fromFollower.error, fromTrusted.error);
+  assert.match(fromFollower.error?.message ?? '', /nonce too low/);
+  viaFollower.destroy();
 });
 
 test.run();

@@ -12,6 +12,7 @@ import {
   describeConfig,
   devAccount,
   formatConfig,
+  isPermissionless,
   type LoadConfigOptions,
   loadConfig,
   loadGenesis,
@@ -60,6 +61,7 @@ test('defaults follow DESIGN §9', async () => {
   assert.is(c.configFile, undefined);
   assert.is(c.node.dataDir, join(dir, '.lev'));
   assert.equal(c.node.roles, [...ROLES]);
+  assert.is(c.node.mode, 'auto');
   assert.is(c.db.url, undefined);
   assert.equal(c.store, { kind: 'postgres', url: undefined });
   assert.equal(c.rpc, {
@@ -68,6 +70,7 @@ test('defaults follow DESIGN §9', async () => {
     batchLimit: 100,
     maxBodyBytes: 5 * 1024 * 1024,
     rateLimitPerIp: 500,
+    sequencerUrl: undefined,
   });
   assert.equal(c.l2, {
     chainId: 1001,
@@ -265,6 +268,14 @@ test('a bad value names the key, the value, its source and why', async () => {
     ],
     [{ flags: { roles: [] } }, /node\.roles = "" \(from --roles\): expected at least one role/],
     [
+      { env: { LEV_NODE_MODE: 'follower' } },
+      /node\.mode = "follower" \(from LEV_NODE_MODE\): expected one of auto, trusted, permissionless/,
+    ],
+    [
+      { env: { LEV_RPC_SEQUENCER_URL: 'ftp://x' } },
+      /rpc\.sequencerUrl = "ftp:\/\/x" \(from LEV_RPC_SEQUENCER_URL\)/,
+    ],
+    [
       { env: { LEV_POOL_BLOCKED_SENDERS: `${ACCOUNT_1},0x12` } },
       /pool\.blockedSenders = .*"0x12": expected a 0x-prefixed/,
     ],
@@ -277,6 +288,19 @@ test('a bad value names the key, the value, its source and why', async () => {
     const err = await failure(opts);
     assert.match(err.message, re);
   }
+});
+
+test('node.mode: auto decides by the roles; trusted and permissionless say it outright', () => {
+  const node = (mode: 'auto' | 'trusted' | 'permissionless', roles: (typeof ROLES)[number][]) => ({
+    mode,
+    roles,
+  });
+  assert.is(isPermissionless(node('auto', ['rpc', 'synchronizer'])), true);
+  assert.is(isPermissionless(node('auto', ['rpc', 'sequencer'])), false);
+  assert.is(isPermissionless(node('auto', ['rpc'])), false, 'an RPC-only process of the trusted node');
+  assert.is(isPermissionless(node('trusted', ['synchronizer'])), false);
+  assert.is(isPermissionless(node('trusted', ['rpc'])), false);
+  assert.is(isPermissionless(node('permissionless', ['rpc', 'synchronizer'])), true);
 });
 
 test('a bad raw key is named but never printed', async () => {

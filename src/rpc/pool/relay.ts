@@ -1,0 +1,55 @@
+/**
+ * `eth_sendRawTransaction` on a node without the sequencer role (zkevm-node-spec §1: the reference relays to its
+ * `SequencerNodeURI`): the raw tx goes to the trusted sequencer's JSON-RPC as it came, and its answer — the hash,
+ * or its error with code, message and data — is this node's answer. No local pool: a tx nobody sequences would
+ * wait forever. Without a sequencer URL such a node refuses txs, saying why.
+ */
+import { bytesToHex, type Hash, isHex } from '../../primitives/index.ts';
+import { RpcError, ServerRpcError } from '../errors.ts';
+import type { PoolIntake } from './intake.ts';
+
+/**
+ * Relays to `url`. Transport failures and non-JSON-RPC answers → -32000 naming the sequencer; the sequencer's own
+ * JSON-RPC errors pass through unchanged.
+ */
+export function createRelayIntake(opts: { url: string; timeoutMs?: number }): PoolIntake {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  return {
+    async submit(raw) {
+      let body: { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
+      try {
+        const res = await fetch(opts.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'eth_sendRawTransaction',
+            params: [bytesToHex(raw)],
+          }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        body = (await res.json()) as typeof body;
+      } catch (err) {
+        throw new ServerRpcError(`the trusted sequencer at ${opts.url} does not answer`, { cause: err });
+      }
+      const e = body.error;
+      if (e && typeof e.code === 'number' && typeof e.message === 'string')
+        throw new RpcError(e.code, e.message, e.data === undefined ? {} : { data: e.data });
+      if (typeof body.result === 'string' && isHex(body.result) && body.result.length === 66)
+        return body.result as Hash;
+      throw new ServerRpcError(`the trusted sequencer at ${opts.url} gave no tx hash`);
+    },
+  };
+}
+
+/** The intake of a node that neither sequences nor knows a sequencer: every tx refused with the reason. */
+export function createRefusingIntake(): PoolIntake {
+  return {
+    async submit() {
+      throw new ServerRpcError(
+        'this node does not sequence transactions: set rpc.sequencerUrl to relay them to the trusted sequencer',
+      );
+    },
+  };
+}
