@@ -60,7 +60,8 @@ const toSequenceBatch = (b: BatchRow): SequenceBatchData => ({
   transactions: (b.batchL2Data ?? '0x') as Hex,
   globalExitRoot: b.globalExitRoot as Hash,
   timestamp: b.timestamp,
-  minForcedTimestamp: 0n,
+  // Non-zero for a batch forced on L1: the rollup then checks it against the forced batch it consumes.
+  minForcedTimestamp: b.minForcedTimestamp ?? 0n,
 });
 
 /** Calldata length in bytes of `sequenceBatches(batches, coinbase)`. Pure. */

@@ -9,8 +9,9 @@
  * The pool read model also marks a tx included on `L2BlockSealed`, so it never looks pending again.
  */
 import type { ChangeWatch, ReadModelDb } from '../../projections/index.ts';
+import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import { listPending, type PoolTx } from '../../projections/pool/index.ts';
-import { accInputHash, encodeBatchL2Data } from '../../src/batch/index.ts';
+import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
 import type { EventStore, GlobalPosition, RecordedEvent } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
@@ -50,6 +51,13 @@ export type SequencerDeps = {
   readModelsReady?: () => Promise<void>;
   /** Resolves once the read models have applied the log up to `position` (the sequencer's own last append). */
   readModelsAt?: (position: GlobalPosition) => Promise<void>;
+  /**
+   * Batches forced on L1 that no sequence consumed yet (the synchronizer's `forced_batches` read model), in order.
+   * Each is included as a batch of its own before any other tx, right after the batch open when it is seen.
+   */
+  pendingForcedBatches?: () => Promise<ForcedBatchRow[]>;
+  /** L1's latest global exit root (the synchronizer's `exit_roots`), or null before any: new batches carry it. */
+  latestGlobalExitRoot?: () => Promise<Hash | null>;
   /** Txs taken from the pool per tick at most. @default 200 */
   maxTxsPerTick?: number;
   /**
@@ -152,7 +160,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    */
   async function commitDraft(draft: Draft, base: SequencerState, nowMs: number): Promise<void> {
     if (draft.l2.length > 0) {
-      if (draft.sealed.length > 0) await trie.flush();
+      if (draft.l2.some((e) => e.type === 'L2BlockSealed')) await trie.flush();
       ({ position: lastAppended } = await store.append(
         L2_STREAM_ID,
         envelope(draft.l2, at(nowMs)),
@@ -176,7 +184,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     stage(draft, { type: 'CreateGenesis', data: { stateRoot, timestamp: deps.genesisTimestamp ?? 0n } });
   }
 
-  function openBatch(draft: Draft, nowMs: number): void {
+  function openBatch(draft: Draft, nowMs: number, globalExitRoot: Hash): void {
     const l2 = draft.state.l2;
     if (l2.status !== 'closed') return;
     // Batch timestamps never go back, even if the clock does.
@@ -184,7 +192,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const timestamp = now > l2.lastBatch.timestamp ? now : l2.lastBatch.timestamp;
     stage(draft, {
       type: 'OpenBatch',
-      data: { timestamp, coinbase: deps.coinbase, globalExitRoot: ZERO_HASH },
+      data: { timestamp, coinbase: deps.coinbase, globalExitRoot },
     });
   }
 
@@ -217,11 +225,91 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     draft.sealed.push((sealed as L2BlockSealed).data);
   }
 
+  /**
+   * Stages a batch forced on L1 (DESIGN §6; zkevm-node-spec §7): its bytes exactly as forced, its GER, a timestamp
+   * not before it was forced; each tx with a sender that the state accepts makes a block, the others none.
+   */
+  async function includeForced(draft: Draft, forced: ForcedBatchRow, nowMs: number): Promise<void> {
+    const l2 = draft.state.l2;
+    if (l2.status !== 'closed') return;
+    const now = BigInt(Math.floor(nowMs / 1000));
+    let timestamp = now > l2.lastBatch.timestamp ? now : l2.lastBatch.timestamp;
+    if (timestamp < forced.timestamp) timestamp = forced.timestamp;
+    stage(draft, {
+      type: 'OpenBatch',
+      data: {
+        timestamp,
+        coinbase: deps.coinbase,
+        globalExitRoot: forced.globalExitRoot as Hash,
+        forced: { forcedBatchNumber: forced.forcedBatchNumber, minForcedTimestamp: forced.timestamp },
+      },
+    });
+    let txs: BatchTx[] = [];
+    try {
+      txs = decodeBatchL2Data(forced.transactions as Hex);
+    } catch (err) {
+      log('forced batch does not decode: included without blocks', {
+        forcedBatch: forced.forcedBatchNumber.toString(),
+        reason: (err as Error).message,
+      });
+    }
+    let blocks = 0;
+    for (const tx of txs) {
+      const open = draft.state.l2;
+      if (open.status !== 'open' || tx.from === null) continue;
+      const out = await executeIntoBlock(executor, open, { ...tx, from: tx.from }, encodeBatchL2Data([tx]));
+      if ('invalid' in out) {
+        log('forced tx invalid: no block', { tx: tx.hash, reason: out.invalid });
+        continue;
+      }
+      stage(draft, out.command);
+      blocks++;
+    }
+    const open = draft.state.l2;
+    if (open.status !== 'open') return;
+    const acc = accInputHash({
+      oldAccInputHash: open.batch.oldAccInputHash,
+      batchL2Data: forced.transactions as Hex,
+      globalExitRoot: open.batch.globalExitRoot,
+      timestamp: open.batch.timestamp,
+      coinbase: open.batch.coinbase,
+    });
+    log('forced batch included', {
+      batch: open.batch.number.toString(),
+      forcedBatch: forced.forcedBatchNumber.toString(),
+      txs: txs.length,
+      blocks,
+    });
+    stage(draft, {
+      type: 'CloseBatch',
+      data: {
+        reason: 'forced_batch',
+        batchL2Data: (forced.transactions as Hex).toLowerCase() as Hex,
+        accInputHash: acc,
+      },
+    });
+  }
+
+  /** The next forced batch the chain must include (the one after its last), or null. */
+  async function nextForced(l2: L2State): Promise<ForcedBatchRow | null> {
+    if (!deps.pendingForcedBatches || l2.status === 'empty') return null;
+    const next = l2.lastBatch.lastForced + 1n;
+    return (await deps.pendingForcedBatches()).find((f) => f.forcedBatchNumber === next) ?? null;
+  }
+
   /** Stages a tick's work into `draft`; the caller commits it. */
   async function work(draft: Draft, nowMs: number): Promise<void> {
     if (draft.state.l2.status === 'empty') return createGenesis(draft);
+    const forced = await nextForced(draft.state.l2);
+    if (forced) {
+      // Forced batches come first: the open batch closes, the forced one is included on its own.
+      if (draft.state.l2.status === 'open') return closeBatch(draft, 'forced_batch');
+      return includeForced(draft, forced, nowMs);
+    }
     const open = batchView(draft.state.l2);
-    const due = open && closeReason(open, deps.limits, { nowMs });
+    // The GER batches carry: L1's latest (the synchronizer's exit roots); a change closes the open batch.
+    const ger = ((await deps.latestGlobalExitRoot?.()) ?? ZERO_HASH).toLowerCase() as Hash;
+    const due = open && closeReason(open, deps.limits, { nowMs, globalExitRoot: ger });
     if (due) return closeBatch(draft, due);
 
     // Read-your-writes: a tx sealed by the last tick must not look pending (nor, its nonce now used, stale).
@@ -238,12 +326,17 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     for (const tx of stale)
       draft.tx.push({ type: 'TxFailed', data: { hash: tx.hash, reason: 'nonce too low' } });
     for (const tx of ready.slice(0, deps.maxTxsPerTick ?? 200)) {
-      openBatch(draft, nowMs);
+      openBatch(draft, nowMs, ger);
       const view = batchView(draft.state.l2);
       if (!view) break;
       const legacy = toLegacyTx(tx);
       const blob = encodeBatchL2Data([legacy]);
-      const full = closeReason(view, deps.limits, { nowMs }, { bytes: blob.length, gas: tx.gas });
+      const full = closeReason(
+        view,
+        deps.limits,
+        { nowMs, globalExitRoot: ger },
+        { bytes: blob.length, gas: tx.gas },
+      );
       if (full) {
         closeBatch(draft, full);
         break; // the next tick opens a new batch with a fresh timestamp

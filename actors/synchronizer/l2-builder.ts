@@ -18,6 +18,7 @@ import type { Hash, Hex } from '../../src/primitives/index.ts';
 import { envelope } from '../../src/streams/index.ts';
 import {
   type BatchesVirtualized,
+  type ForcedBatchObserved,
   L1_SYNC_STREAM_ID,
   type L1SyncEvent,
   type VirtualizedBatch,
@@ -71,6 +72,8 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
   let l2: { state: L2State; revision: number } | null = null;
   /** Virtual batches not built yet, by number; and how far the `l1-sync` stream was read. */
   const virtual = new Map<bigint, VirtualizedBatch>();
+  /** When each forced batch was forced (its minForcedTimestamp), by forced batch number. */
+  const forcedAt = new Map<bigint, bigint>();
   let syncRevision = 0;
 
   async function readVirtual(): Promise<void> {
@@ -78,6 +81,10 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
       from: syncRevision,
     })) as RecordedEvent<L1SyncEvent>[];
     for (const e of events) {
+      if (e.type === 'ForcedBatchObserved') {
+        const d = (e as RecordedEvent<ForcedBatchObserved>).data;
+        forcedAt.set(BigInt(d.forcedBatchNumber), BigInt(d.timestamp));
+      }
       if (e.type === 'BatchesVirtualized')
         for (const b of (e as RecordedEvent<BatchesVirtualized>).data.batches)
           virtual.set(BigInt(b.number), b);
@@ -111,17 +118,32 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
         const batch = virtual.get(number);
         if (!batch) break;
         const timestamp = BigInt(batch.timestamp);
+        const forcedNumber = batch.forcedBatchNumber === null ? null : BigInt(batch.forcedBatchNumber);
         stage({
           type: 'OpenBatch',
-          data: { timestamp, coinbase: batch.coinbase, globalExitRoot: batch.globalExitRoot },
+          data: {
+            timestamp,
+            coinbase: batch.coinbase,
+            globalExitRoot: batch.globalExitRoot,
+            ...(forcedNumber === null
+              ? {}
+              : {
+                  forced: {
+                    forcedBatchNumber: forcedNumber,
+                    minForcedTimestamp: forcedAt.get(forcedNumber) ?? timestamp,
+                  },
+                }),
+          },
         });
-        let txs: BatchTx[];
+        let txs: BatchTx[] = [];
         try {
           txs = decodeBatchL2Data(batch.batchL2Data);
         } catch (err) {
-          throw new L2RebuildError(
-            `batch ${number} sequenced on L1 does not decode: ${(err as Error).message}`,
-          );
+          // Anyone can force any bytes: such a batch has no blocks. A sequencer batch that does not decode is a bug.
+          if (forcedNumber === null)
+            throw new L2RebuildError(
+              `batch ${number} sequenced on L1 does not decode: ${(err as Error).message}`,
+            );
         }
         const blobs: Hex[] = [];
         for (const tx of txs) {
@@ -141,7 +163,11 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
         }
         const open = state as L2State; // `stage` moved it on: no longer the loop condition's narrowed state
         if (open.status !== 'open') break;
-        const batchL2Data = `0x${blobs.map((b) => b.slice(2)).join('')}` as Hex;
+        // A forced batch is the bytes forced on L1; only its valid txs made blocks.
+        const batchL2Data =
+          forcedNumber === null
+            ? (`0x${blobs.map((b) => b.slice(2)).join('')}` as Hex)
+            : (batch.batchL2Data.toLowerCase() as Hex);
         if (batchL2Data !== batch.batchL2Data.toLowerCase())
           throw new L2RebuildError(
             `batch ${number} sequenced on L1 holds txs that make no block; rebuilding such batches is not supported`,

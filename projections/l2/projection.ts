@@ -56,9 +56,19 @@ export const l2Projection: Projection = {
         case 'BatchOpened': {
           const d = e.data;
           await sql.query(
-            `insert into batches (number, timestamp, coinbase, global_exit_root, old_state_root, old_acc_input_hash)
-             values ($1, $2, $3, $4, $5, $6) on conflict (number) do nothing`,
-            [d.batchNumber, d.timestamp, d.coinbase, d.globalExitRoot, d.oldStateRoot, d.oldAccInputHash],
+            `insert into batches (number, timestamp, coinbase, global_exit_root, old_state_root, old_acc_input_hash,
+                                  forced_batch_number, min_forced_timestamp)
+             values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (number) do nothing`,
+            [
+              d.batchNumber,
+              d.timestamp,
+              d.coinbase,
+              d.globalExitRoot,
+              d.oldStateRoot,
+              d.oldAccInputHash,
+              d.forcedBatchNumber ?? null,
+              d.minForcedTimestamp ?? null,
+            ],
           );
           break;
         }

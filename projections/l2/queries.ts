@@ -99,12 +99,16 @@ export type BatchRow = {
   sequenceTxHash: string | null;
   /** The L1 tx that verified the batch, when known. */
   verifyTxHash: string | null;
+  /** For a batch forced on L1: its forced batch number and minForcedTimestamp; null otherwise. */
+  forcedBatchNumber: bigint | null;
+  minForcedTimestamp: bigint | null;
 };
 
 export async function getBatch(sql: SqlClient, number: bigint): Promise<BatchRow | null> {
   const { rows } = await sql.query<Record<string, string | boolean | null>>(
     `select number::text, status, closed, close_reason, timestamp::text, coinbase, global_exit_root, state_root,
-            acc_input_hash, batch_l2_data, first_block::text, last_block::text, sequence_tx_hash, verify_tx_hash
+            acc_input_hash, batch_l2_data, first_block::text, last_block::text, sequence_tx_hash, verify_tx_hash,
+            forced_batch_number::text, min_forced_timestamp::text
        from batches where number = $1`,
     [number.toString()],
   );
@@ -126,6 +130,8 @@ export async function getBatch(sql: SqlClient, number: bigint): Promise<BatchRow
     lastBlock: big(r['last_block']),
     sequenceTxHash: r['sequence_tx_hash'] as string | null,
     verifyTxHash: r['verify_tx_hash'] as string | null,
+    forcedBatchNumber: big(r['forced_batch_number']),
+    minForcedTimestamp: big(r['min_forced_timestamp']),
   };
 }
 

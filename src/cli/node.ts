@@ -19,6 +19,7 @@ import {
   createReadModelDb,
   type ProjectionRunner,
 } from '../../projections/index.ts';
+import { latestExitRoots, listForcedBatches } from '../../projections/l1sync/index.ts';
 import {
   createLatestBlockCache,
   L2_HEAD_EVENT_TYPES,
@@ -282,6 +283,9 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
             readModelsAt: (position) => runner.waitFor(position, { timeoutMs: 60_000 }),
             poolChanges: runner.watch(['TxReceived']),
+            pendingForcedBatches: () => listForcedBatches(db.pool, { pendingOnly: true }),
+            latestGlobalExitRoot: async () =>
+              ((await latestExitRoots(db.pool))?.globalExitRoot as Hash) ?? null,
             log: (msg, fields) => seqLog.info(fields ?? {}, msg),
           }),
         );

@@ -17,7 +17,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { HandlerContext } from '@connectrpc/connect';
-import { HDNodeWallet, JsonRpcProvider } from 'ethers';
+import { HDNodeWallet, JsonRpcProvider, keccak256 } from 'ethers';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -244,6 +244,12 @@ test('a sequence of three batches: proven batch by batch, aggregated, verified b
     batches.map((b) => b - batches[0]!),
     [0n, 1n, 2n],
   );
+  // Batch 1's verification updated L1's global exit root: later batches carry it (and prove and verify with it).
+  const l1Ger = keccak256(new Uint8Array(64));
+  for (const b of batches) {
+    const row = await call<{ globalExitRoot: string }>(l2Url, 'zkevm_getBatchByNumber', [quantity(b), false]);
+    assert.is(row.globalExitRoot, l1Ger, `batch ${b} carries L1's global exit root`);
+  }
   await stopNode();
   await startNode();
   const last = batches[2]!;

@@ -176,4 +176,52 @@ t('illegal commands are refused', () => {
   assert.throws(() => run(then([], open), open), isIllegal);
 });
 
+t(
+  'forced batches: in order, not before they were forced, their bytes as forced; the chain counts them',
+  () => {
+    const forcedOpen = (
+      n: bigint,
+      timestamp = 1_700_000_000n,
+      minForcedTimestamp = 1_699_999_000n,
+    ): L2Command => ({
+      type: 'OpenBatch',
+      data: {
+        timestamp,
+        coinbase: COINBASE,
+        globalExitRoot: h(7),
+        forced: { forcedBatchNumber: n, minForcedTimestamp },
+      },
+    });
+    assert.throws(
+      () => run([], forcedOpen(2n)),
+      (e: unknown) =>
+        e instanceof IllegalStateError &&
+        /forced batch 2 cannot come before forced batch 1/.test((e as Error).message),
+    );
+    assert.throws(() => run([], forcedOpen(1n, 10n, 20n)), /must not be before the time it was forced/);
+    let events = then([], forcedOpen(1n));
+    assert.equal((events[0] as { data: Record<string, unknown> }).data['forcedBatchNumber'], '1');
+    assert.equal((events[0] as { data: Record<string, unknown> }).data['minForcedTimestamp'], '1699999000');
+    events = then(events, seal(h(40), '0xaa'));
+    // The forced bytes hold more than the blocks (an invalid tx): accepted for a forced batch only.
+    events = then(events, {
+      type: 'CloseBatch',
+      data: { reason: 'forced_batch', batchL2Data: '0xaabb', accInputHash: h(9) },
+    });
+    const state = foldL2([GENESIS_EVENT!, ...events]);
+    assert.is(state.status === 'closed' && state.lastBatch.lastForced, 1n);
+    assert.throws(() => run(events, forcedOpen(1n)), /forced batch 1 cannot come before forced batch 2/);
+    // A sequencer batch still has to be exactly its blocks.
+    const normal = then(then(events, open), seal(h(41), '0xcc'));
+    assert.throws(
+      () =>
+        run(normal, {
+          type: 'CloseBatch',
+          data: { reason: 'timeout', batchL2Data: '0xccdd', accInputHash: h(9) },
+        }),
+      /does not match its sealed blocks/,
+    );
+  },
+);
+
 t.run();

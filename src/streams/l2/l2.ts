@@ -29,6 +29,8 @@ export type BatchCloseReason =
   | 'ger_changed'
   /** A forced batch's deadline arrived. */
   | 'forced_deadline'
+  /** A batch forced on L1 waits to be included: the open batch closes so it comes next. */
+  | 'forced_batch'
   /** Rebuilt from a batch sequenced on L1 (a node without a sequencer). */
   | 'virtualized';
 
@@ -55,6 +57,12 @@ export type BatchOpened = Event<
     /** State root and accInputHash the batch starts from (those of the previous batch). */
     oldStateRoot: Hash;
     oldAccInputHash: Hash;
+    /**
+     * Set when the batch is a batch forced on L1 (`forceBatch`): its number and `minForcedTimestamp` (the L1 block
+     * time it was forced at), which the sequence sends so the rollup can match it. Absent otherwise.
+     */
+    forcedBatchNumber?: string;
+    minForcedTimestamp?: string;
   }
 >;
 
@@ -137,7 +145,14 @@ export const L2_EVENT_TYPES = [
 //////// State
 
 type Tip = { number: bigint; hash: Hash; stateRoot: Hash };
-type ClosedBatch = { number: bigint; stateRoot: Hash; accInputHash: Hash; timestamp: bigint };
+type ClosedBatch = {
+  number: bigint;
+  stateRoot: Hash;
+  accInputHash: Hash;
+  timestamp: bigint;
+  /** The last forced batch the chain has included so far (0: none). */
+  lastForced: bigint;
+};
 type OpenBatchState = {
   number: bigint;
   timestamp: bigint;
@@ -150,6 +165,8 @@ type OpenBatchState = {
   bytes: number;
   gasUsed: bigint;
   firstBlock: bigint | null;
+  /** The forced batch this batch is, or null. */
+  forced: { forcedBatchNumber: bigint; minForcedTimestamp: bigint } | null;
 };
 
 /** The trusted chain: nothing before genesis; then its tip, its last closed batch, and the open batch if any. */
@@ -193,6 +210,7 @@ export function evolve(state: L2State, event: L2Event): L2State {
           stateRoot: d.stateRoot,
           accInputHash: ZERO_HASH,
           timestamp: BigInt(d.timestamp),
+          lastForced: 0n,
         },
       };
     }
@@ -214,6 +232,13 @@ export function evolve(state: L2State, event: L2Event): L2State {
           bytes: 0,
           gasUsed: 0n,
           firstBlock: null,
+          forced:
+            d.forcedBatchNumber === undefined
+              ? null
+              : {
+                  forcedBatchNumber: BigInt(d.forcedBatchNumber),
+                  minForcedTimestamp: BigInt(d.minForcedTimestamp ?? '0'),
+                },
         },
       };
     }
@@ -244,6 +269,10 @@ export function evolve(state: L2State, event: L2Event): L2State {
           stateRoot: d.stateRoot,
           accInputHash: d.accInputHash,
           timestamp: BigInt(d.timestamp),
+          lastForced:
+            state.status === 'open' && state.batch.forced
+              ? state.batch.forced.forcedBatchNumber
+              : state.lastBatch.lastForced,
         },
       };
     }
@@ -264,7 +293,13 @@ export const foldL2 = (events: readonly L2Event[]): L2State => events.reduce(evo
 export type CreateGenesis = { type: 'CreateGenesis'; data: { stateRoot: Hash; timestamp: bigint } };
 export type OpenBatch = {
   type: 'OpenBatch';
-  data: { timestamp: bigint; coinbase: Address; globalExitRoot: Hash };
+  data: {
+    timestamp: bigint;
+    coinbase: Address;
+    globalExitRoot: Hash;
+    /** A batch forced on L1: the next one in order after the chain's last (`lastBatch.lastForced`). */
+    forced?: { forcedBatchNumber: bigint; minForcedTimestamp: bigint };
+  };
 };
 /** Execution results of the block's tx; number, parent, batch, time, coinbase and the hash come from the state. */
 export type SealL2Block = {
@@ -312,6 +347,17 @@ export function decide(command: L2Command, state: L2State): L2Event[] {
           `batch timestamp ${d.timestamp} is before the previous batch's ${state.lastBatch.timestamp}`,
         );
       }
+      if (d.forced) {
+        const next = state.lastBatch.lastForced + 1n;
+        if (d.forced.forcedBatchNumber !== next)
+          throw new IllegalStateError(
+            `forced batch ${d.forced.forcedBatchNumber} cannot come before forced batch ${next} (forced batches go in order)`,
+          );
+        if (d.timestamp < d.forced.minForcedTimestamp)
+          throw new IllegalStateError(
+            `a forced batch's timestamp ${d.timestamp} must not be before the time it was forced (${d.forced.minForcedTimestamp})`,
+          );
+      }
       return [
         {
           type: 'BatchOpened',
@@ -322,6 +368,12 @@ export function decide(command: L2Command, state: L2State): L2Event[] {
             globalExitRoot: d.globalExitRoot,
             oldStateRoot: state.lastBatch.stateRoot,
             oldAccInputHash: state.lastBatch.accInputHash,
+            ...(d.forced
+              ? {
+                  forcedBatchNumber: d.forced.forcedBatchNumber.toString(),
+                  minForcedTimestamp: d.forced.minForcedTimestamp.toString(),
+                }
+              : {}),
           },
         },
       ];
@@ -363,7 +415,8 @@ export function decide(command: L2Command, state: L2State): L2Event[] {
       if (state.status !== 'open') throw new IllegalStateError('no batch is open: cannot close one');
       const b = state.batch;
       const expected = `0x${b.blobs.map((x) => x.slice(2)).join('')}`;
-      if (command.data.batchL2Data !== expected) {
+      // A forced batch is the bytes forced on L1, whatever they hold: its blocks are only the txs that were valid.
+      if (!b.forced && command.data.batchL2Data !== expected) {
         throw new IllegalStateError(`batchL2Data of batch ${b.number} does not match its sealed blocks`);
       }
       return [
