@@ -10,6 +10,7 @@
  * never loses a sequence nor sends batches twice under different ids.
  */
 import type { ReadModelDb } from '../../projections/index.ts';
+import { lastVirtualBatchNumber } from '../../projections/l1sync/index.ts';
 import { type BatchRow, getBatch } from '../../projections/l2/index.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
 import { encodeSequenceBatches, type SequenceBatchData } from '../../src/l1/contracts/index.ts';
@@ -22,9 +23,8 @@ import {
   SEQUENCE_SENDER_STREAM_ID,
   type SequenceEvent,
   type SequenceState,
-  sequenceL1TxId,
 } from '../../src/streams/sequence/index.ts';
-import { queueL1Tx } from '../eth-tx-manager/index.ts';
+import { queueL1Tx, readL1Tx } from '../eth-tx-manager/index.ts';
 
 /** The reference's MaxTxSizeForL1. */
 export const MAX_SEQUENCE_TX_SIZE = 131_072;
@@ -38,6 +38,13 @@ export type SequenceSenderDeps = {
   sender: Address;
   /** The timestamp (seconds) of L1's latest block. */
   l1LatestTimestamp: () => Promise<bigint>;
+  /**
+   * The block hash of `txHash`'s receipt on L1, or null when L1 has none. With it, a sequence L1 lost after its
+   * confirmation (a deeper reorg: the eth-tx-manager leaves those to the owner) is sent again.
+   */
+  l1ReceiptBlockHash?: (txHash: Hash) => Promise<Hash | null>;
+  /** Sends of one sequence at most before the role fails, naming it. @default 5 */
+  maxAttempts?: number;
   /** Resolves once the read models (the batches) have caught up with the log; awaited before loading. */
   readModelsReady?: () => Promise<void>;
   /** Calldata bytes per sequence at most. @default 131072 */
@@ -86,19 +93,68 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
     return out;
   }
 
-  async function queue(from: bigint, to: bigint, batches: readonly BatchRow[], nowMs: number) {
+  async function queue(
+    from: bigint,
+    to: bigint,
+    batches: readonly BatchRow[],
+    nowMs: number,
+    l1TxId: string,
+  ) {
     const coinbase = batches[0]!.coinbase as Address;
     const result = await queueL1Tx(
       store,
       {
-        id: sequenceL1TxId(from, to),
+        id: l1TxId,
         from: deps.sender,
         to: deps.rollupAddress,
         data: encodeSequenceBatches(batches.map(toSequenceBatch), coinbase),
       },
       { actor: ACTOR, at: new Date(nowMs).toISOString() },
     );
-    if (result.queued) log('sequence queued', { fromBatch: from.toString(), toBatch: to.toString() });
+    if (result.queued) log('sequence queued', { fromBatch: from.toString(), toBatch: to.toString(), l1TxId });
+  }
+
+  /**
+   * The sequence right after the last virtual batch, when L1 lost it: its tx failed, or was confirmed and its
+   * receipt is gone (a reorg deeper than the confirmations). It is sent again — the same batches, a new L1 tx id —
+   * and the state returned; null when nothing was lost.
+   * @throws {Error} when one sequence was sent `maxAttempts` times.
+   */
+  async function resendLost(state: SequenceSenderState, nowMs: number): Promise<SequenceSenderState | null> {
+    if (!deps.l1ReceiptBlockHash || state.seq.lastSentBatch === 0n) return null;
+    const lastVirtual = await lastVirtualBatchNumber(db.pool);
+    if (lastVirtual >= state.seq.lastSentBatch) return null;
+    const lost = state.seq.sent.find((s) => s.fromBatch === lastVirtual + 1n);
+    if (!lost) return null;
+    const { state: tx } = await readL1Tx(store, lost.l1TxId);
+    let reason: string | null = null;
+    if (tx.status === 'failed') reason = `its L1 tx ${lost.l1TxId} failed: ${tx.code} ${tx.reason}`;
+    else if (tx.status === 'confirmed') {
+      const blockHash = await deps.l1ReceiptBlockHash(tx.mined.hash);
+      if (blockHash?.toLowerCase() !== tx.mined.blockHash.toLowerCase())
+        reason = `its L1 tx ${lost.l1TxId} was confirmed in block ${tx.mined.blockNumber}, which a reorg removed`;
+    }
+    if (reason === null) return null;
+    const attempts = state.seq.attempts.get(`${lost.fromBatch}-${lost.toBatch}`) ?? 1;
+    if (attempts >= (deps.maxAttempts ?? 5))
+      throw new Error(
+        `sequence of batches ${lost.fromBatch}..${lost.toBatch} sent ${attempts} times and lost: ${reason}`,
+      );
+    const batches = await closedBatches(lost.fromBatch, lost.toBatch);
+    if (!batches) return null;
+    log('sequence lost on L1; sending it again', {
+      fromBatch: lost.fromBatch.toString(),
+      toBatch: lost.toBatch.toString(),
+      reason,
+    });
+    const events = decide(
+      { type: 'ResendSequence', data: { fromBatch: lost.fromBatch, toBatch: lost.toBatch } },
+      state.seq,
+    );
+    await store.append(SEQUENCE_SENDER_STREAM_ID, envelope(events, at(nowMs)), state.revision);
+    const next = { seq: events.reduce(evolve, state.seq), revision: state.revision + events.length };
+    await queue(lost.fromBatch, lost.toBatch, batches, nowMs, next.seq.last!.l1TxId);
+    return next;
   }
 
   /** The next sequence: closed batches after `last`, one coinbase, within the size and count limits. */
@@ -130,12 +186,14 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
       // A crash may have fallen between `SequenceSent` and its queueing: queue it again (a no-op if it was).
       if (seq.last) {
         const batches = await closedBatches(seq.last.fromBatch, seq.last.toBatch);
-        if (batches) await queue(seq.last.fromBatch, seq.last.toBatch, batches, nowMs);
+        if (batches) await queue(seq.last.fromBatch, seq.last.toBatch, batches, nowMs, seq.last.l1TxId);
       }
       return { seq, revision: events.length - 1 };
     },
 
     async tick(state, nowMs) {
+      const resent = await resendLost(state, nowMs);
+      if (resent) return { state: resent, worked: true };
       const batches = await nextSequence(state.seq.lastSentBatch);
       if (batches.length === 0) return { state, worked: false };
       const newest = batches.at(-1)!.timestamp;
@@ -149,7 +207,7 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
         state.revision < 0 ? 'no_stream' : state.revision,
       );
       const next = { seq: events.reduce(evolve, state.seq), revision: state.revision + events.length };
-      await queue(from, to, batches, nowMs);
+      await queue(from, to, batches, nowMs, next.seq.last!.l1TxId);
       return { state: next, worked: true };
     },
   };

@@ -245,6 +245,11 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
       }
     };
 
+    /** The block hash of an L1 tx's receipt, or null when L1 has none (the owners of L1 txs check reorgs with it). */
+    const l1ReceiptBlockHash = async (hash: Hash): Promise<Hash | null> =>
+      (await devnetRpc<{ blockHash: Hash } | null>(config.l1.url, 'eth_getTransactionReceipt', [hash]))
+        ?.blockHash ?? null;
+
     const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
     for (const role of config.node.roles) {
       if (role === 'rpc') {
@@ -324,6 +329,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               rollupAddress: config.l1.rollupAddress as Address,
               sender: sequencer.address.toLowerCase() as Address,
               readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
+              l1ReceiptBlockHash,
               l1LatestTimestamp: async () => {
                 const block = await devnetRpc<{ timestamp: string }>(config.l1.url, 'eth_getBlockByNumber', [
                   'latest',
@@ -385,12 +391,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               aggregator: aggregatorKey.address.toLowerCase() as Address,
               rollupAddress,
               isRegisteredProver,
-              l1ReceiptBlockHash: async (hash) =>
-                (
-                  await devnetRpc<{ blockHash: Hash } | null>(config.l1.url, 'eth_getTransactionReceipt', [
-                    hash,
-                  ])
-                )?.blockHash ?? null,
+              l1ReceiptBlockHash,
               l1BlockNumber: async () => BigInt(await devnetRpc<Hex>(config.l1.url, 'eth_blockNumber')),
               confirmations: config.l1.confirmations,
               readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),

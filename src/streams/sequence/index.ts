@@ -4,6 +4,7 @@ export {
   evolve,
   foldSequence,
   initialState,
+  type ResendSequence,
   SEQUENCE_SENDER_STREAM_ID,
   type SendSequence,
   type SequenceCommand,
