@@ -11,7 +11,7 @@
  * Postgres positions are 1, 2, 3, … gap-free in commit order; EventStoreDB's are its commit positions.
  */
 import type { PgPool } from '../db/index.ts';
-import { createEventStoreDbEventStore } from './eventstoredb.ts';
+import type { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './eventstoredb.ts';
 import { createPostgresEventStore } from './postgres.ts';
 import type { EventStore } from './types.ts';
 import type { Upcasters } from './upcast.ts';
@@ -23,11 +23,19 @@ export {
   type EventStoreErrorType,
   ExpectedRevisionConflictError,
 } from './errors.ts';
-export {
-  createEventStoreDbEventStore,
-  type EventStoreDbEventStore,
-  type EventStoreDbEventStoreOptions,
-} from './eventstoredb.ts';
+export type { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './eventstoredb.ts';
+
+/**
+ * The EventStoreDB backend, loaded on first use: its gRPC client costs every command ~0.1 s of start-up, and
+ * only nodes configured with `store.kind = eventstoredb` need it.
+ * @throws {EventStoreError} when the connection string is invalid.
+ */
+export async function createEventStoreDbEventStore(
+  opts: EventStoreDbEventStoreOptions,
+): Promise<EventStoreDbEventStore> {
+  const { createEventStoreDbEventStore: create } = await import('./eventstoredb.ts');
+  return create(opts);
+}
 export {
   createPostgresEventStore,
   type PostgresEventStore,
