@@ -4,13 +4,14 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError, describeConfig, formatConfig, loadConfig } from '../config/index.ts';
-import { errorToObject, messageOf } from '../errors/index.ts';
+import { messageOf } from '../errors/index.ts';
 import type { L1Deployment } from '../l1/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { configureInspectCommand, inspect } from './inspect.ts';
 import type { RawInspectOptions } from './inspect-args.ts';
 import { configureReplayCommand, replay } from './replay.ts';
 import type { RawReplayOptions } from './replay-args.ts';
+import { runUntilSignal } from './signals.ts';
 
 /** Exit statuses. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -51,35 +52,14 @@ async function start(opts: CommonOptions): Promise<number> {
   );
   const node = await startNode({ config, logger, announce });
 
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(130);
-      }
-      logger.info({ signal }, 'stopping');
-      node.stop().then(
-        () => {
-          logger.info('stopped');
-          resolve(EXIT.ok);
-        },
-        (err: unknown) => {
-          logger.error({ err: errorToObject(err) }, 'stopped with an error');
-          resolve(EXIT.failed);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    void node.done.then(async (out) => {
-      if (out.status !== 'failed') return;
-      process.stderr.write(`lev: stopping: ${out.message}\n`);
-      await node.stop().catch(() => {});
-      resolve(EXIT.failed);
-    });
+  const run = runUntilSignal({ logger, stop: () => node.stop() });
+  void node.done.then(async (out) => {
+    if (out.status !== 'failed') return;
+    process.stderr.write(`lev: stopping: ${out.message}\n`);
+    await node.stop().catch(() => {});
+    run.finish(EXIT.failed);
   });
+  return run.done;
 }
 
 /** `lev devnet`: the dev L1 alone, until SIGINT/SIGTERM. */

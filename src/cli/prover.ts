@@ -3,12 +3,14 @@
  * (127.0.0.1:50051) and signing with `[keys] prover` (dev key #4 with `--dev`), for the L2 chain `l2.chainId` and
  * fork 5. `lev start --dev` embeds the same thing through {@link startProver}.
  */
+
 import type { Config } from '../config/index.ts';
 import { loadKey } from '../config/index.ts';
 import { messageOf, NodeError } from '../errors/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { Address, Hex } from '../primitives/index.ts';
 import { createReferenceProver, type ReferenceProverStatus, startProverServer } from '../prover/index.ts';
+import { runUntilSignal } from './signals.ts';
 
 /** The fork the node runs (DESIGN §6: fork 5 semantics). */
 export const PROVER_FORK_ID = 5n;
@@ -84,24 +86,5 @@ export async function startProver(config: Config, logger: Logger): Promise<Runni
 export async function runProverCommand(config: Config, logger: Logger): Promise<number> {
   const prover = await startProver(config, logger);
   process.stdout.write(`ready prover ${prover.url}\n`);
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        process.exit(130);
-      }
-      logger.info({ signal }, 'stopping');
-      prover.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          logger.error({ err }, 'stopped with an error');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  return runUntilSignal({ logger, stop: () => prover.stop() }).done;
 }

@@ -833,7 +833,11 @@ function createBlockHashSource(getBlockHash: (n: bigint) => Promise<Hash>): EVMM
 }
 
 /** A DB that reads through to `base` and keeps its own writes, so a simulation leaves the store untouched. */
-function createOverlayDb(base: TrieNodeDb): TrieNodeDb & { clear(): void } {
+/**
+ * A node DB that keeps every write to itself and reads through to `base` what it does not hold: execution over it
+ * never changes `base` (calls, traces, witnesses, stateless re-execution). `clear()` forgets the writes.
+ */
+export function createOverlayDb(base: Pick<TrieNodeDb, 'get'>): TrieNodeDb & { clear(): void } {
   const local = new Map<string, string | Uint8Array>();
   const db: TrieNodeDb & { clear(): void } = {
     clear: () => local.clear(),

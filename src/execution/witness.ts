@@ -17,7 +17,7 @@ import { bytesToUnprefixedHex, KECCAK256_RLP } from '@ethereumjs/util';
 import { type BatchTx, decodeBatchL2Data } from '../batch/index.ts';
 import { NodeError } from '../errors/index.ts';
 import { type Address, bytesToHex, type Hash, hexToBytes, keccak256 } from '../primitives/index.ts';
-import { createExecutor, type Executor, type TrieNodeDb } from './executor.ts';
+import { createExecutor, createOverlayDb, type Executor, type TrieNodeDb } from './executor.ts';
 
 /** One batch to execute: its sequenced data and the L2 blocks it makes. */
 export type WitnessBatch = {
@@ -74,26 +74,14 @@ export async function buildWitness(opts: {
   batches: readonly WitnessBatch[];
 }): Promise<{ witness: Witness } & BatchesResult> {
   const read = new Map<string, Uint8Array>();
-  const written = new Map<string, string | Uint8Array>();
   const base = opts.store;
-  const db: TrieNodeDb = {
+  const db = createOverlayDb({
     get: async (key) => {
-      const local = written.get(key);
-      if (local !== undefined) return local;
       const value = await base.get(key);
       if (value !== undefined) read.set(key, valueBytes(value));
       return value;
     },
-    put: async (key, value) => {
-      written.set(key, value);
-    },
-    del: async () => {},
-    batch: async (ops) => {
-      for (const op of ops) if (op.type === 'put') written.set(op.key, op.value);
-    },
-    shallowCopy: () => db,
-    open: async () => {},
-  };
+  });
   // The root node is what every proof starts from: read it even when the batches touch nothing.
   await db.get(bytesToUnprefixedHex(hexToBytes(opts.oldStateRoot)));
   const executor = await createExecutor({ store: db, chainId: opts.chainId });
@@ -138,10 +126,9 @@ export async function executeStateless(opts: {
     reportMissing = reject;
   });
   missingSignal.catch(() => {}); // observed through the race
-  const written = new Map<string, string | Uint8Array>();
-  const db: TrieNodeDb = {
+  const db = createOverlayDb({
     get: async (key) => {
-      const value = written.get(key) ?? known.get(key);
+      const value = known.get(key);
       if (value !== undefined) return value;
       // The empty trie's root (an account without storage) is never a stored node: absent is its right answer.
       if (key === EMPTY_ROOT_KEY) return undefined;
@@ -157,16 +144,7 @@ export async function executeStateless(opts: {
       }
       return new Promise<never>(() => {});
     },
-    put: async (key, value) => {
-      written.set(key, value);
-    },
-    del: async () => {},
-    batch: async (ops) => {
-      for (const op of ops) if (op.type === 'put') written.set(op.key, op.value);
-    },
-    shallowCopy: () => db,
-    open: async () => {},
-  };
+  });
   const executor = await createExecutor({ store: db, chainId: opts.chainId });
   const run = runBatches(executor, opts.oldStateRoot, opts.batches).catch((err: unknown) => {
     throw missing ?? err;

@@ -16,7 +16,7 @@ import {
   crashWithPostgres,
   freePort,
   type LevProcess,
-  rpc,
+  rpcCall,
   runLev,
   tempDataDir,
   until,
@@ -33,11 +33,7 @@ let l1Url = '';
 let l2Url = '';
 const sentTxs: string[] = [];
 
-async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpc<T>(url, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
+const call = rpcCall;
 
 let nodeEnv: Record<string, string> = {};
 

@@ -19,7 +19,7 @@ import {
   crashWithPostgres,
   freePort,
   type LevProcess,
-  rpc,
+  rpcCall,
   runLev,
   tempDataDir,
   until,
@@ -34,11 +34,7 @@ let devnet: LevProcess | undefined;
 let trusted: LevProcess | undefined;
 let follower: LevProcess | undefined;
 
-async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpc<T>(url, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
+const call = rpcCall;
 
 test.after(async () => {
   await crashWithPostgres(follower, followerDir);

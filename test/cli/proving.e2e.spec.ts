@@ -37,7 +37,7 @@ import {
   crashWithPostgres,
   freePort,
   type LevProcess,
-  rpc,
+  rpcCall,
   runLev,
   tempDataDir,
   until,
@@ -58,11 +58,7 @@ let l2Url = '';
 let proverPort = 0;
 let block = 0n;
 
-async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpc<T>(url, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
+const call = rpcCall;
 const quantity = (n: bigint) => `0x${n.toString(16)}`;
 const verifiedBatch = async () => BigInt(await call<string>(l2Url, 'zkevm_verifiedBatchNumber'));
 const virtualBatch = async () => BigInt(await call<string>(l2Url, 'zkevm_virtualBatchNumber'));

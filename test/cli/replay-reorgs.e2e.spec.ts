@@ -16,7 +16,7 @@ import {
   crashWithPostgres,
   freePort,
   type LevProcess,
-  rpc,
+  rpcCall,
   runLev,
   tempDataDir,
 } from '../support/node-process.ts';
@@ -26,11 +26,7 @@ const dataDir = tempDataDir();
 let devnet: LevProcess | undefined;
 let node: LevProcess | undefined;
 
-async function call<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpc<T>(url, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
+const call = rpcCall;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, ms = 90_000) {
   const deadline = Date.now() + ms;

@@ -163,3 +163,10 @@ export async function rpc<T = unknown>(
   });
   return (await res.json()) as { result?: T; error?: { code: number; message: string } };
 }
+
+/** A JSON-RPC call's result; an error answer throws, naming the method and the error. */
+export async function rpcCall<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const r = await rpc<T>(url, method, params);
+  if (r.error) throw new Error(`${method}: ${r.error.message}`);
+  return r.result as T;
+}
