@@ -15,6 +15,7 @@ import { type Config, loadGenesis } from '../config/index.ts';
 import { createPgPool, type PgPool } from '../db/index.ts';
 import type { GlobalPosition, RecordedEvent } from '../eventstore/index.ts';
 import { type Address, type Hash, type Hex, hexToBytes, keccak256Hex } from '../primitives/index.ts';
+import { AGGREGATOR_STREAM_ID, type AggregatorEvent, foldAggregator } from '../streams/aggregator/index.ts';
 import {
   cursorOf,
   foldL1Sync,
@@ -557,6 +558,28 @@ async function readTxStream(ctx: Ctx, hash: Hash): Promise<RecordedEvent[]> {
 }
 
 /** The `l1-sync` stream folded up to AT. */
+/** The `aggregator` stream folded up to AT, and its last `ProofFailed`. */
+async function aggregatorAt(ctx: Ctx) {
+  const { rows } = await ctx.es.query<{ type: string; data: Record<string, unknown> }>(
+    `select type, data from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
+    [AGGREGATOR_STREAM_ID, ctx.position.toString()],
+  );
+  const state = foldAggregator(rows as unknown as AggregatorEvent[]);
+  const failed = rows.filter((r) => r.type === 'ProofFailed').at(-1)?.data ?? null;
+  return {
+    state,
+    lastFailure: failed
+      ? {
+          batches: `${failed['fromBatch']}..${failed['toBatch']}`,
+          kind: failed['kind'],
+          cause: failed['cause'],
+          field: failed['field'],
+          reason: failed['reason'],
+        }
+      : null,
+  };
+}
+
 async function l1SyncAt(ctx: Ctx) {
   const { rows } = await ctx.es.query<{ type: string; data: Record<string, unknown> }>(
     `select type, data from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
@@ -685,6 +708,8 @@ async function actors(ctx: Ctx): Promise<Answer> {
   );
   const l1 = await l1SyncAt(ctx);
   const cursor = cursorOf(l1);
+  const agg = await aggregatorAt(ctx);
+  const range = (r: { from: bigint; to: bigint }) => `${r.from}..${r.to}`;
   const json = {
     sequencer: {
       tip: tip
@@ -710,6 +735,22 @@ async function actors(ctx: Ctx): Promise<Answer> {
       l1Block: cursor ? cursor.number.toString() : null,
       lastVirtualBatch: lastVirtualBatch(l1).toString(),
       lastVerifiedBatch: lastVerifiedBatch(l1).toString(),
+    },
+    // The aggregator's folded stream: what it waits for, holds and has sent (proofs at or below the last verified
+    // batch included: the role forgets those, the log keeps them).
+    aggregator: {
+      pending: [...agg.state.pending.values()].map((p) => ({
+        kind: p.kind,
+        batches: range(p),
+        requestId: p.requestId,
+        prover: p.prover,
+      })),
+      proofs: [...agg.state.proofs.values()].map((p) => range(p)),
+      final: agg.state.final ? { batches: range(agg.state.final), signer: agg.state.final.signer } : null,
+      verification: agg.state.verification
+        ? { batches: range(agg.state.verification), l1TxId: agg.state.verification.l1TxId }
+        : null,
+      lastFailure: agg.lastFailure,
     },
   };
   return { json, text: `${header(ctx)}\n${kv(json)}` };

@@ -209,6 +209,17 @@ test('a transfer goes trusted → virtual → verified by itself, through a prov
     sent.map((e) => e.data['l1TxId']),
     ['proof-from-1-to-1'],
   );
+
+  // `lev inspect … actors` shows the aggregator's folded state (next to the running node, on its Postgres).
+  const head = (await db!.query<{ p: string }>('select max(position)::text as p from lev_es.events')).rows[0]!
+    .p;
+  const inspect = runLev(['inspect', '--at', head, 'actors', '--json'], { LEV_NODE_DATA_DIR: dataDir });
+  assert.is((await inspect.exited).code, 0, inspect.output());
+  const out = inspect.output();
+  const actors = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as {
+    aggregator: { verification: { batches: string; l1TxId: string } | null; pending: unknown[] };
+  };
+  assert.equal(actors.aggregator.verification, { batches: '1..1', l1TxId: 'proof-from-1-to-1' });
 });
 
 test('a sequence of three batches: proven batch by batch, aggregated, verified by one L1 tx', async () => {
