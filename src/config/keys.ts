@@ -4,7 +4,7 @@
  * from. Passwords never enter the `Config` data.
  */
 import { readFile } from 'node:fs/promises';
-import { Wallet } from 'ethers';
+import type { Wallet } from 'ethers';
 import { badValue, ConfigError, oneLine } from './errors.ts';
 import type { Config } from './load.ts';
 import { configEnvName, type KeyName } from './schema.ts';
@@ -48,6 +48,8 @@ async function decrypt(config: Config, name: KeyName): Promise<Wallet> {
       { key, source },
     );
   }
+  // ethers is loaded when a key is first needed, not by every command that reads its configuration.
+  const { Wallet } = await import('ethers');
   if (ref.kind === 'raw') return new Wallet(ref.privateKey);
   let json: string;
   try {

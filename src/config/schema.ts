@@ -5,11 +5,18 @@
  */
 
 import { isAbsolute, resolve } from 'node:path';
-import { computeAddress, getAddress } from 'ethers';
 import { z } from 'zod';
-import { predictL1ContractAddresses } from '../l1/index.ts';
+// The module itself, not src/l1's index: that one loads ethers and every contract ABI, which no command needs just
+// to read its configuration.
+import { predictL1ContractAddresses } from '../l1/contracts/addresses.ts';
 import { REFERENCE_POOL_LIMITS } from '../pool/index.ts';
-import { type Address, type Hex, toAddress } from '../primitives/index.ts';
+import {
+  type Address,
+  checksumAddress,
+  type Hex,
+  privateKeyToAddress,
+  toAddress,
+} from '../primitives/index.ts';
 import { DEV_ACCOUNT, devAccount } from './dev.ts';
 
 /** The node's roles (DESIGN §3); `--roles` defaults to all of them. */
@@ -216,12 +223,7 @@ export const addressSchema = () =>
     .refine(
       (s) => {
         if (s === s.toLowerCase() || s.slice(2) === s.slice(2).toUpperCase()) return true;
-        try {
-          getAddress(s);
-          return true;
-        } catch {
-          return false;
-        }
+        return checksumAddress(s) === s;
       },
       { error: 'bad EIP-55 checksum: check the address or write it in lower case' },
     )
@@ -311,7 +313,7 @@ const keyRef = (name: KeyName) => {
         return z.NEVER;
       }
       const privateKey = s.toLowerCase() as Hex;
-      return { kind: 'raw', privateKey, address: toAddress(computeAddress(privateKey)) };
+      return { kind: 'raw', privateKey, address: privateKeyToAddress(privateKey) };
     }
     if (s.trim() === '') {
       ctx.addIssue({ code: 'custom', message: expected });

@@ -1,4 +1,6 @@
 /** Wire primitives: branded hex types and conversions (STYLE §17). Pure. */
+
+export { checksumAddress, contractAddress, privateKeyToAddress } from './address.ts';
 export {
   type Address,
   bytesToHex,

@@ -8,8 +8,9 @@
  * On an L1 where the deployer already deployed them (a devnet that kept its chain), nothing is sent: the existing
  * contracts are checked against the options and returned (`reused: true`).
  */
-import { computeAddress, getCreateAddress, type Interface, SigningKey, Transaction } from 'ethers';
+import { computeAddress, type Interface, SigningKey, Transaction } from 'ethers';
 import { type Address, type Hash, type Hex, toAddress } from '../../primitives/index.ts';
+import { type L1ContractAddresses, predictL1ContractAddresses } from './addresses.ts';
 import { type L1ContractName, loadL1Artifact } from './artifacts.ts';
 import {
   decodeL1Revert,
@@ -19,14 +20,6 @@ import {
   verifierInterface,
 } from './calldata.ts';
 import { L1DeploymentError, L1RpcError } from './errors.ts';
-
-/** The addresses of the four contracts. */
-export type L1ContractAddresses = {
-  feeToken: Address;
-  verifier: Address;
-  globalExitRootManager: Address;
-  rollup: Address;
-};
 
 export type DeployL1ContractsOptions = {
   /** L1 JSON-RPC URL. */
@@ -68,12 +61,6 @@ export type L1Deployment = L1ContractAddresses & {
 };
 
 const TOKEN = 10n ** 18n;
-
-/** The deterministic addresses of the contracts deployed by `deployer` (nonces 0–3). Pure. */
-export function predictL1ContractAddresses(deployer: Address): L1ContractAddresses {
-  const at = (nonce: number) => toAddress(getCreateAddress({ from: deployer, nonce }));
-  return { feeToken: at(0), verifier: at(1), globalExitRootManager: at(2), rollup: at(3) };
-}
 
 let rpcId = 0;
 

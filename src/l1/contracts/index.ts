@@ -14,6 +14,7 @@ export {
   levitationGlobalExitRootAbi,
   levitationZkEVMAbi,
 } from './abis.ts';
+export { L1_DEPLOYMENT_NONCES, type L1ContractAddresses, predictL1ContractAddresses } from './addresses.ts';
 export {
   L1_SELECTORS,
   L1_TOPICS,
@@ -41,13 +42,7 @@ export {
   type VerifyBatchesParams,
   verifierInterface,
 } from './calldata.ts';
-export {
-  type DeployL1ContractsOptions,
-  deployL1Contracts,
-  type L1ContractAddresses,
-  type L1Deployment,
-  predictL1ContractAddresses,
-} from './deploy.ts';
+export { type DeployL1ContractsOptions, deployL1Contracts, type L1Deployment } from './deploy.ts';
 export { L1ContractInputError, L1DecodeError, L1DeploymentError, L1RpcError } from './errors.ts';
 export { decodeL1Log, type L1ContractEvent, type L1LogLike } from './events.ts';
 export {
