@@ -65,10 +65,7 @@ test.before(async () => {
 test.after(async () => {
   await db?.end().catch(() => {});
   await crashWithPostgres(node, dataDir);
-  if (devnet && devnet.child.exitCode === null) {
-    devnet.child.kill('SIGKILL');
-    await devnet.exited;
-  }
+  await devnet?.killGroup(); // the devnet and its Hardhat child
   rmSync(dataDir, { recursive: true, force: true });
 });
 

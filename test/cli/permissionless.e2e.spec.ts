@@ -37,10 +37,7 @@ const call = rpcCall;
 test.after(async () => {
   await crashWithPostgres(follower, followerDir);
   await crashWithPostgres(trusted, trustedDir);
-  if (devnet && devnet.child.exitCode === null) {
-    devnet.child.kill('SIGKILL');
-    await devnet.exited;
-  }
+  await devnet?.killGroup(); // the devnet and its Hardhat child
   rmSync(trustedDir, { recursive: true, force: true });
   rmSync(followerDir, { recursive: true, force: true });
 });

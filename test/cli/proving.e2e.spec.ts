@@ -114,11 +114,8 @@ test.after(async () => {
   await liar?.prover.close();
   await db?.end().catch(() => {});
   await crashWithPostgres(node, dataDir);
-  for (const p of [prover, devnet]) {
-    if (!p || p.child.exitCode !== null || p.child.signalCode !== null) continue;
-    p.child.kill('SIGKILL');
-    await p.exited;
-  }
+  await prover?.killGroup();
+  await devnet?.killGroup(); // the devnet and its Hardhat child
   rmSync(dataDir, { recursive: true, force: true });
 });
 
