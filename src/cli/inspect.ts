@@ -25,6 +25,8 @@ import {
   lastVerifiedBatch,
   lastVirtualBatch,
 } from '../streams/l1sync/index.ts';
+import { foldL1Tx, type L1TxEvent, lastAttempt } from '../streams/l1tx/index.ts';
+import { foldSequence, SEQUENCE_SENDER_STREAM_ID, type SequenceEvent } from '../streams/sequence/index.ts';
 import { foldTx, type TxEvent, txStreamId } from '../streams/tx/index.ts';
 import {
   type At,
@@ -684,28 +686,76 @@ async function pool(ctx: Ctx): Promise<Answer> {
 }
 
 async function actors(ctx: Ctx): Promise<Answer> {
+  const p = ctx.position.toString();
   const tip = await tipAt(ctx.es, ctx.position);
-  const { rows } = await ctx.es.query<EventRow>(
+  // sequencer: its folded `l2` state — the tip, the last closed batch, the open batch (if any).
+  const batchEvents = await ctx.es.query<EventRow>(
     `select position::text as position, type, data, metadata from lev_es.events
        where stream_id = 'l2' and position <= $1 and type in ('BatchOpened', 'BatchClosed', 'L2GenesisCreated')
-       order by revision desc limit 1`,
-    [ctx.position.toString()],
+       order by revision desc limit 2`,
+    [p],
   );
-  const b = rows[0];
-  const sent = await ctx.es.query<{ data: Record<string, string> }>(
-    `select data from lev_es.events where stream_id = 'sequence-sender' and position <= $1
-       and type = 'SequenceSent' order by revision desc limit 1`,
-    [ctx.position.toString()],
+  const [b, before] = batchEvents.rows;
+  const lastClosed = b?.type === 'BatchOpened' ? before : b;
+  const openBlocks =
+    b?.type === 'BatchOpened'
+      ? (
+          await ctx.es.query<{ n: string }>(
+            // Its blocks are the L2BlockSealed after it: a position range (primary key), not a scan of the stream.
+            `select count(*)::text as n from lev_es.events where position > $2 and position <= $1
+               and stream_id = 'l2' and type = 'L2BlockSealed'`,
+            [p, b.position],
+          )
+        ).rows[0]!.n
+      : null;
+  // sequence sender: its folded stream.
+  const sequence = foldSequence(
+    (
+      await ctx.es.query<{ type: string; data: Record<string, unknown> }>(
+        `select type, data from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
+        [SEQUENCE_SENDER_STREAM_ID, p],
+      )
+    ).rows as unknown as SequenceEvent[],
   );
-  // eth-tx-manager: the L1 txs whose stream's last event up to AT does not end them.
-  const l1txs = await ctx.es.query<{ stream_id: string; type: string }>(
+  // eth-tx-manager: each L1 tx not ended at AT, folded from its stream.
+  const lastOfEach = await ctx.es.query<{ stream_id: string; type: string }>(
     `select e.stream_id, e.type from lev_es.events e
        where e.stream_id like 'l1tx-%' and e.position <= $1
          and not exists (select 1 from lev_es.events f
-                         where f.stream_id = e.stream_id and f.revision > e.revision and f.position <= $1)
-       order by e.position`,
-    [ctx.position.toString()],
+                         where f.stream_id = e.stream_id and f.revision > e.revision and f.position <= $1)`,
+    [p],
   );
+  const open = lastOfEach.rows
+    .filter((r) => r.type !== 'L1TxConfirmed' && r.type !== 'L1TxFailed')
+    .map((r) => r.stream_id);
+  const l1txEvents = await ctx.es.query<{ stream_id: string; type: string; data: Record<string, unknown> }>(
+    `select stream_id, type, data from lev_es.events where stream_id = any($2) and position <= $1
+       order by stream_id, revision`,
+    [p, open],
+  );
+  const byStream = new Map<string, L1TxEvent[]>();
+  for (const r of l1txEvents.rows) {
+    const list = byStream.get(r.stream_id) ?? [];
+    list.push({ type: r.type, data: r.data } as unknown as L1TxEvent);
+    byStream.set(r.stream_id, list);
+  }
+  const openTxs = [...byStream].map(([stream, events]) => {
+    const state = foldL1Tx(events);
+    const attempt = lastAttempt(state);
+    return {
+      id: stream.slice('l1tx-'.length),
+      last: events.at(-1)!.type,
+      status: state.status,
+      ...(state.status === 'unknown' ? {} : { from: 'request' in state ? state.request.from : null }),
+      ...(attempt
+        ? {
+            nonce: attempt.nonce.toString(),
+            attempts: 'attempts' in state ? state.attempts.length : 0,
+            hash: attempt.hash,
+          }
+        : {}),
+    };
+  });
   const l1 = await l1SyncAt(ctx);
   const cursor = cursorOf(l1);
   const agg = await aggregatorAt(ctx);
@@ -720,21 +770,46 @@ async function actors(ctx: Ctx): Promise<Answer> {
           ? { number: String(b.data['batchNumber']), status: 'open' }
           : { number: b.type === 'L2GenesisCreated' ? '0' : String(b.data['batchNumber']), status: 'closed' }
         : null,
+      lastClosedBatch: lastClosed
+        ? {
+            number: lastClosed.type === 'L2GenesisCreated' ? '0' : String(lastClosed.data['batchNumber']),
+            stateRoot: lastClosed.data['stateRoot'],
+            accInputHash:
+              lastClosed.type === 'L2GenesisCreated'
+                ? `0x${'00'.repeat(32)}`
+                : lastClosed.data['accInputHash'],
+            timestamp: String(lastClosed.data['timestamp']),
+          }
+        : null,
+      openBatch:
+        b?.type === 'BatchOpened'
+          ? {
+              number: String(b.data['batchNumber']),
+              timestamp: String(b.data['timestamp']),
+              coinbase: b.data['coinbase'],
+              globalExitRoot: b.data['globalExitRoot'],
+              blocks: openBlocks,
+              forcedBatchNumber: b.data['forcedBatchNumber'] ?? null,
+            }
+          : null,
     },
     'sequence-sender': {
-      lastSequence: sent.rows[0]
-        ? { fromBatch: sent.rows[0].data['fromBatch'], toBatch: sent.rows[0].data['toBatch'] }
+      lastSequence: sequence.last
+        ? {
+            fromBatch: sequence.last.fromBatch.toString(),
+            toBatch: sequence.last.toBatch.toString(),
+            l1TxId: sequence.last.l1TxId,
+          }
         : null,
+      lastSentBatch: sequence.lastSentBatch.toString(),
+      sequences: sequence.sent.length,
     },
-    'eth-tx-manager': {
-      openTxs: l1txs.rows
-        .filter((r) => r.type !== 'L1TxConfirmed' && r.type !== 'L1TxFailed')
-        .map((r) => ({ id: r.stream_id.slice('l1tx-'.length), last: r.type })),
-    },
+    'eth-tx-manager': { openTxs },
     synchronizer: {
       l1Block: cursor ? cursor.number.toString() : null,
       lastVirtualBatch: lastVirtualBatch(l1).toString(),
       lastVerifiedBatch: lastVerifiedBatch(l1).toString(),
+      lastForcedBatch: lastForcedBatch(l1).toString(),
     },
     // The aggregator's folded stream: what it waits for, holds and has sent (proofs at or below the last verified
     // batch included: the role forgets those, the log keeps them).

@@ -215,8 +215,17 @@ test('a transfer goes trusted → virtual → verified by itself, through a prov
   const out = inspect.output();
   const actors = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as {
     aggregator: { verification: { batches: string; l1TxId: string } | null; pending: unknown[] };
+    sequencer: { lastClosedBatch: { number: string; stateRoot: string } | null };
+    'sequence-sender': { lastSentBatch: string; lastSequence: { l1TxId: string } | null };
+    synchronizer: { lastVirtualBatch: string; lastVerifiedBatch: string };
   };
   assert.equal(actors.aggregator.verification, { batches: '1..1', l1TxId: 'proof-from-1-to-1' });
+  const batch1 = await call<{ stateRoot: string }>(l2Url, 'zkevm_getBatchByNumber', ['0x1', false]);
+  assert.is(actors.sequencer.lastClosedBatch?.number, '1');
+  assert.is(actors.sequencer.lastClosedBatch?.stateRoot, batch1.stateRoot);
+  assert.is(actors['sequence-sender'].lastSentBatch, '1');
+  assert.is(actors['sequence-sender'].lastSequence?.l1TxId, 'sequence-from-1-to-1');
+  assert.is(actors.synchronizer.lastVerifiedBatch, '1');
 });
 
 test('a sequence of three batches: proven batch by batch, aggregated, verified by one L1 tx', async () => {
