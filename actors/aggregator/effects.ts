@@ -38,7 +38,14 @@ import {
   publicInputsHash,
   recoverAttestationSigner,
 } from '../../src/l1/contracts/index.ts';
-import { type Address, type Hash, type Hex, hexToBytes, toAddress } from '../../src/primitives/index.ts';
+import {
+  type Address,
+  bytesToHex,
+  type Hash,
+  type Hex,
+  hexToBytes,
+  toAddress,
+} from '../../src/primitives/index.ts';
 import {
   fromProtoFinalProof,
   fromProtoRecursiveProof,
@@ -47,6 +54,7 @@ import {
   type ProverClient,
   ProverInputError,
   proverErrorSeverity,
+  recoverIntermediateSigner,
   toProtoBatchProofRequest,
   toProtoRecursiveProof,
 } from '../../src/prover/index.ts';
@@ -60,6 +68,7 @@ import {
   foldAggregator,
   type PendingProof,
   type ProofInputs,
+  type ProofKind,
   type ProofRange,
   rangeKey,
 } from '../../src/streams/aggregator/index.ts';
@@ -67,7 +76,6 @@ import { envelope } from '../../src/streams/index.ts';
 import { queueL1Tx, readL1Tx } from '../eth-tx-manager/index.ts';
 
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
-const ZERO_ADDRESS = `0x${'00'.repeat(20)}` as Address;
 const ACTOR = 'aggregator';
 
 export type AggregatorDeps = {
@@ -164,17 +172,6 @@ function inputsMismatch(
   return null;
 }
 
-/** A 65-byte r ‖ s ‖ v signature as the 24 attestation words. Pure. */
-function signatureWords(signature: Hex): Hash[] {
-  const bytes = hexToBytes(signature);
-  const word = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex').padStart(64, '0')}` as Hash;
-  const words = Array.from({ length: 24 }, () => ZERO_HASH);
-  words[0] = word(bytes.subarray(0, 32));
-  words[1] = word(bytes.subarray(32, 64));
-  words[2] = word(bytes.subarray(64, 65));
-  return words;
-}
-
 export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects {
   const { store, db, prover } = deps;
   const log = deps.log ?? (() => {});
@@ -215,7 +212,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   async function proverKey(): Promise<Address> {
     if (proverAddress) return proverAddress;
     const status = await call(() => prover.getStatus({}));
-    proverAddress = toAddress(`0x${Buffer.from(status.proverAddress).toString('hex')}`);
+    proverAddress = toAddress(bytesToHex(status.proverAddress));
     return proverAddress;
   }
 
@@ -278,61 +275,26 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     const verification = agg.verification && !done(agg.verification) ? agg.verification : null;
     s = { ...s, agg: { ...agg, pending, proofs, final, verification } };
 
-    for (const p of [...s.agg.pending.values()]) {
-      if (await stillVirtual(p)) continue;
-      await cancelAtProver(p.requestId);
+    // Whatever proves batches no longer virtual as proven (an L1 reorg): a request in flight (cancelled at the
+    // prover), a finished intermediate proof, the final proof.
+    const held: { range: ProofRange; kind: ProofKind; requestId: string | null }[] = [
+      ...[...s.agg.pending.values()].map((p) => ({ range: p, kind: p.kind, requestId: p.requestId })),
+      ...[...s.agg.proofs.values()].map((p) => ({
+        range: p,
+        kind: (p.from === p.to ? 'batch' : 'aggregated') as ProofKind,
+        requestId: null,
+      })),
+      ...(s.agg.final ? [{ range: s.agg.final, kind: 'final' as ProofKind, requestId: null }] : []),
+    ];
+    for (const { range, kind, requestId } of held) {
+      if (await stillVirtual(range)) continue;
+      if (requestId !== null) await cancelAtProver(requestId);
+      const reason = `the batches are no longer virtual as ${requestId === null ? 'proven' : 'requested'} (L1 reorg)`;
       s = await append(
         s,
         {
           type: 'FailProof',
-          data: {
-            ...p,
-            kind: p.kind,
-            requestId: p.requestId,
-            cause: 'stale',
-            reason: 'the batches are no longer virtual as requested (L1 reorg)',
-            retryable: true,
-          },
-        },
-        nowMs,
-      );
-      worked = true;
-    }
-    for (const p of [...s.agg.proofs.values()]) {
-      if (await stillVirtual(p)) continue;
-      s = await append(
-        s,
-        {
-          type: 'FailProof',
-          data: {
-            from: p.from,
-            to: p.to,
-            kind: p.from === p.to ? 'batch' : 'aggregated',
-            requestId: null,
-            cause: 'stale',
-            reason: 'the batches are no longer virtual as proven (L1 reorg)',
-            retryable: true,
-          },
-        },
-        nowMs,
-      );
-      worked = true;
-    }
-    const f = s.agg.final;
-    if (f && !(await stillVirtual(f))) {
-      s = await append(
-        s,
-        {
-          type: 'FailProof',
-          data: {
-            from: f.from,
-            to: f.to,
-            kind: 'final',
-            requestId: null,
-            cause: 'stale',
-            reason: 'the batches are no longer virtual as proven (L1 reorg)',
-            retryable: true,
-          },
+          data: { from: range.from, to: range.to, kind, requestId, cause: 'stale', reason, retryable: true },
         },
         nowMs,
       );
@@ -391,10 +353,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
       };
     const mismatch = inputsMismatch(want, inputs);
     if (mismatch) return mismatch;
-    const signer = recoverAttestationSigner(
-      signatureWords(signature),
-      publicInputsHash(contractInputs(inputs, ZERO_ADDRESS)),
-    );
+    const signer = recoverIntermediateSigner({ publicInputs: inputs, signature });
     if (signer !== p.prover)
       return {
         field: 'signature',

@@ -14,7 +14,7 @@ import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from
 import { NodeError } from '../../src/errors/index.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
-import type { Hash, Hex } from '../../src/primitives/index.ts';
+import { bytesToHex, type Hash, type Hex } from '../../src/primitives/index.ts';
 import { envelope } from '../../src/streams/index.ts';
 import {
   type BatchesVirtualized,
@@ -159,7 +159,7 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
             continue;
           }
           stage(out.command);
-          blobs.push(`0x${Buffer.from(blob).toString('hex')}`);
+          blobs.push(bytesToHex(blob));
         }
         const open = state as L2State; // `stage` moved it on: no longer the loop condition's narrowed state
         if (open.status !== 'open') break;

@@ -14,6 +14,7 @@
  *   answers `NOT_FOUND` and the client asks again.
  */
 
+export { recoverIntermediateSigner, signIntermediateProof } from './attestation.ts';
 // For users of the prover: the client, the domain ↔ proto conversions, the server and the reference prover.
 export {
   createProverClient,

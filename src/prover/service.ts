@@ -25,9 +25,10 @@ import { computeAddress } from 'ethers';
 import pkg from '../../package.json' with { type: 'json' };
 import { accInputHash } from '../batch/index.ts';
 import { messageOf } from '../errors/index.ts';
-import { publicInputsHash, recoverAttestationSigner, signAttestation } from '../l1/index.ts';
+import { publicInputsHash, signAttestation } from '../l1/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { type Address, type Hash, type Hex, hexToBytes, toAddress } from '../primitives/index.ts';
+import { recoverIntermediateSigner, signIntermediateProof } from './attestation.ts';
 import {
   type BatchProofRequestData,
   fromProtoBatchProofRequest,
@@ -149,26 +150,6 @@ function positiveInteger(value: number, what: string): number {
   return value;
 }
 
-/** r ‖ s ‖ v (65 bytes) of the first three words of {@link signAttestation}. Pure. */
-function signatureOfWords(words: readonly Hash[]): Hex {
-  return `0x${words[0]!.slice(2)}${words[1]!.slice(2)}${words[2]!.slice(-2)}`;
-}
-
-/** The 24 proof words of a 65-byte signature (the layout `recoverAttestationSigner` checks). Pure. */
-function wordsOfSignature(signature: Hex): Hash[] {
-  const hex = signature.slice(2);
-  const words: Hash[] = Array.from({ length: 24 }, () => ZERO_HASH);
-  words[0] = `0x${hex.slice(0, 64)}` as Hash;
-  words[1] = `0x${hex.slice(64, 128)}` as Hash;
-  words[2] = `0x${hex.slice(128, 130).padStart(64, '0')}` as Hash;
-  return words;
-}
-
-/** The hash an intermediate proof signs: the public-inputs hash with the zero aggregator. Pure. */
-function intermediateHash(p: ProofPublicInputs): Hash {
-  return publicInputsHash({ ...p, aggregator: ZERO_ADDRESS });
-}
-
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
@@ -256,10 +237,7 @@ export function createReferenceProver(opts: ReferenceProverOptions): ReferencePr
 
   /** Refuses unless `proof` carries this prover's own signature over its public inputs. */
   function checkOwnSignature(proof: RecursiveProofData, field: string): void {
-    const signer = recoverAttestationSigner(
-      wordsOfSignature(proof.signature),
-      intermediateHash(proof.publicInputs),
-    );
+    const signer = recoverIntermediateSigner(proof);
     if (signer === null)
       refuse(`${field}.signature`, `${field}.signature is not a valid attestation of its public inputs`);
     else if (!same(signer, address))
@@ -270,10 +248,7 @@ export function createReferenceProver(opts: ReferenceProverOptions): ReferencePr
     result: ProofResult.COMPLETED_OK,
     proof: {
       case: 'recursiveProof',
-      value: toProtoRecursiveProof({
-        publicInputs,
-        signature: signatureOfWords(signAttestation(intermediateHash(publicInputs), key)),
-      }),
+      value: toProtoRecursiveProof(signIntermediateProof(publicInputs, key)),
     },
   });
 

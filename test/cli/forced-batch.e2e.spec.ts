@@ -13,7 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeBatchL2Data } from '../../src/batch/index.ts';
 import { encodeApprove, encodeForceBatch, rollupInterface } from '../../src/l1/index.ts';
-import { type Address, type Hex, hexToBytes } from '../../src/primitives/index.ts';
+import { type Address, bytesToHex, type Hex, hexToBytes } from '../../src/primitives/index.ts';
 import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
 import {
   crashWithPostgres,
@@ -86,7 +86,7 @@ test('a forced batch is included by the trusted sequencer, accepted by L1, and r
     );
   const valid = await sign(0, 123n);
   const gap = await sign(5, 456n);
-  const transactions = `0x${Buffer.from(encodeBatchL2Data([valid, gap])).toString('hex')}` as Hex;
+  const transactions = bytesToHex(encodeBatchL2Data([valid, gap]));
 
   // The L1 side, from dev account #0 (it holds the fee tokens): approve the fee, force the batch.
   const from = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/0").address;

@@ -22,14 +22,14 @@ import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { devAccount } from '../../src/config/index.ts';
-import { publicInputsHash, signAttestation } from '../../src/l1/index.ts';
-import type { Address, Hash } from '../../src/primitives/index.ts';
+import type { Hash } from '../../src/primitives/index.ts';
 import {
   createReferenceProver,
   fromProtoRecursiveProof,
   type ProverServer,
   type RecursiveProof,
   type ReferenceProver,
+  signIntermediateProof,
   startProverServer,
   toProtoRecursiveProof,
 } from '../../src/prover/index.ts';
@@ -368,16 +368,8 @@ test('a prover that returns a wrong state root: refused before L1, reported once
             const res = await honest.impl.getProof!(req, ctx);
             if (res.proof?.case !== 'recursiveProof') return res;
             const proof = fromProtoRecursiveProof(res.proof.value as RecursiveProof);
-            const publicInputs = { ...proof.publicInputs, newStateRoot: lie };
-            const words = signAttestation(
-              publicInputsHash({ ...publicInputs, aggregator: `0x${'00'.repeat(20)}` as Address }),
-              key,
-            );
-            const signature = `0x${words[0]!.slice(2)}${words[1]!.slice(2)}${words[2]!.slice(-2)}` as const;
-            return {
-              ...res,
-              proof: { case: 'recursiveProof', value: toProtoRecursiveProof({ publicInputs, signature }) },
-            };
+            const signed = signIntermediateProof({ ...proof.publicInputs, newStateRoot: lie }, key);
+            return { ...res, proof: { case: 'recursiveProof', value: toProtoRecursiveProof(signed) } };
           },
         },
       },
