@@ -6,6 +6,7 @@
 import { l1SyncProjection } from './l1sync/index.ts';
 import { l1TxProjection } from './l1tx/index.ts';
 import { l2Projection } from './l2/index.ts';
+import { logMirrorProjection } from './log/index.ts';
 import { poolProjection } from './pool/index.ts';
 import type { Projection } from './runner.ts';
 
@@ -36,3 +37,14 @@ export const allProjections: readonly Projection[] = [
   l1TxProjection,
   l1SyncProjection,
 ];
+
+export { logMirrorProjection };
+
+/**
+ * The read models a node keeps for its event store: every one of {@link allProjections}, plus the log mirror
+ * (`event_log`) when the store is not Postgres — `lev inspect` queries the log with SQL, which the Postgres
+ * store's own table answers and EventStoreDB cannot.
+ */
+export function projectionsFor(storeKind: 'postgres' | 'eventstoredb'): readonly Projection[] {
+  return storeKind === 'postgres' ? allProjections : [...allProjections, logMirrorProjection];
+}

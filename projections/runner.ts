@@ -16,8 +16,11 @@ import { migrate, type ReadModelDb, type SqlClient } from './db.ts';
 export type Projection = {
   /** Unique name; the checkpoint's key. */
   name: string;
-  /** Event types this projection handles; others are skipped (its checkpoint still advances). */
-  canHandle: readonly string[];
+  /**
+   * Event types this projection handles; others are skipped (its checkpoint still advances). `'all'`: every
+   * event of the log (the log mirror).
+   */
+  canHandle: readonly string[] | 'all';
   /**
    * Applies events (in log order, all of a type in `canHandle`) inside the runner's transaction. Must only use
    * `sql` and the events: no clock, randomness or network.
@@ -70,7 +73,11 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
   const names = projections.map((p) => p.name);
   if (new Set(names).size !== names.length)
     throw new Error(`duplicate projection names: ${names.join(', ')}`);
-  const allTypes = [...new Set(projections.flatMap((p) => p.canHandle))];
+  // One projection taking every event turns the subscription's type filter off.
+  const allTypes = projections.some((p) => p.canHandle === 'all')
+    ? undefined
+    : [...new Set(projections.flatMap((p) => p.canHandle as readonly string[]))];
+  const handles = (p: Projection, type: string) => p.canHandle === 'all' || p.canHandle.includes(type);
 
   let current: GlobalPosition = -1n; // unknown until the checkpoints are read
   let waiters: { position: GlobalPosition; resolve: () => void }[] = [];
@@ -144,7 +151,7 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
           if (from < lowest) lowest = from;
           continue;
         }
-        const mine = events.filter((e) => e.position > from && p.canHandle.includes(e.type));
+        const mine = events.filter((e) => e.position > from && handles(p, e.type));
         if (mine.length > 0) await p.handle(client, mine);
         moved.push(p.name);
       }
@@ -173,7 +180,7 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
     advance(start ?? 0n);
     const subscription = store.subscribeAll({
       fromPosition: start ?? 0n,
-      filter: { types: allTypes },
+      ...(allTypes ? { filter: { types: allTypes } } : {}),
       maxBatchSize: opts.batchSize ?? 500,
       signal,
     });

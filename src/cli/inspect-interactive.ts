@@ -43,14 +43,23 @@ export function parseStepCommand(line: string): StepCommand | null {
 
 /**
  * Where a move from `current` lands, with the log's positions 0 (before the first event) to `head`; a move out
- * of that range stays, with the one line saying so. Pure.
+ * of that range stays, with the one line saying so. `adjacent`: the position of the next (or previous) event when
+ * positions are not consecutive (EventStoreDB's), `null` when there is none; without it a step is ±1. Pure.
  */
 export function targetOf(
   cmd: { kind: 'next' } | { kind: 'prev' } | { kind: 'goto'; position: GlobalPosition },
   current: GlobalPosition,
   head: GlobalPosition,
+  adjacent?: GlobalPosition | null,
 ): { ok: true; position: GlobalPosition } | { ok: false; message: string } {
-  const to = cmd.kind === 'next' ? current + 1n : cmd.kind === 'prev' ? current - 1n : cmd.position;
+  const to =
+    cmd.kind === 'goto'
+      ? cmd.position
+      : adjacent !== undefined
+        ? (adjacent ?? (cmd.kind === 'next' ? head + 1n : -1n))
+        : cmd.kind === 'next'
+          ? current + 1n
+          : current - 1n;
   if (to < 0n)
     return { ok: false, message: `already at position 0, the start of the log: staying at ${current}` };
   if (to > head) {
@@ -130,6 +139,11 @@ export type InteractiveSession = {
   answerAt(position: GlobalPosition): Promise<AnswerObject>;
   /** The event at a position (`null` for 0). */
   eventAt(position: GlobalPosition): Promise<StepEvent>;
+  /**
+   * The position of the event after (`next`) or before (`prev`, `0n` before the first) `position`, `null` when
+   * there is none — for logs whose positions are not 1, 2, 3, …; absent: a step is ±1.
+   */
+  adjacent?(position: GlobalPosition, direction: 'next' | 'prev'): Promise<GlobalPosition | null>;
   /** Writes one line (the newline is added). */
   write(line: string): void;
 };
@@ -152,7 +166,10 @@ export async function runInteractive(s: InteractiveSession): Promise<void> {
       );
       continue;
     }
-    const to = targetOf(cmd, position, s.head);
+    const to =
+      cmd.kind !== 'goto' && s.adjacent
+        ? targetOf(cmd, position, s.head, await s.adjacent(position, cmd.kind))
+        : targetOf(cmd, position, s.head);
     if (!to.ok) {
       s.write(formatMessage(to.message, position, s.json));
       continue;

@@ -1,12 +1,12 @@
 /**
  * `lev inspect --at AT SUBJECT [ARGS] [--json]` (DESIGN §9): time travel. AT resolves to one global position of
  * the event log (the state after that event); the subject is then answered as of that position from indexed
- * queries on the log (`lev_es.events`), the read models where they locate an event (`l2_blocks.position`), the
- * archive trie (account state at the root of the last L2 block sealed by then) and folds of only the streams a
- * subject needs, read up to AT.
+ * queries on the log (`lev_es.events`, or its mirror `lev_rm.event_log` when the store is EventStoreDB), the
+ * read models where they locate an event (`l2_blocks.position`), the archive trie (account state at the root of
+ * the last L2 block sealed by then) and folds of only the streams a subject needs, read up to AT.
  *
- * Like `lev replay` it opens the configured store and database (the embedded server started here when the node is
- * stopped, reused when it runs) and never appends. Exit status: 0 answered, 1 failure or a subject that did not
+ * Like `lev replay` it opens the configured database (the embedded server started here when the node is
+ * stopped, reused when it runs) and never appends; it never connects to EventStoreDB. Exit status: 0 answered, 1 failure or a subject that did not
  * exist then, 2 a bad argument.
  */
 import { createInterface } from 'node:readline';
@@ -73,14 +73,28 @@ export type InspectIo = {
   stdin?: NodeJS.ReadableStream;
 };
 
+export type InspectOptions = {
+  /**
+   * Where to query the log. @default the store's own table for the Postgres store, the read models' mirror
+   * (`lev_rm.event_log`) for any other
+   */
+  events?: EventsTable;
+};
+
 /** The subject existed at no point up to AT (exit 1, one line). */
 class NotThenError extends Error {}
 
+/**
+ * Where the log is queried: the Postgres store's own table, or — for a store SQL cannot reach (EventStoreDB) — the
+ * read models' mirror of it, `event_log` (projections/log), kept by the node with the other read models.
+ */
+export type EventsTable = 'lev_es.events' | 'lev_rm.event_log';
+
 type Ctx = {
   config: Config;
-  log: OpenedLog;
-  /** The event store's database (SQL on `lev_es.events`). */
+  /** The database holding {@link Ctx.events}. */
   es: PgPool;
+  events: EventsTable;
   /** The read models' and the trie's database. */
   db: PgPool;
   position: GlobalPosition;
@@ -97,6 +111,7 @@ export async function inspect(
   raw: RawInspectOptions,
   loadConfig: () => Promise<Config>,
   io: InspectIo = { stdout: process.stdout, stderr: process.stderr },
+  opts: InspectOptions = {},
 ): Promise<number> {
   let parsed: ReturnType<typeof parseInspectArgs>;
   try {
@@ -112,26 +127,28 @@ export async function inspect(
   let log: OpenedLog | undefined;
   const pools: PgPool[] = [];
   try {
-    log = await openLog(config, parsed.interactive, 'lev inspect');
-    if (config.store.kind !== 'postgres') {
-      io.stderr.write('lev inspect: only the postgres event store is supported\n');
-      return EXIT.failed;
-    }
-    const es = createPgPool(config.store.url ?? log.dbUrl, {
-      max: 2,
-      applicationName: 'lev-inspect',
-      onError: () => {},
-    });
+    log = await openLog(config, false, 'lev inspect');
+    const events: EventsTable =
+      opts.events ?? (config.store.kind === 'postgres' ? 'lev_es.events' : 'lev_rm.event_log');
+    // The log's database: the store's for its own table, the read models' for the mirror.
+    const esUrl = events === 'lev_es.events' ? (config.store.url ?? log.dbUrl) : log.dbUrl;
+    const es = createPgPool(esUrl, { max: 2, applicationName: 'lev-inspect', onError: () => {} });
     pools.push(es);
-    const { rows } = await es.query<{ t: string | null }>("select to_regclass('lev_es.events')::text as t");
-    if (!rows[0]?.t) throw new InspectUsageError('lev inspect: no event log (no table lev_es.events)');
+    const { rows } = await es.query<{ t: string | null }>('select to_regclass($1)::text as t', [events]);
+    if (!rows[0]?.t) {
+      throw new InspectUsageError(
+        events === 'lev_es.events'
+          ? 'lev inspect: no event log (no table lev_es.events)'
+          : `lev inspect: no mirror of the ${config.store.kind} log (no table lev_rm.event_log): start the node once with this store, it keeps the mirror`,
+      );
+    }
     const db =
-      (config.store.url ?? log.dbUrl) === log.dbUrl
+      esUrl === log.dbUrl
         ? es
         : createPgPool(log.dbUrl, { max: 2, applicationName: 'lev-inspect', onError: () => {} });
     if (db !== es) pools.push(db);
-    const position = await resolveAt(es, db, parsed.at);
-    const ctx: Ctx = { config, log, es, db, position, at: parsed.at };
+    const position = await resolveAt(es, db, parsed.at, events);
+    const ctx: Ctx = { config, es, events, db, position, at: parsed.at };
     if (parsed.interactive) return await interactive(ctx, parsed, io);
     const out = await answer(ctx, parsed.subject);
     io.stdout.write(parsed.json ? `${JSON.stringify(out.json, null, 2)}\n` : `${out.text}\n`);
@@ -157,7 +174,7 @@ export async function inspect(
  * recomputing the subject at its position on the same store and databases.
  */
 async function interactive(ctx: Ctx, parsed: InspectArgs, io: InspectIo): Promise<number> {
-  const store = ctx.log.store!;
+  const T = ctx.events;
   const objectOf = (json: unknown): Record<string, unknown> =>
     typeof json === 'object' && json !== null && !Array.isArray(json)
       ? (json as Record<string, unknown>)
@@ -172,10 +189,27 @@ async function interactive(ctx: Ctx, parsed: InspectArgs, io: InspectIo): Promis
   };
   const eventAt = async (position: GlobalPosition): Promise<StepEvent> => {
     if (position === 0n) return null;
-    const page = await store.readAll({ fromPosition: position - 1n, limit: 1 });
-    const e = page.events[0];
-    return e && e.position === position ? { type: e.type, stream: e.streamId } : null;
+    const { rows } = await ctx.es.query<{ type: string; stream_id: string }>(
+      `select type, stream_id from ${T} where position = $1`,
+      [position.toString()],
+    );
+    const e = rows[0];
+    return e ? { type: e.type, stream: e.stream_id } : null;
   };
+  // Positions of the Postgres store are 1, 2, 3, …; EventStoreDB's (in the mirror) are not: step by the log.
+  const adjacent =
+    T === 'lev_es.events'
+      ? undefined
+      : async (position: GlobalPosition, direction: 'next' | 'prev') => {
+          const { rows } = await ctx.es.query<{ p: string | null }>(
+            direction === 'next'
+              ? `select min(position)::text as p from ${T} where position > $1`
+              : `select max(position)::text as p from ${T} where position < $1`,
+            [position.toString()],
+          );
+          const p = rows[0]?.p ?? null;
+          return p !== null ? BigInt(p) : direction === 'prev' && position > 0n ? 0n : null;
+        };
   let first: AnswerObject;
   try {
     const out = await answer(ctx, parsed.subject);
@@ -192,7 +226,7 @@ async function interactive(ctx: Ctx, parsed: InspectArgs, io: InspectIo): Promis
   }
   const input = io.stdin ?? process.stdin;
   if ((input as { isTTY?: boolean }).isTTY) io.stderr.write(`${INTERACTIVE_HELP}\n`);
-  const head = await store.headPosition();
+  const head = await headOf(ctx.es, T);
   const rl = createInterface({ input, terminal: false, crlfDelay: Number.POSITIVE_INFINITY });
   // The iterator now, in the same tick: readline drops the lines (and the close) emitted before it exists.
   const it = rl[Symbol.asyncIterator]();
@@ -205,6 +239,7 @@ async function interactive(ctx: Ctx, parsed: InspectArgs, io: InspectIo): Promis
       lines: { [Symbol.asyncIterator]: () => it },
       answerAt,
       eventAt,
+      ...(adjacent ? { adjacent } : {}),
       write: (line) => io.stdout.write(`${line}\n`),
     });
   } finally {
@@ -226,8 +261,8 @@ type EventRow = {
   metadata: { at: string };
 };
 
-async function head(es: PgPool): Promise<bigint> {
-  const { rows } = await es.query<{ p: string | null }>('select max(position)::text as p from lev_es.events');
+async function headOf(es: PgPool, T: EventsTable): Promise<bigint> {
+  const { rows } = await es.query<{ p: string | null }>(`select max(position)::text as p from ${T}`);
   return BigInt(rows[0]?.p ?? 0);
 }
 
@@ -236,8 +271,13 @@ async function head(es: PgPool): Promise<bigint> {
  * the read model's `l2_blocks` primary key for `l2:N`); an ISO time scans `metadata.at`.
  * @throws {InspectUsageError} for a position beyond the head, or a block or batch the log never reached.
  */
-export async function resolveAt(es: PgPool, db: PgPool, at: At): Promise<GlobalPosition> {
-  const last = await head(es);
+export async function resolveAt(
+  es: PgPool,
+  db: PgPool,
+  at: At,
+  T: EventsTable = 'lev_es.events',
+): Promise<GlobalPosition> {
+  const last = await headOf(es, T);
   const one = async (sql: string, params: unknown[]) =>
     (await es.query<{ p: string | null }>(sql, params)).rows[0]?.p ?? null;
   switch (at.kind) {
@@ -256,8 +296,8 @@ export async function resolveAt(es: PgPool, db: PgPool, at: At): Promise<GlobalP
         // Not (yet) projected, or undone by a reset: the log itself.
         p = await one(
           at.block === 0n
-            ? `select position::text as p from lev_es.events where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision desc limit 1`
-            : `select position::text as p from lev_es.events where stream_id = 'l2' and type = 'L2BlockSealed' and data->>'number' = $1 order by revision desc limit 1`,
+            ? `select position::text as p from ${T} where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision desc limit 1`
+            : `select position::text as p from ${T} where stream_id = 'l2' and type = 'L2BlockSealed' and data->>'number' = $1 order by revision desc limit 1`,
           at.block === 0n ? [] : [at.block.toString()],
         );
       }
@@ -267,8 +307,8 @@ export async function resolveAt(es: PgPool, db: PgPool, at: At): Promise<GlobalP
     case 'batch': {
       const p = await one(
         at.batch === 0n
-          ? `select position::text as p from lev_es.events where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision desc limit 1`
-          : `select position::text as p from lev_es.events where stream_id = 'l2' and type = 'BatchClosed' and data->>'batchNumber' = $1 order by revision desc limit 1`,
+          ? `select position::text as p from ${T} where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision desc limit 1`
+          : `select position::text as p from ${T} where stream_id = 'l2' and type = 'BatchClosed' and data->>'batchNumber' = $1 order by revision desc limit 1`,
         at.batch === 0n ? [] : [at.batch.toString()],
       );
       if (p === null) throw usage(`--at batch:${at.batch}: batch ${at.batch} never closed`);
@@ -276,7 +316,7 @@ export async function resolveAt(es: PgPool, db: PgPool, at: At): Promise<GlobalP
     }
     case 'l1': {
       const p = await one(
-        `select position::text as p from lev_es.events where stream_id = $1 and type = 'L1BlockSynced'
+        `select position::text as p from ${T} where stream_id = $1 and type = 'L1BlockSynced'
            and (data->>'number')::numeric <= $2 order by revision desc limit 1`,
         [L1_SYNC_STREAM_ID, at.block.toString()],
       );
@@ -285,7 +325,7 @@ export async function resolveAt(es: PgPool, db: PgPool, at: At): Promise<GlobalP
     }
     case 'time': {
       const p = await one(
-        `select max(position)::text as p from lev_es.events where (metadata->>'at')::timestamptz <= $1::timestamptz`,
+        `select max(position)::text as p from ${T} where (metadata->>'at')::timestamptz <= $1::timestamptz`,
         [new Date(at.ms).toISOString()],
       );
       return p === null ? 0n : BigInt(p);
@@ -298,12 +338,12 @@ export async function resolveAt(es: PgPool, db: PgPool, at: At): Promise<GlobalP
 type Sealed = { position: bigint; at: string; data: Record<string, unknown> };
 
 /** The newest `L2BlockSealed` with `number` at or before `p` (`L2GenesisCreated` for block 0). */
-async function sealedBlock(es: PgPool, p: bigint, number: bigint): Promise<Sealed | null> {
+async function sealedBlock(es: PgPool, T: EventsTable, p: bigint, number: bigint): Promise<Sealed | null> {
   const { rows } = await es.query<EventRow>(
     number === 0n
-      ? `select position::text as position, type, data, metadata from lev_es.events
+      ? `select position::text as position, type, data, metadata from ${T}
            where stream_id = 'l2' and type = 'L2GenesisCreated' and position <= $1 order by revision desc limit 1`
-      : `select position::text as position, type, data, metadata from lev_es.events
+      : `select position::text as position, type, data, metadata from ${T}
            where stream_id = 'l2' and type = 'L2BlockSealed' and position <= $1 and data->>'number' = $2
            order by revision desc limit 1`,
     number === 0n ? [p.toString()] : [p.toString(), number.toString()],
@@ -325,9 +365,9 @@ function blockData(r: EventRow): Record<string, unknown> {
 }
 
 /** The tip of the trusted chain after event `p`: the last block sealed (or kept by a reset) by then; null before genesis. */
-async function tipAt(es: PgPool, p: bigint): Promise<Sealed | null> {
+async function tipAt(es: PgPool, T: EventsTable, p: bigint): Promise<Sealed | null> {
   const { rows } = await es.query<EventRow>(
-    `select position::text as position, type, data, metadata from lev_es.events
+    `select position::text as position, type, data, metadata from ${T}
        where stream_id = 'l2' and position <= $1 and type in ('L2GenesisCreated', 'L2BlockSealed', 'TrustedStateReset')
        order by revision desc limit 1`,
     [p.toString()],
@@ -335,7 +375,7 @@ async function tipAt(es: PgPool, p: bigint): Promise<Sealed | null> {
   const r = rows[0];
   if (!r) return null;
   if (r.type === 'TrustedStateReset')
-    return sealedBlock(es, BigInt(r.position), BigInt(String(r.data['toBlock'])));
+    return sealedBlock(es, T, BigInt(r.position), BigInt(String(r.data['toBlock'])));
   return { position: BigInt(r.position), at: r.metadata.at, data: blockData(r) };
 }
 
@@ -376,11 +416,12 @@ const word = (v: bigint) => `0x${v.toString(16).padStart(64, '0')}` as Hex;
  * (the root of `L2GenesisCreated` when the log has one, else the configured genesis allocation).
  */
 async function account(ctx: Ctx, address: Address, slots: Hex[]): Promise<Answer> {
-  const tip = await tipAt(ctx.es, ctx.position);
+  const T = ctx.events;
+  const tip = await tipAt(ctx.es, ctx.events, ctx.position);
   let root = tip?.data['stateRoot'] as Hash | undefined;
   if (!root) {
     const g = await ctx.es.query<{ data: { stateRoot: Hash } }>(
-      `select data from lev_es.events where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision limit 1`,
+      `select data from ${T} where stream_id = 'l2' and type = 'L2GenesisCreated' order by revision limit 1`,
     );
     root = g.rows[0]?.data.stateRoot;
   }
@@ -469,7 +510,8 @@ const kv = (o: Record<string, unknown>, indent = ''): string =>
     .join('\n');
 
 async function block(ctx: Ctx, which: { number: bigint } | { hash: Hash } | undefined): Promise<Answer> {
-  const tip = await tipAt(ctx.es, ctx.position);
+  const T = ctx.events;
+  const tip = await tipAt(ctx.es, ctx.events, ctx.position);
   if (!tip) throw new NotThenError(`no L2 block existed ${header(ctx)}`);
   const tipNumber = BigInt(String(tip.data['number']));
   let b: Sealed | null = tip;
@@ -479,10 +521,10 @@ async function block(ctx: Ctx, which: { number: bigint } | { hash: Hash } | unde
         `L2 block ${which.number} did not exist ${header(ctx)} (the tip was ${tipNumber})`,
       );
     }
-    b = await sealedBlock(ctx.es, ctx.position, which.number);
+    b = await sealedBlock(ctx.es, ctx.events, ctx.position, which.number);
   } else if (which) {
     const { rows } = await ctx.es.query<EventRow>(
-      `select position::text as position, type, data, metadata from lev_es.events
+      `select position::text as position, type, data, metadata from ${T}
          where stream_id = 'l2' and position <= $1 and
            ((type = 'L2BlockSealed' and data->>'hash' = $2) or (type = 'L2GenesisCreated' and data->>'blockHash' = $2))
          order by revision desc limit 1`,
@@ -539,9 +581,10 @@ async function tx(ctx: Ctx, hash: Hash): Promise<Answer> {
 
 /** The tx stream up to AT. */
 async function readTxStream(ctx: Ctx, hash: Hash): Promise<RecordedEvent[]> {
+  const T = ctx.events;
   const { rows } = await ctx.es.query<EventRow & { id: string; version: number }>(
     `select position::text as position, stream_id, revision, id, type, version, data, metadata
-       from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
+       from ${T} where stream_id = $1 and position <= $2 order by revision`,
     [txStreamId(hash), ctx.position.toString()],
   );
   return rows.map(
@@ -562,8 +605,9 @@ async function readTxStream(ctx: Ctx, hash: Hash): Promise<RecordedEvent[]> {
 /** The `l1-sync` stream folded up to AT. */
 /** The `aggregator` stream folded up to AT, and its last `ProofFailed`. */
 async function aggregatorAt(ctx: Ctx) {
+  const T = ctx.events;
   const { rows } = await ctx.es.query<{ type: string; data: Record<string, unknown> }>(
-    `select type, data from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
+    `select type, data from ${T} where stream_id = $1 and position <= $2 order by revision`,
     [AGGREGATOR_STREAM_ID, ctx.position.toString()],
   );
   const state = foldAggregator(rows as unknown as AggregatorEvent[]);
@@ -583,17 +627,19 @@ async function aggregatorAt(ctx: Ctx) {
 }
 
 async function l1SyncAt(ctx: Ctx) {
+  const T = ctx.events;
   const { rows } = await ctx.es.query<{ type: string; data: Record<string, unknown> }>(
-    `select type, data from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
+    `select type, data from ${T} where stream_id = $1 and position <= $2 order by revision`,
     [L1_SYNC_STREAM_ID, ctx.position.toString()],
   );
   return foldL1Sync(rows as unknown as L1SyncEvent[]);
 }
 
 async function batch(ctx: Ctx, n: bigint): Promise<Answer> {
+  const T = ctx.events;
   const p = ctx.position.toString();
   const { rows } = await ctx.es.query<EventRow>(
-    `select position::text as position, type, data, metadata from lev_es.events
+    `select position::text as position, type, data, metadata from ${T}
        where stream_id = 'l2' and position <= $1 and
          (type = 'TrustedStateReset' or (type in ('BatchOpened', 'BatchClosed') and data->>'batchNumber' = $2)
           or (type = 'L2GenesisCreated' and $2 = '0'))
@@ -607,7 +653,7 @@ async function batch(ctx: Ctx, n: bigint): Promise<Answer> {
   else if (last?.type === 'TrustedStateReset') {
     // Kept by the reset: its last open/close event before the reset tells.
     const before = await ctx.es.query<EventRow>(
-      `select position::text as position, type, data, metadata from lev_es.events
+      `select position::text as position, type, data, metadata from ${T}
          where stream_id = 'l2' and position <= $1 and
            ((type in ('BatchOpened', 'BatchClosed') and data->>'batchNumber' = $2) or (type = 'L2GenesisCreated' and $2 = '0'))
          order by revision desc limit 1`,
@@ -657,11 +703,12 @@ async function sync(ctx: Ctx): Promise<Answer> {
 }
 
 async function pool(ctx: Ctx): Promise<Answer> {
+  const T = ctx.events;
   // A tx is pending then when the last event of its stream up to AT is its TxReceived.
   const { rows } = await ctx.es.query<{ data: Record<string, string | null>; position: string }>(
-    `select e.data, e.position::text as position from lev_es.events e
+    `select e.data, e.position::text as position from ${T} e
        where e.type = 'TxReceived' and e.position <= $1 and e.stream_id like 'tx-%'
-         and not exists (select 1 from lev_es.events f
+         and not exists (select 1 from ${T} f
                           where f.stream_id = e.stream_id and f.revision > e.revision and f.position <= $1)
        order by e.position`,
     [ctx.position.toString()],
@@ -686,11 +733,12 @@ async function pool(ctx: Ctx): Promise<Answer> {
 }
 
 async function actors(ctx: Ctx): Promise<Answer> {
+  const T = ctx.events;
   const p = ctx.position.toString();
-  const tip = await tipAt(ctx.es, ctx.position);
+  const tip = await tipAt(ctx.es, ctx.events, ctx.position);
   // sequencer: its folded `l2` state — the tip, the last closed batch, the open batch (if any).
   const batchEvents = await ctx.es.query<EventRow>(
-    `select position::text as position, type, data, metadata from lev_es.events
+    `select position::text as position, type, data, metadata from ${T}
        where stream_id = 'l2' and position <= $1 and type in ('BatchOpened', 'BatchClosed', 'L2GenesisCreated')
        order by revision desc limit 2`,
     [p],
@@ -702,7 +750,7 @@ async function actors(ctx: Ctx): Promise<Answer> {
       ? (
           await ctx.es.query<{ n: string }>(
             // Its blocks are the L2BlockSealed after it: a position range (primary key), not a scan of the stream.
-            `select count(*)::text as n from lev_es.events where position > $2 and position <= $1
+            `select count(*)::text as n from ${T} where position > $2 and position <= $1
                and stream_id = 'l2' and type = 'L2BlockSealed'`,
             [p, b.position],
           )
@@ -712,16 +760,16 @@ async function actors(ctx: Ctx): Promise<Answer> {
   const sequence = foldSequence(
     (
       await ctx.es.query<{ type: string; data: Record<string, unknown> }>(
-        `select type, data from lev_es.events where stream_id = $1 and position <= $2 order by revision`,
+        `select type, data from ${T} where stream_id = $1 and position <= $2 order by revision`,
         [SEQUENCE_SENDER_STREAM_ID, p],
       )
     ).rows as unknown as SequenceEvent[],
   );
   // eth-tx-manager: each L1 tx not ended at AT, folded from its stream.
   const lastOfEach = await ctx.es.query<{ stream_id: string; type: string }>(
-    `select e.stream_id, e.type from lev_es.events e
+    `select e.stream_id, e.type from ${T} e
        where e.stream_id like 'l1tx-%' and e.position <= $1
-         and not exists (select 1 from lev_es.events f
+         and not exists (select 1 from ${T} f
                          where f.stream_id = e.stream_id and f.revision > e.revision and f.position <= $1)`,
     [p],
   );
@@ -729,7 +777,7 @@ async function actors(ctx: Ctx): Promise<Answer> {
     .filter((r) => r.type !== 'L1TxConfirmed' && r.type !== 'L1TxFailed')
     .map((r) => r.stream_id);
   const l1txEvents = await ctx.es.query<{ stream_id: string; type: string; data: Record<string, unknown> }>(
-    `select stream_id, type, data from lev_es.events where stream_id = any($2) and position <= $1
+    `select stream_id, type, data from ${T} where stream_id = any($2) and position <= $1
        order by stream_id, revision`,
     [p, open],
   );

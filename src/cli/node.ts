@@ -14,10 +14,10 @@ import { sequenceSenderRole } from '../../actors/sequence-sender/index.ts';
 import { sequencerRole } from '../../actors/sequencer/index.ts';
 import { createL2Builder, synchronizerRole } from '../../actors/synchronizer/index.ts';
 import {
-  allProjections,
   createProjectionRunner,
   createReadModelDb,
   type ProjectionRunner,
+  projectionsFor,
 } from '../../projections/index.ts';
 import { latestExitRoots, listForcedBatches } from '../../projections/l1sync/index.ts';
 import {
@@ -150,20 +150,20 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
       onError: connectionError('read-model'),
     });
     cleanups.push(() => db.close());
+    const projections = projectionsFor(config.store.kind);
     const runner = createProjectionRunner({
       store,
       db,
-      projections: allProjections,
+      projections,
       onProgress: ({ position }) => {
-        for (const p of allProjections)
-          metrics.projectionPosition.set({ projection: p.name }, Number(position));
+        for (const p of projections) metrics.projectionPosition.set({ projection: p.name }, Number(position));
       },
     });
     const lagTimer = setInterval(() => {
       store
         .headPosition()
         .then((head) => {
-          for (const p of allProjections) metrics.recordProjection(p.name, runner.position(), head);
+          for (const p of projections) metrics.recordProjection(p.name, runner.position(), head);
         })
         .catch(() => {});
     }, 2000);

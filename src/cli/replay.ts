@@ -13,11 +13,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
-  allProjections,
   createProjectionRunner,
   createReadModelDb,
   DEFAULT_READ_MODEL_SCHEMA,
   migrate,
+  projectionsFor,
 } from '../../projections/index.ts';
 import { type Config, redactUrl } from '../config/index.ts';
 import { createPgPool, type PgPool, startEmbeddedPostgres } from '../db/index.ts';
@@ -399,6 +399,7 @@ async function rebuild(ctx: Ctx): Promise<number> {
   const schema = ctx.args.schema!;
   const head = await headFor(store, ctx.args.selection);
   const to = ctx.args.selection.toPosition ?? head;
+  const projections = projectionsFor(store.kind);
   const db = createReadModelDb(ctx.log.dbUrl, { schema, max: 2, onError: () => {} });
   try {
     if (await schemaExists(db.pool, schema)) {
@@ -420,7 +421,7 @@ async function rebuild(ctx: Ctx): Promise<number> {
       const runner = createProjectionRunner({
         store,
         db,
-        projections: allProjections,
+        projections,
         stopAt: to,
         onProgress: ({ position }) => {
           reached = position;
@@ -440,7 +441,7 @@ async function rebuild(ctx: Ctx): Promise<number> {
     progress.done(to);
     const s = (Date.now() - started) / 1000;
     await ctx.out.write(
-      `rebuilt ${allProjections.length} read models (${allProjections.map((x) => x.name).join(', ')}) into schema ${schema} up to position ${to} in ${s.toFixed(2)} s (${s > 0 ? Math.round(Number(to) / s) : Number(to)} positions/s)\n`,
+      `rebuilt ${projections.length} read models (${projections.map((x) => x.name).join(', ')}) into schema ${schema} up to position ${to} in ${s.toFixed(2)} s (${s > 0 ? Math.round(Number(to) / s) : Number(to)} positions/s)\n`,
     );
     return EXIT.ok;
   } finally {

@@ -42,6 +42,20 @@ test('bounds: 0 to the head; a move out of them stays with one line', () => {
   }
 });
 
+test('positions that are not consecutive (EventStoreDB): a step lands on the adjacent event', () => {
+  // events at 100, 164, 9000; head 9000
+  assert.equal(targetOf({ kind: 'next' }, 100n, 9000n, 164n), { ok: true, position: 164n });
+  assert.equal(targetOf({ kind: 'prev' }, 164n, 9000n, 100n), { ok: true, position: 100n });
+  assert.equal(targetOf({ kind: 'prev' }, 100n, 9000n, 0n), { ok: true, position: 0n });
+  assert.equal(targetOf({ kind: 'goto', position: 164n }, 100n, 9000n, 9000n), { ok: true, position: 164n });
+  const past = targetOf({ kind: 'next' }, 9000n, 9000n, null);
+  assert.not.ok(past.ok);
+  if (!past.ok) assert.match(past.message, /head of the log \(position 9000\): staying at 9000/);
+  const before = targetOf({ kind: 'prev' }, 0n, 9000n, null);
+  assert.not.ok(before.ok);
+  if (!before.ok) assert.match(before.message, /start of the log: staying at 0/);
+});
+
 test('diff: changed, added and removed top-level fields; nested values compared as JSON', () => {
   const a = { status: 'open', n: '3', nested: { x: 1, y: [1, 2] }, gone: 'g', list: [] as unknown[] };
   const b = { status: 'closed', n: '3', nested: { x: 1, y: [1, 2] }, list: [{ hash: '0x1' }], added: 5 };

@@ -1,0 +1,1 @@
+export { logMirrorProjection } from './projection.ts';
