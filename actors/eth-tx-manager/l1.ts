@@ -3,6 +3,7 @@
  * reorged chain, node20-feasibility §7), and the pure readings of what a node answers (send errors, revert data).
  */
 import { AbiCoder } from 'ethers';
+import { JsonRpcResponseError, JsonRpcTransportError, jsonRpcCall } from '../../src/jsonrpc/index.ts';
 import { isHex } from '../../src/primitives/index.ts';
 import { L1RpcError, L1UnavailableError } from './errors.ts';
 
@@ -33,22 +34,13 @@ export function createL1Client(url: string, opts: { timeoutMs?: number } = {}): 
   return {
     endpoint,
     async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {
-      let body: { result?: T; error?: { code: number; message: string; data?: unknown } };
       try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        body = (await res.json()) as typeof body;
+        return await jsonRpcCall<T>(url, method, params, { timeoutMs, id: ++id });
       } catch (err) {
-        throw new L1UnavailableError(method, endpoint, err);
+        if (err instanceof JsonRpcResponseError) throw new L1RpcError(method, err.error);
+        if (err instanceof JsonRpcTransportError) throw new L1UnavailableError(method, endpoint, err.cause);
+        throw err;
       }
-      if (body.error) throw new L1RpcError(method, body.error);
-      if (!('result' in body))
-        throw new L1UnavailableError(method, endpoint, new Error('no result in answer'));
-      return body.result as T;
     },
   };
 }

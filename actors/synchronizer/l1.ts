@@ -1,8 +1,9 @@
 /**
- * The synchronizer's L1 reads over raw JSON-RPC (`fetch`): block headers by number and hash, logs, transactions.
- * No client library, so no response cache can hide a reorg (ethers caches blocks and the head). Every call honours
+ * The synchronizer's L1 reads over raw JSON-RPC (src/jsonrpc): block headers by number and hash, logs,
+ * transactions. No client library, so no response cache can hide a reorg (ethers caches blocks and the head). Every call honours
  * an abort signal and a timeout; failures are `L1RpcError`s (temporary: the role retries with backoff).
  */
+import { JsonRpcResponseError, JsonRpcTransportError, jsonRpcCall } from '../../src/jsonrpc/index.ts';
 import { L1RpcError } from '../../src/l1/index.ts';
 import { type Address, type Hash, type Hex, toAddress } from '../../src/primitives/index.ts';
 import type { L1BlockHeader } from '../../src/streams/l1sync/index.ts';
@@ -78,27 +79,22 @@ export function createL1Reader(url: string, opts: { timeoutMs?: number } = {}): 
   let id = 0;
 
   async function call<T>(method: string, params: unknown[], signal?: AbortSignal): Promise<T> {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let json: { result?: T; error?: { code?: number; message?: string; data?: unknown } };
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      return await jsonRpcCall<T>(url, method, params, {
+        ...(signal ? { signal } : {}),
+        timeoutMs,
+        id: ++id,
       });
-      json = (await res.json()) as typeof json;
     } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      throw new L1RpcError(`${method} to ${url} failed`, { cause: err });
+      if (err instanceof JsonRpcResponseError) {
+        throw new L1RpcError(`${method}: ${err.error.message}`, {
+          rpcCode: err.error.code,
+          rpcData: err.error.data,
+        });
+      }
+      if (err instanceof JsonRpcTransportError) throw new L1RpcError(err.shortMessage, { cause: err.cause });
+      throw err;
     }
-    if (json.error) {
-      throw new L1RpcError(`${method}: ${json.error.message ?? 'error'}`, {
-        ...(json.error.code === undefined ? {} : { rpcCode: json.error.code }),
-        rpcData: json.error.data,
-      });
-    }
-    return json.result as T;
   }
 
   return {

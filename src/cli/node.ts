@@ -309,9 +309,11 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             l1Url: config.l1.url,
             chainId: config.l1.chainId,
             confirmations: config.l1.confirmations,
-            gasBump: config.dev
-              ? { afterMs: 10_000, percent: 20, maxGasPrice: 1_000n * 10n ** 9n }
-              : { afterMs: 120_000, percent: 20, maxGasPrice: 1_000n * 10n ** 9n },
+            gasBump: {
+              afterMs: config.l1.gasBumpAfterMs,
+              percent: config.l1.gasBumpPercent,
+              maxGasPrice: config.l1.maxGasPrice,
+            },
             pollMs: config.dev ? 500 : 1000,
             wake: runner.watch(['L1TxQueued']),
             log: (msg, fields, level) =>

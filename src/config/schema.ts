@@ -117,6 +117,12 @@ export type ConfigSections = {
     gerManagerAddress: Address | undefined;
     /** L1 confirmations awaited before acting on a block (e.g. proving a virtual batch); at least 1. */
     confirmations: number;
+    /** The eth-tx-manager raises the fees of a tx not mined this long after it was sent. */
+    gasBumpAfterMs: number;
+    /** By this percent each time (at least 10: nodes refuse smaller replacements). */
+    gasBumpPercent: number;
+    /** Never more per gas than this, in wei (at the cap a tx waits at its price). */
+    maxGasPrice: bigint;
   };
   prover: {
     /** Where the aggregator reaches the prover. */
@@ -489,6 +495,25 @@ export const CONFIG_SPEC: ConfigSpec = {
       schema: positive('an integer ≥ 1 (nothing waits on zero confirmations)'),
       default: () => 2,
       doc: 'L1 confirmations awaited before proving',
+    },
+    gasBumpAfterMs: {
+      env: 'int',
+      schema: positive(),
+      default: (dev: boolean) => (dev ? 10_000 : 120_000),
+      devDefault: true,
+      doc: 'the eth-tx-manager raises the fees of an L1 tx not mined this many ms after it was sent',
+    },
+    gasBumpPercent: {
+      env: 'int',
+      schema: int(10, 1000, 'expected an integer percent from 10 (nodes refuse smaller replacements) to 1000'),
+      default: () => 20,
+      doc: 'by this percent per bump',
+    },
+    maxGasPrice: {
+      env: 'bigint',
+      schema: wei(),
+      default: () => '1000000000000',
+      doc: 'the most an L1 tx pays per gas, in wei (at the cap it waits at its price)',
     },
   },
   prover: {

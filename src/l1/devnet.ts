@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jsonRpcCall } from '../jsonrpc/index.ts';
 
 export type DevnetAccount = { privateKey: string; balance: bigint };
 
@@ -89,15 +90,12 @@ export async function devnetRpc<T = unknown>(
   params: unknown[] = [],
   opts: { timeoutMs?: number } = {},
 ): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-    ...(opts.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(opts.timeoutMs) }),
-  });
-  const json = (await res.json()) as { result?: T; error?: { message: string } };
-  if (json.error) throw new Error(`${method}: ${json.error.message}`);
-  return json.result as T;
+  return jsonRpcCall<T>(
+    url,
+    method,
+    params,
+    opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs },
+  );
 }
 
 /**

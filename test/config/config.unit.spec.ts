@@ -85,6 +85,9 @@ test('defaults follow DESIGN §9', async () => {
     rollupAddress: undefined,
     gerManagerAddress: undefined,
     confirmations: 2,
+    gasBumpAfterMs: 120_000,
+    gasBumpPercent: 20,
+    maxGasPrice: 1_000_000_000_000n,
   });
   assert.equal(c.prover, { url: 'http://127.0.0.1:50051', listen: { host: '127.0.0.1', port: 50051 } });
   assert.equal(c.keys, { sequencer: undefined, aggregator: undefined, prover: undefined });
@@ -102,6 +105,8 @@ test('defaults follow DESIGN §9', async () => {
 test('--dev derives keys #1, #2, #4 of the test mnemonic', async () => {
   const c = await load({ flags: { dev: true } });
   assert.is(c.dev, true);
+  assert.is(c.l1.gasBumpAfterMs, 10_000, 'dev L1 txs are bumped sooner');
+  assert.is(c.sources['l1.gasBumpAfterMs'], 'dev default');
   assert.equal(c.keys.sequencer, { kind: 'raw', privateKey: devAccount(1).privateKey, address: ACCOUNT_1 });
   assert.is(c.keys.aggregator?.kind === 'raw' && c.keys.aggregator.address, ACCOUNT_2);
   assert.is(c.keys.prover?.kind === 'raw' && c.keys.prover.address, ACCOUNT_4);
@@ -233,6 +238,11 @@ test('a bad value names the key, the value, its source and why', async () => {
       /l1\.confirmations = "0" \(from LEV_L1_CONFIRMATIONS\): expected an integer ≥ 1/,
     ],
     [{ env: { LEV_L2_CHAIN_ID: '0' } }, /l2\.chainId = "0" .*chain id/],
+    [
+      { env: { LEV_L1_GAS_BUMP_PERCENT: '5' } },
+      /l1\.gasBumpPercent = "5" \(from LEV_L1_GAS_BUMP_PERCENT\): expected an integer percent from 10/,
+    ],
+    [{ file: write('[l1]\ngasBumpAfterMs = 0\n') }, /l1\.gasBumpAfterMs = 0 .*expected a positive integer/],
     [
       { env: { LEV_L2_COINBASE: '0x1234' } },
       /l2\.coinbase = "0x1234" \(from LEV_L2_COINBASE\): expected a 0x-prefixed 20-byte address/,

@@ -9,6 +9,7 @@
  * contracts are checked against the options and returned (`reused: true`).
  */
 import { computeAddress, type Interface, SigningKey, Transaction } from 'ethers';
+import { JsonRpcResponseError, JsonRpcTransportError, jsonRpcCall } from '../../jsonrpc/index.ts';
 import { type Address, type Hash, type Hex, toAddress } from '../../primitives/index.ts';
 import { type L1ContractAddresses, predictL1ContractAddresses } from './addresses.ts';
 import { type L1ContractName, loadL1Artifact } from './artifacts.ts';
@@ -65,24 +66,18 @@ const TOKEN = 10n ** 18n;
 let rpcId = 0;
 
 async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T> {
-  let json: { result?: T; error?: { code?: number; message?: string; data?: unknown } };
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
-    });
-    json = (await res.json()) as typeof json;
+    return await jsonRpcCall<T>(url, method, params, { id: ++rpcId });
   } catch (err) {
-    throw new L1RpcError(`${method} to ${url} failed`, { cause: err });
+    if (err instanceof JsonRpcResponseError) {
+      throw new L1RpcError(`${method}: ${err.error.message}`, {
+        rpcCode: err.error.code,
+        rpcData: err.error.data,
+      });
+    }
+    if (err instanceof JsonRpcTransportError) throw new L1RpcError(err.shortMessage, { cause: err.cause });
+    throw err;
   }
-  if (json.error) {
-    throw new L1RpcError(`${method}: ${json.error.message ?? 'error'}`, {
-      ...(json.error.code === undefined ? {} : { rpcCode: json.error.code }),
-      rpcData: json.error.data,
-    });
-  }
-  return json.result as T;
 }
 
 const revertOf = (err: unknown): string => {

@@ -4,6 +4,7 @@
  * or its error with code, message and data — is this node's answer. No local pool: a tx nobody sequences would
  * wait forever. Without a sequencer URL such a node refuses txs, saying why.
  */
+import { JsonRpcResponseError, jsonRpcCall } from '../../jsonrpc/index.ts';
 import { bytesToHex, type Hash, isHex } from '../../primitives/index.ts';
 import { RpcError, ServerRpcError } from '../errors.ts';
 import type { PoolIntake } from './intake.ts';
@@ -16,28 +17,17 @@ export function createRelayIntake(opts: { url: string; timeoutMs?: number }): Po
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return {
     async submit(raw) {
-      let body: { result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
+      let result: unknown;
       try {
-        const res = await fetch(opts.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            jsonrpc: '2.0',
-            id: 1,
-            method: 'eth_sendRawTransaction',
-            params: [bytesToHex(raw)],
-          }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        body = (await res.json()) as typeof body;
+        result = await jsonRpcCall(opts.url, 'eth_sendRawTransaction', [bytesToHex(raw)], { timeoutMs });
       } catch (err) {
+        if (err instanceof JsonRpcResponseError) {
+          const e = err.error;
+          throw new RpcError(e.code, e.message, e.data === undefined ? {} : { data: e.data });
+        }
         throw new ServerRpcError(`the trusted sequencer at ${opts.url} does not answer`, { cause: err });
       }
-      const e = body.error;
-      if (e && typeof e.code === 'number' && typeof e.message === 'string')
-        throw new RpcError(e.code, e.message, e.data === undefined ? {} : { data: e.data });
-      if (typeof body.result === 'string' && isHex(body.result) && body.result.length === 66)
-        return body.result as Hash;
+      if (typeof result === 'string' && isHex(result) && result.length === 66) return result as Hash;
       throw new ServerRpcError(`the trusted sequencer at ${opts.url} gave no tx hash`);
     },
   };

@@ -1,0 +1,7 @@
+export {
+  type JsonRpcCallOptions,
+  type JsonRpcErrorObject,
+  JsonRpcResponseError,
+  JsonRpcTransportError,
+  jsonRpcCall,
+} from './client.ts';
