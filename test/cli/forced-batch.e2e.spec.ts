@@ -123,12 +123,13 @@ test('a forced batch is included by the trusted sequencer, accepted by L1, and r
   const batchNumber = BigInt(
     await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [receipt.blockNumber]),
   );
-  const batch = await call<{ transactions: string[]; globalExitRoot: string }>(
+  const batch = await call<{ transactions: string[]; globalExitRoot: string; forcedBatchNumber?: string }>(
     l2Url,
     'zkevm_getBatchByNumber',
     [`0x${batchNumber.toString(16)}`, false],
   );
   assert.equal(batch.transactions, [valid.hash]);
+  assert.is(batch.forcedBatchNumber, '0x1', 'zkevm_getBatchByNumber names the forced batch');
   assert.match(trusted.output(), /forced batch included/);
 
   // L1 accepted it as the forced batch: the synchronizer saw the sequence consume forced batch 1, and the

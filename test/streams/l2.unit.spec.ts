@@ -12,6 +12,7 @@ import {
   type L2Command,
   type L2Event,
   type SealL2Block,
+  stateAfterBatch,
 } from '../../src/streams/l2/index.ts';
 
 const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hash;
@@ -221,6 +222,116 @@ t(
         }),
       /does not match its sealed blocks/,
     );
+  },
+);
+
+t('ResetTrustedState rewinds to the kept batch and tip; the chain goes on from them', () => {
+  let events = then([], open);
+  events = then(events, seal(h(100), '0xaa'));
+  events = then(events, {
+    type: 'CloseBatch',
+    data: { reason: 'timeout', batchL2Data: '0xaa', accInputHash: h(9) },
+  });
+  const kept = foldL2([GENESIS_EVENT!, ...events]);
+  if (kept.status === 'empty') throw new Error('unreachable');
+  events = then(events, { ...open, data: { ...open.data, timestamp: 1_700_000_005n } });
+  events = then(events, seal(h(200), '0xbb'));
+  events = then(events, {
+    type: 'CloseBatch',
+    data: { reason: 'timeout', batchL2Data: '0xbb', accInputHash: h(19) },
+  });
+  events = then(events, { ...open, data: { ...open.data, timestamp: 1_700_000_009n } });
+  events = then(events, seal(h(300), '0xcc'));
+  // batch 3 open with block 3: undo batches 2 and 3
+  const reset = run(events, {
+    type: 'ResetTrustedState',
+    data: { to: { batch: kept.lastBatch, tip: kept.tip }, reason: 'L1 sequenced another batch 2' },
+  });
+  assert.equal(reset, [
+    {
+      type: 'TrustedStateReset',
+      data: {
+        toBatch: '1',
+        toBlock: '1',
+        reason: 'L1 sequenced another batch 2',
+        toBlockHash: kept.tip.hash,
+        stateRoot: h(100),
+        accInputHash: h(9),
+        timestamp: '1700000000',
+        lastForcedBatch: '0',
+      },
+    },
+  ]);
+  const after = foldL2([GENESIS_EVENT!, ...events, ...reset]);
+  assert.equal(after, kept);
+  // the next batch is 2 again, from batch 1's roots; its block is 2, child of block 1
+  const again = [...events, ...reset];
+  const [opened] = run(again, open);
+  assert.is(opened?.data['batchNumber' as never], '2');
+  const [block] = run([...again, opened!], seal(h(400), '0xdd'));
+  assert.is((block as L2BlockSealed).data.number, '2');
+  assert.is((block as L2BlockSealed).data.parentHash, kept.tip.hash);
+  // refused: a batch or block ahead of the chain, a batch whose root is not its tip's
+  const ahead = { ...kept.lastBatch, number: 9n };
+  for (const [to, re] of [
+    [{ batch: ahead, tip: kept.tip }, /cannot reset to batch 9/],
+    [{ batch: kept.lastBatch, tip: { ...kept.tip, number: 9n } }, /cannot reset to L2 block 9/],
+    [{ batch: { ...kept.lastBatch, stateRoot: h(5) }, tip: kept.tip }, /is not its last block's/],
+  ] as const) {
+    assert.throws(
+      () => run(events, { type: 'ResetTrustedState', data: { to, reason: 'x' } }),
+      (e: unknown) => e instanceof IllegalStateError && re.test(e.message),
+    );
+  }
+});
+
+t(
+  'stateAfterBatch reads the state after a batch closed from the newest events, across resets and empty batches',
+  () => {
+    const all: L2Event[] = [GENESIS_EVENT!];
+    /** The state after each batch closed, in the current chain. */
+    const after = new Map<bigint, { batch: unknown; tip: unknown }>();
+    const apply = (command: L2Command) => {
+      const events = decide(command, foldL2(all));
+      all.push(...events);
+      const s = foldL2(all);
+      if (s.status === 'empty') throw new Error('unreachable');
+      if (command.type === 'CloseBatch' || command.type === 'ResetTrustedState') {
+        for (const n of after.keys()) if (n > s.lastBatch.number) after.delete(n);
+        after.set(s.lastBatch.number, { batch: s.lastBatch, tip: s.tip });
+      }
+    };
+    const close = (data: Hex) =>
+      apply({
+        type: 'CloseBatch',
+        data: { reason: 'timeout', batchL2Data: data, accInputHash: h(all.length) },
+      });
+    let ts = 1_700_000_000n;
+    const openNext = () => apply({ ...open, data: { ...open.data, timestamp: ts++ } });
+    openNext();
+    apply(seal(h(100), '0xaa'));
+    close('0xaa'); // batch 1: block 1
+    openNext();
+    close('0x'); // batch 2: empty, tip still block 1
+    openNext();
+    apply(seal(h(101), '0xbb'));
+    apply(seal(h(102), '0xcc'));
+    close('0xbbcc'); // batch 3: blocks 2, 3
+    const to = after.get(1n) as { batch: never; tip: never };
+    apply({ type: 'ResetTrustedState', data: { to, reason: 'x' } });
+    openNext();
+    close('0x'); // batch 2 again: empty after the reset (the tip comes from the reset)
+    openNext();
+    apply(seal(h(200), '0xdd'));
+    close('0xdd'); // batch 3 again: block 2'
+    const newestFirst = [...all].reverse();
+    for (const [n, expected] of after) assert.equal(stateAfterBatch(newestFirst, n), expected, `batch ${n}`);
+    assert.equal([...after.keys()], [1n, 2n, 3n]); // batch 0 is the genesis: checked below
+    assert.equal(stateAfterBatch(newestFirst, 0n), {
+      batch: { number: 0n, stateRoot: GENESIS.stateRoot, accInputHash: h(0), timestamp: 0n, lastForced: 0n },
+      tip: { number: 0n, hash: GENESIS.blockHash, stateRoot: GENESIS.stateRoot },
+    });
+    assert.is(stateAfterBatch(newestFirst, 4n), null);
   },
 );
 

@@ -12,6 +12,8 @@ const ZERO_HASH = `0x${'00'.repeat(32)}`;
 
 export type RpcBatch = {
   number: string;
+  /** A batch forced on L1: its forced batch number (absent otherwise, as the reference's `omitempty`). */
+  forcedBatchNumber?: string;
   coinbase: string;
   stateRoot: string;
   globalExitRoot: string;
@@ -62,6 +64,7 @@ export const zkevm_getBatchByNumber = defineMethod({
       const sequenced = batch.status !== 'trusted';
       return {
         number: toQuantity(batch.number),
+        ...(batch.forcedBatchNumber === null ? {} : { forcedBatchNumber: toQuantity(batch.forcedBatchNumber) }),
         coinbase: batch.coinbase,
         stateRoot: batch.closed ? (batch.stateRoot ?? ZERO_HASH) : ZERO_HASH,
         globalExitRoot: batch.globalExitRoot,

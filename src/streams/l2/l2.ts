@@ -32,7 +32,9 @@ export type BatchCloseReason =
   /** A batch forced on L1 waits to be included: the open batch closes so it comes next. */
   | 'forced_batch'
   /** Rebuilt from a batch sequenced on L1 (a node without a sequencer). */
-  | 'virtualized';
+  | 'virtualized'
+  /** Followed from the trusted node's `zkevm_getBatchByNumber` ahead of L1 (a node without a sequencer). */
+  | 'trusted_sync';
 
 /** Block 0 and batch 0: the genesis state, applied once before anything else on the stream. */
 export type L2GenesisCreated = Event<
@@ -122,6 +124,11 @@ export type BatchClosed = Event<
   }
 >;
 
+/**
+ * The trusted chain after batch `toBatch` (and block `toBlock`) is undone — on a node without a sequencer, when L1
+ * sequenced something else than the trusted batches it followed. The event carries the state it rewinds to, so
+ * folding stays a pure function of the events.
+ */
 export type TrustedStateReset = Event<
   'TrustedStateReset',
   {
@@ -130,6 +137,13 @@ export type TrustedStateReset = Event<
     /** The last L2 block kept. */
     toBlock: string;
     reason: string;
+    /** The kept tip: block `toBlock`'s hash and state root (= batch `toBatch`'s state root). */
+    toBlockHash: Hash;
+    stateRoot: Hash;
+    /** Batch `toBatch`'s accInputHash and timestamp, and the last forced batch the kept chain included. */
+    accInputHash: Hash;
+    timestamp: string;
+    lastForcedBatch: string;
   }
 >;
 
@@ -144,8 +158,10 @@ export const L2_EVENT_TYPES = [
 
 //////// State
 
-type Tip = { number: bigint; hash: Hash; stateRoot: Hash };
-type ClosedBatch = {
+/** The last L2 block of the chain. */
+export type L2Tip = { number: bigint; hash: Hash; stateRoot: Hash };
+/** A closed batch as the next one needs it. */
+export type L2ClosedBatch = {
   number: bigint;
   stateRoot: Hash;
   accInputHash: Hash;
@@ -172,8 +188,8 @@ type OpenBatchState = {
 /** The trusted chain: nothing before genesis; then its tip, its last closed batch, and the open batch if any. */
 export type L2State =
   | { status: 'empty' }
-  | { status: 'closed'; tip: Tip; lastBatch: ClosedBatch }
-  | { status: 'open'; tip: Tip; lastBatch: ClosedBatch; batch: OpenBatchState };
+  | { status: 'closed'; tip: L2Tip; lastBatch: L2ClosedBatch }
+  | { status: 'open'; tip: L2Tip; lastBatch: L2ClosedBatch; batch: OpenBatchState };
 
 export const initialState = (): L2State => ({ status: 'empty' });
 
@@ -276,17 +292,86 @@ export function evolve(state: L2State, event: L2Event): L2State {
         },
       };
     }
-    case 'TrustedStateReset':
-      // The writer appends the reset together with the state it rewinds to; folding the events after it
-      // rebuilds the rest. Here: the open batch, if any, is dropped.
+    case 'TrustedStateReset': {
       if (state.status === 'empty') return state;
-      return { status: 'closed', tip: state.tip, lastBatch: state.lastBatch };
+      const d = event.data;
+      return {
+        status: 'closed',
+        tip: { number: BigInt(d.toBlock), hash: d.toBlockHash, stateRoot: d.stateRoot },
+        lastBatch: {
+          number: BigInt(d.toBatch),
+          stateRoot: d.stateRoot,
+          accInputHash: d.accInputHash,
+          timestamp: BigInt(d.timestamp),
+          lastForced: BigInt(d.lastForcedBatch),
+        },
+      };
+    }
     default:
       return assertNever(event, 'l2 event');
   }
 }
 
 export const foldL2 = (events: readonly L2Event[]): L2State => events.reduce(evolve, initialState());
+
+/**
+ * The chain as it was right after batch `n` closed — its closed batch and tip, what {@link ResetTrustedState}
+ * rewinds to — from the stream read newest first, without folding it from the start: the newest `BatchClosed` of
+ * `n` is the current chain's (a reset undoes only what came before it), and the tip and the last forced batch are
+ * the newest block, reset or genesis before it. Stops reading as soon as it knows. `null` when batch `n` is not
+ * closed in the stream. Pure.
+ */
+export function stateAfterBatch(
+  newestFirst: Iterable<L2Event>,
+  n: bigint,
+): { batch: L2ClosedBatch; tip: L2Tip } | null {
+  let closed: BatchClosed['data'] | null = null;
+  let tip: L2Tip | null = null;
+  let lastForced: bigint | null = null;
+  for (const e of newestFirst) {
+    if (!closed) {
+      if (e.type === 'BatchClosed' && BigInt(e.data.batchNumber) === n) closed = e.data;
+      else if (n === 0n && e.type === 'L2GenesisCreated') {
+        const d = e.data;
+        return {
+          batch: {
+            number: 0n,
+            stateRoot: d.stateRoot,
+            accInputHash: ZERO_HASH,
+            timestamp: BigInt(d.timestamp),
+            lastForced: 0n,
+          },
+          tip: { number: 0n, hash: d.blockHash, stateRoot: d.stateRoot },
+        };
+      }
+      continue;
+    }
+    if (e.type === 'TrustedStateReset') {
+      const d = e.data;
+      tip ??= { number: BigInt(d.toBlock), hash: d.toBlockHash, stateRoot: d.stateRoot };
+      lastForced ??= BigInt(d.lastForcedBatch);
+    } else if (e.type === 'L2GenesisCreated') {
+      tip ??= { number: 0n, hash: e.data.blockHash, stateRoot: e.data.stateRoot };
+      lastForced ??= 0n;
+    } else if (e.type === 'L2BlockSealed') {
+      tip ??= { number: BigInt(e.data.number), hash: e.data.hash, stateRoot: e.data.stateRoot };
+    } else if (e.type === 'BatchOpened' && e.data.forcedBatchNumber !== undefined) {
+      lastForced ??= BigInt(e.data.forcedBatchNumber);
+    }
+    if (tip && lastForced !== null) break;
+  }
+  if (!closed || !tip || lastForced === null) return null;
+  return {
+    batch: {
+      number: n,
+      stateRoot: closed.stateRoot,
+      accInputHash: closed.accInputHash,
+      timestamp: BigInt(closed.timestamp),
+      lastForced,
+    },
+    tip,
+  };
+}
 
 //////// Commands
 
@@ -313,7 +398,15 @@ export type CloseBatch = {
   type: 'CloseBatch';
   data: { reason: BatchCloseReason; batchL2Data: Hex; accInputHash: Hash };
 };
-export type L2Command = CreateGenesis | OpenBatch | SealL2Block | CloseBatch;
+/**
+ * Undo the chain after a closed batch: `to` is that batch and the tip it closed with, as the writer recorded them
+ * (the state after its `BatchClosed`, or the genesis).
+ */
+export type ResetTrustedState = {
+  type: 'ResetTrustedState';
+  data: { to: { batch: L2ClosedBatch; tip: L2Tip }; reason: string };
+};
+export type L2Command = CreateGenesis | OpenBatch | SealL2Block | CloseBatch | ResetTrustedState;
 
 /**
  * Decides the events of an l2 command. Pure: block numbers, parent links and batch numbers come from the state;
@@ -433,6 +526,35 @@ export function decide(command: L2Command, state: L2State): L2Event[] {
             coinbase: b.coinbase,
             firstBlock: b.firstBlock === null ? null : b.firstBlock.toString(),
             lastBlock: b.firstBlock === null ? null : state.tip.number.toString(),
+          },
+        },
+      ];
+    }
+    case 'ResetTrustedState': {
+      const { batch, tip } = command.data.to;
+      const last = state.lastBatch.number;
+      if (batch.number > last)
+        throw new IllegalStateError(
+          `cannot reset to batch ${batch.number}: the last closed batch is ${last}`,
+        );
+      if (tip.number > state.tip.number)
+        throw new IllegalStateError(`cannot reset to L2 block ${tip.number}: the tip is ${state.tip.number}`);
+      if (batch.stateRoot !== tip.stateRoot)
+        throw new IllegalStateError(
+          `batch ${batch.number}'s state root ${batch.stateRoot} is not its last block's ${tip.stateRoot}`,
+        );
+      return [
+        {
+          type: 'TrustedStateReset',
+          data: {
+            toBatch: batch.number.toString(),
+            toBlock: tip.number.toString(),
+            reason: command.data.reason,
+            toBlockHash: tip.hash,
+            stateRoot: tip.stateRoot,
+            accInputHash: batch.accInputHash,
+            timestamp: batch.timestamp.toString(),
+            lastForcedBatch: batch.lastForced.toString(),
           },
         },
       ];
