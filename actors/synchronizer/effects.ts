@@ -13,8 +13,9 @@
  *    the next pass's reorg check sees, and the walk-back compares every stored block on its own.
  * 4. `decide(SyncL1Range)` and ONE append per chunk (expected revision: the single writer); a chunk is all or
  *    nothing, and the cursor is its last `L1BlockSynced`.
- * A `TrustedReorgDetected` is appended and then the pass fails with a critical `TrustedReorgError` naming the batch
- * and the field: the supervisor halts the node, as the reference halts a trusted node.
+ * A `TrustedReorgDetected` is appended; then on the trusted node the pass fails with a critical `TrustedReorgError`
+ * naming the batch and the field (the supervisor halts the node, as the reference halts a trusted node), while a
+ * permissionless node resets its `l2` stream to the batch before and goes on.
  */
 
 import { batchHashData } from '../../src/batch/index.ts';
@@ -77,8 +78,9 @@ export type SynchronizerDeps = {
   /**
    * `trusted`: this node runs the sequencer — every batch L1 sequences must be in the trusted chain and equal,
    * else the role halts. `permissionless`: batches the local `l2` stream lacks are recorded without comparison and
-   * rebuilt from their L1 data by `l2Builder`; a later divergence (L1 changing its mind about a rebuilt batch)
-   * halts too — resetting the rebuilt chain is not implemented yet.
+   * rebuilt from their L1 data by `l2Builder`; batches it has (followed from the trusted node ahead of L1) are
+   * compared, and a difference resets the `l2` stream to the batch before (`TrustedStateReset`), after which the
+   * batch is rebuilt from L1.
    */
   mode: 'trusted' | 'permissionless';
   /** Permissionless mode: rebuilds the `l2` stream from the virtual batches, at the start of every pass. */
@@ -125,6 +127,8 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
   const rollup = deps.rollupAddress.toLowerCase();
   const ger = deps.gerManagerAddress.toLowerCase();
   if (chunkSize < 1n) throw new RangeError('chunkSize must be at least 1');
+  /** Whether the last pass scanned L1 up to its head: only then is the trusted node followed (permissionless). */
+  let caughtUp = false;
 
   /** The view with the `l2` stream's batch events after `from.position` applied (`from` is not changed). */
   async function catchUpTrusted(from: TrustedView, floor: bigint): Promise<TrustedView> {
@@ -352,7 +356,7 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
     },
 
     async tick(initial, nowMs, signal) {
-      const rebuilt = (await deps.l2Builder?.build(nowMs)) ?? 0;
+      const rebuilt = (await deps.l2Builder?.build(nowMs, { followTrusted: caughtUp })) ?? 0;
       let state: SynchronizerState = {
         ...initial,
         trusted: await catchUpTrusted(initial.trusted, lastVerifiedBatch(initial.sync) - 1n),
@@ -362,6 +366,7 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
 
       const head = (await l1.blockNumber(signal)) - confirmations;
       const from = nextBlockToScan(state.sync, deps.fromBlock);
+      caughtUp = from > head;
       if (from > head) return { state, worked: rebuilt > 0 };
       const to = from + chunkSize - 1n < head ? from + chunkSize - 1n : head;
       const end = await l1.blockByNumber(to, signal); // before the logs: see the module header
@@ -387,6 +392,7 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
         return { state, worked: false };
       }
       if (events.every((e) => e.type === 'L1BlockSynced') && to - from + 1n < idleCursorBlocks) {
+        caughtUp = to >= head; // nothing to store: L1 has nothing new up to its head
         return { state, worked: false };
       }
       state = await append(state, events, nowMs);
@@ -394,11 +400,31 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
       const last = events[events.length - 1];
       if (last?.type === 'TrustedReorgDetected') {
         log('trusted reorg', { ...last.data });
+        const batch = BigInt(last.data.batchNumber);
+        // A verified state root that differs is not the trusted node's doing: rebuilding gives the same root.
+        if (
+          deps.mode === 'permissionless' &&
+          deps.l2Builder &&
+          batch > 0n &&
+          last.data.field !== 'stateRoot'
+        ) {
+          // The trusted batches this node followed are not what L1 sequenced: undo them from the diverging one on;
+          // the next pass scans the block again and the batch is rebuilt from L1's data (zkevm-node-spec §7).
+          const reason = `L1 block ${last.data.l1Block} sequenced batch ${batch} with another ${last.data.field} (trusted ${last.data.trusted ?? 'none'}, L1 ${last.data.l1})`;
+          await deps.l2Builder.resetTo(batch - 1n, reason, nowMs);
+          return {
+            state: {
+              ...state,
+              trusted: await catchUpTrusted(state.trusted, lastVerifiedBatch(state.sync) - 1n),
+            },
+            worked: true,
+          };
+        }
         throw new TrustedReorgError(last.data, {
           details:
             deps.mode === 'trusted'
               ? 'this node runs the trusted sequencer and L1 disagrees with its chain: halting (the reference halts too)'
-              : 'L1 now disagrees with the chain this node rebuilt from it; resetting a rebuilt chain is not implemented yet',
+              : 'L1 disagrees with a batch this node verified or rebuilt from L1 itself: halting',
         });
       }
       const virtualized = events.filter((e) => e.type === 'BatchesVirtualized').length;
@@ -411,6 +437,7 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
           verifications: verified,
         });
       }
+      caughtUp = to >= head;
       return { state, worked: to < head };
     },
   };

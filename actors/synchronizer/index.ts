@@ -18,6 +18,13 @@ export {
 export { createL1Reader, type L1Log, type L1Reader, type L1Transaction } from './l1.ts';
 export { createL2Builder, type L2Builder, type L2BuilderDeps, L2RebuildError } from './l2-builder.ts';
 export { createSynchronizerMachine, type SynchronizerContext } from './machine.ts';
+export {
+  createTrustedNode,
+  parseTrustedBatch,
+  type TrustedNode,
+  type TrustedNodeBatch,
+  TrustedNodeError,
+} from './trusted-node.ts';
 
 /**
  * The supervised synchronizer role, built from plain deps (`pollMs` sets the idle wait).

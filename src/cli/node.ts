@@ -12,7 +12,7 @@ import { ethTxManagerRole } from '../../actors/eth-tx-manager/index.ts';
 import { createSupervisor, defineRole, type RoleSpec, type SupervisorOutput } from '../../actors/index.ts';
 import { sequenceSenderRole } from '../../actors/sequence-sender/index.ts';
 import { sequencerRole } from '../../actors/sequencer/index.ts';
-import { createL2Builder, synchronizerRole } from '../../actors/synchronizer/index.ts';
+import { createL2Builder, createTrustedNode, synchronizerRole } from '../../actors/synchronizer/index.ts';
 import {
   createProjectionRunner,
   createReadModelDb,
@@ -346,6 +346,20 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
         );
       } else if (role === 'synchronizer') {
         const syncLog = logger.child({ component: 'synchronizer' });
+        /** A node without a sequencer: its `l2` stream rebuilt from L1, and the trusted node followed ahead of L1. */
+        const permissionlessBuilder = (l: typeof syncLog) => {
+          const builder = createL2Builder({
+            store,
+            executor,
+            trie,
+            genesis: genesis.accounts,
+            genesisTimestamp: genesis.timestamp,
+            ...(config.rpc.sequencerUrl ? { trustedNode: createTrustedNode(config.rpc.sequencerUrl) } : {}),
+            log: (msg, fields) => l.info(fields ?? {}, msg),
+          });
+          cleanups.push(() => builder.close());
+          return builder;
+        };
         roles.push(
           synchronizerRole({
             store,
@@ -358,18 +372,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             chunkSize: 100,
             pollMs: config.dev ? 500 : 1000,
             mode: isPermissionless(config.node) ? 'permissionless' : 'trusted',
-            ...(!isPermissionless(config.node)
-              ? {}
-              : {
-                  l2Builder: createL2Builder({
-                    store,
-                    executor,
-                    trie,
-                    genesis: genesis.accounts,
-                    genesisTimestamp: genesis.timestamp,
-                    log: (msg, fields) => syncLog.info(fields ?? {}, msg),
-                  }),
-                }),
+            ...(!isPermissionless(config.node) ? {} : { l2Builder: permissionlessBuilder(syncLog) }),
             log: (msg, fields) => syncLog.info(fields ?? {}, msg),
           }),
         );

@@ -505,7 +505,11 @@ export const CONFIG_SPEC: ConfigSpec = {
     },
     gasBumpPercent: {
       env: 'int',
-      schema: int(10, 1000, 'expected an integer percent from 10 (nodes refuse smaller replacements) to 1000'),
+      schema: int(
+        10,
+        1000,
+        'expected an integer percent from 10 (nodes refuse smaller replacements) to 1000',
+      ),
       default: () => 20,
       doc: 'by this percent per bump',
     },

@@ -64,7 +64,9 @@ export const zkevm_getBatchByNumber = defineMethod({
       const sequenced = batch.status !== 'trusted';
       return {
         number: toQuantity(batch.number),
-        ...(batch.forcedBatchNumber === null ? {} : { forcedBatchNumber: toQuantity(batch.forcedBatchNumber) }),
+        ...(batch.forcedBatchNumber === null
+          ? {}
+          : { forcedBatchNumber: toQuantity(batch.forcedBatchNumber) }),
         coinbase: batch.coinbase,
         stateRoot: batch.closed ? (batch.stateRoot ?? ZERO_HASH) : ZERO_HASH,
         globalExitRoot: batch.globalExitRoot,

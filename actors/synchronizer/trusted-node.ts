@@ -1,0 +1,115 @@
+/**
+ * The trusted sequencer's JSON-RPC as a permissionless node follows it (zkevm-node-spec §7, trusted-state sync):
+ * `zkevm_getBatchByNumber(n, false)`, parsed and checked (the next batch is asked for directly: one call per idle
+ * round, as polling `zkevm_batchNumber` first would be). What it says is a claim: the
+ * follower re-executes every batch and keeps it only when the result is the claimed one.
+ */
+import { NodeError } from '../../src/errors/index.ts';
+import { jsonRpcCall } from '../../src/jsonrpc/index.ts';
+import { type Address, type Hash, type Hex, isHex, toAddress } from '../../src/primitives/index.ts';
+
+/** A batch as the trusted node announces it. */
+export type TrustedNodeBatch = {
+  number: bigint;
+  /** A batch forced on L1: its forced batch number; null otherwise. */
+  forcedBatchNumber: bigint | null;
+  coinbase: Address;
+  globalExitRoot: Hash;
+  timestamp: bigint;
+  /** Zero hashes while the batch is open. */
+  stateRoot: Hash;
+  accInputHash: Hash;
+  closed: boolean;
+  batchL2Data: Hex;
+};
+
+export type TrustedNode = {
+  /** The node's URL. */
+  readonly url: string;
+  /** Batch `n`, or null when it has none. */
+  batch(n: bigint, signal?: AbortSignal): Promise<TrustedNodeBatch | null>;
+};
+
+/** The trusted node did not answer, or answered something that is not a batch. Temporary: followed again later. */
+export class TrustedNodeError extends NodeError<'TrustedNodeError'> {
+  override name = 'TrustedNodeError' as const;
+  constructor(shortMessage: string, cause?: unknown) {
+    super(shortMessage, {
+      code: 'TRUSTED_NODE',
+      severity: 'temporary',
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+}
+
+type RawBatch = Record<string, unknown>;
+
+const hash = (v: unknown, field: string): Hash => {
+  if (typeof v !== 'string' || !isHex(v) || v.length !== 66)
+    throw new Error(`${field} is not a 32-byte hash`);
+  return v.toLowerCase() as Hash;
+};
+const quantity = (v: unknown, field: string): bigint => {
+  if (typeof v !== 'string' || !/^0x[0-9a-fA-F]+$/.test(v)) throw new Error(`${field} is not a quantity`);
+  return BigInt(v);
+};
+
+/** Parses one `zkevm_getBatchByNumber` result. Pure. @throws {Error} naming the field that is wrong. */
+export function parseTrustedBatch(raw: RawBatch): TrustedNodeBatch {
+  const data = raw['batchL2Data'];
+  if (typeof data !== 'string' || !isHex(data) || data.length % 2 !== 0)
+    throw new Error('batchL2Data is not hex bytes');
+  if (typeof raw['closed'] !== 'boolean') throw new Error('closed is not a boolean');
+  if (typeof raw['coinbase'] !== 'string') throw new Error('coinbase is not an address');
+  return {
+    number: quantity(raw['number'], 'number'),
+    forcedBatchNumber:
+      raw['forcedBatchNumber'] === undefined || raw['forcedBatchNumber'] === null
+        ? null
+        : quantity(raw['forcedBatchNumber'], 'forcedBatchNumber'),
+    coinbase: toAddress(raw['coinbase']),
+    globalExitRoot: hash(raw['globalExitRoot'], 'globalExitRoot'),
+    timestamp: quantity(raw['timestamp'], 'timestamp'),
+    stateRoot: hash(raw['stateRoot'], 'stateRoot'),
+    accInputHash: hash(raw['accInputHash'], 'accInputHash'),
+    closed: raw['closed'],
+    batchL2Data: data.toLowerCase() as Hex,
+  };
+}
+
+export function createTrustedNode(url: string, opts: { timeoutMs?: number } = {}): TrustedNode {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  let id = 0;
+  async function call<T>(method: string, params: unknown[], signal?: AbortSignal): Promise<T> {
+    try {
+      return await jsonRpcCall<T>(url, method, params, {
+        ...(signal ? { signal } : {}),
+        timeoutMs,
+        id: ++id,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new TrustedNodeError(`the trusted node at ${url} did not answer ${method}`, err);
+    }
+  }
+  return {
+    url,
+    async batch(n, signal) {
+      const raw = await call<RawBatch | null>(
+        'zkevm_getBatchByNumber',
+        [`0x${n.toString(16)}`, false],
+        signal,
+      );
+      if (raw === null) return null;
+      try {
+        const b = parseTrustedBatch(raw);
+        if (b.number !== n) throw new Error(`number is ${b.number}, asked for ${n}`);
+        return b;
+      } catch (err) {
+        throw new TrustedNodeError(
+          `the trusted node at ${url} gave a bad batch ${n}: ${(err as Error).message}`,
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,443 @@
+/**
+ * The L2 builder of a permissionless node on a real store and trie (Postgres): the `l1-sync` events come from the
+ * l1-sync decider over L1 facts (sequences, a forced batch of bytes that do not decode), as the synchronizer
+ * records them. Checked: the events do not depend on how the work is split (groups per append, rounds, decoding on
+ * the worker or here); every block's roots are those of src/l2's tries; every appended root is readable from
+ * Postgres alone; a failed append or flush stops the round there, and the same builder — or a new one, as after
+ * a restart — goes on with nothing lost or built twice; a batch that cannot be rebuilt fails the round as a
+ * critical error after the groups before it.
+ */
+import { Wallet } from 'ethers';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  createL2Builder,
+  type L2Builder,
+  type L2BuilderDeps,
+  L2RebuildError,
+} from '../../../actors/synchronizer/index.ts';
+import { encodeBatchL2Data } from '../../../src/batch/index.ts';
+import { createPgPool, type PgPool } from '../../../src/db/index.ts';
+import { messageOf } from '../../../src/errors/index.ts';
+import {
+  createEventStore,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '../../../src/eventstore/index.ts';
+import {
+  createExecutor,
+  createTrieStore,
+  type GenesisAllocation,
+  type TrieStore,
+} from '../../../src/execution/index.ts';
+import { encodeReceipt, orderedTrieRoot } from '../../../src/l2/index.ts';
+import {
+  type Address,
+  type Hash,
+  type Hex,
+  hexToBytes,
+  keccak256Hex,
+} from '../../../src/primitives/index.ts';
+import { envelope } from '../../../src/streams/index.ts';
+import {
+  decide as decideL1Sync,
+  evolve as evolveL1Sync,
+  L1_SYNC_STREAM_ID,
+  type L1BlockFacts,
+  type L1BlockHeader,
+  type L1SyncEvent,
+  initialState as l1SyncInitial,
+} from '../../../src/streams/l1sync/index.ts';
+import { foldL2, L2_STREAM_ID, type L2BlockSealed, type L2Event } from '../../../src/streams/l2/index.ts';
+import { decodeSignedLegacyTx, encodeSignedLegacyTx } from '../../../src/tx/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../support/db.ts';
+
+const test = suite('actors/synchronizer/l2-builder');
+
+const CHAIN_ID = 1001n;
+const COINBASE = '0x00000000000000000000000000000000000c0ffe' as Address;
+const SEQUENCER = '0x000000000000000000000000000000000000beef' as Address;
+const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
+const senders = [1, 2, 3].map((i) => new Wallet(`0x${(0x5000 + i).toString(16).padStart(64, '0')}`));
+const genesis: GenesisAllocation[] = senders.map((w) => ({
+  address: w.address.toLowerCase(),
+  balance: 10n ** 21n,
+  nonce: 0n,
+}));
+/** Forced bytes that are no tx at all: such a batch is sequenced and makes no block. */
+const FORCED_JUNK = '0xdeadbeef' as Hex;
+
+const databases: TestDatabase[] = [];
+const pools: PgPool[] = [];
+const stores: EventStore[] = [];
+const builders: L2Builder[] = [];
+/** The `l1-sync` events every database starts with. */
+let l1SyncEvents: L1SyncEvent[] = [];
+
+const l1Block = (n: number, timestamp: bigint): L1BlockHeader => ({
+  number: BigInt(n),
+  hash: keccak256Hex(new Uint8Array([n])),
+  parentHash: keccak256Hex(new Uint8Array([n - 1])),
+  timestamp,
+});
+
+/** Batch data of `count` transfers from `wallet`, nonces from `nonce`. */
+async function transfers(wallet: Wallet, nonce: number, count: number): Promise<Hex> {
+  const txs = [];
+  for (let i = 0; i < count; i++) {
+    const raw = await wallet.signTransaction({
+      type: 0,
+      chainId: CHAIN_ID,
+      nonce: nonce + i,
+      gasPrice: 1_000_000_000n,
+      gasLimit: 21_000n,
+      to: COINBASE,
+      value: 1000n + BigInt(i),
+    });
+    txs.push(decodeSignedLegacyTx(hexToBytes(raw)));
+  }
+  return `0x${Buffer.from(encodeBatchL2Data(txs)).toString('hex')}` as Hex;
+}
+
+test.before(async () => {
+  // 7 sequenced batches, a forced batch of junk, 5 more: 12 sequenced batches of 1–3 transfers each.
+  const nonces = senders.map(() => 0);
+  const sequence = async (count: number, timestamp: bigint) => {
+    const batches = [];
+    for (let i = 0; i < count; i++) {
+      const s = i % senders.length;
+      const n = 1 + (i % 3);
+      batches.push({
+        transactions: await transfers(senders[s]!, nonces[s]!, n),
+        globalExitRoot: ZERO_HASH,
+        timestamp: timestamp + BigInt(i),
+        minForcedTimestamp: 0n,
+      });
+      nonces[s]! += n;
+    }
+    return batches;
+  };
+  const blocks: L1BlockFacts[] = [
+    {
+      block: l1Block(1, 1000n),
+      facts: [
+        {
+          type: 'SequenceBatches',
+          txHash: keccak256Hex(new Uint8Array([0xa1])),
+          sender: SEQUENCER,
+          numBatch: 7n,
+          l2Coinbase: COINBASE,
+          batches: await sequence(7, 100n),
+        },
+      ],
+    },
+    {
+      block: l1Block(2, 1010n),
+      facts: [
+        {
+          type: 'ForceBatch',
+          txHash: keccak256Hex(new Uint8Array([0xa2])),
+          forceBatchNum: 1n,
+          globalExitRoot: ZERO_HASH,
+          sequencer: SEQUENCER,
+          transactions: FORCED_JUNK,
+        },
+      ],
+    },
+    {
+      block: l1Block(3, 1020n),
+      facts: [
+        {
+          type: 'SequenceForceBatches',
+          txHash: keccak256Hex(new Uint8Array([0xa3])),
+          sender: SEQUENCER,
+          numBatch: 8n,
+          batches: [{ transactions: FORCED_JUNK, globalExitRoot: ZERO_HASH, minForcedTimestamp: 1010n }],
+        },
+      ],
+    },
+    {
+      block: l1Block(4, 1030n),
+      facts: [
+        {
+          type: 'SequenceBatches',
+          txHash: keccak256Hex(new Uint8Array([0xa4])),
+          sender: SEQUENCER,
+          numBatch: 13n,
+          l2Coinbase: COINBASE,
+          batches: await sequence(5, 1030n),
+        },
+      ],
+    },
+  ];
+  l1SyncEvents = decideL1Sync(
+    {
+      type: 'SyncL1Range',
+      data: { blocks, end: blocks[3]!.block, trusted: new Map(), mode: 'permissionless' },
+    },
+    l1SyncInitial(),
+  );
+  l1SyncEvents.reduce(evolveL1Sync, l1SyncInitial()); // folds: the events are consistent
+  assert.is(l1SyncEvents.filter((e) => e.type === 'BatchesVirtualized').length, 3);
+});
+
+test.after(async () => {
+  for (const b of builders) await b.close();
+  for (const s of stores) await s.close();
+  for (const p of pools) await p.end();
+  for (const d of databases) await d.drop();
+});
+
+type Node = { pool: PgPool; store: EventStore; trie: TrieStore };
+
+/** A fresh database holding the `l1-sync` events. */
+async function freshNode(): Promise<Node> {
+  const db = await createTestDatabase('l2b');
+  databases.push(db);
+  const pool = createPgPool(db.url);
+  pools.push(pool);
+  const store = await createEventStore({ kind: 'postgres', pool });
+  stores.push(store);
+  await store.append(
+    L1_SYNC_STREAM_ID,
+    envelope(l1SyncEvents, { actor: 'test', at: new Date(0).toISOString() }),
+    'no_stream',
+  );
+  return { pool, store, trie: await createTrieStore({ pool }) };
+}
+
+/** A builder as a node makes one (its own executor), with overrides. */
+async function builderOf(
+  node: Pick<Node, 'store' | 'trie'>,
+  opts: Partial<L2BuilderDeps> = {},
+): Promise<L2Builder> {
+  const builder = createL2Builder({
+    store: node.store,
+    trie: node.trie,
+    executor: await createExecutor({ store: node.trie, chainId: CHAIN_ID }),
+    genesis,
+    genesisTimestamp: 0n,
+    ...opts,
+  });
+  builders.push(builder);
+  return builder;
+}
+
+/** Builds until nothing is left; returns how many batches. */
+async function buildAll(builder: L2Builder): Promise<number> {
+  let total = 0;
+  for (let n = -1; n !== 0; total += n) n = await builder.build(1_700_000_000_000);
+  return total;
+}
+
+/** The `l2` stream without what differs between runs (event ids, metadata). */
+async function chainOf(store: EventStore): Promise<{ type: string; data: unknown }[]> {
+  const events = (await store.readStream(L2_STREAM_ID)) as RecordedEvent<L2Event>[];
+  return events.map((e) => ({ type: e.type, data: e.data }));
+}
+
+/** Every state root the stream names, read back through a new trie store (an empty cache: Postgres alone). */
+async function assertRootsPersisted(node: Node): Promise<void> {
+  const reader = await createExecutor({
+    store: await createTrieStore({ pool: node.pool }),
+    chainId: CHAIN_ID,
+  });
+  for (const e of await chainOf(node.store)) {
+    const root = (e.data as { stateRoot?: Hash }).stateRoot;
+    if (root) assert.ok(await reader.hasStateRoot(root), `${e.type} names ${root}, which is not in Postgres`);
+  }
+}
+
+/** What `promise` rejects with. @throws when it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** The reference: one round, one append, decoded on this thread. */
+let reference: { type: string; data: unknown }[] = [];
+
+test('one round, one append, decoded here: 13 batches, a block per transfer, roots of src/l2 tries', async () => {
+  const node = await freshNode();
+  const builder = await builderOf(node, {
+    maxBatchesPerRound: 1000,
+    batchesPerAppend: 1000,
+    offThreadDecoding: false,
+  });
+  assert.is(await buildAll(builder), 13);
+  reference = await chainOf(node.store);
+  const types = reference.map((e) => e.type);
+  assert.is(types.filter((t) => t === 'BatchClosed').length, 13);
+  const blocks = reference.filter((e) => e.type === 'L2BlockSealed') as unknown as L2BlockSealed[];
+  // Batch i of a sequence holds 1 + i % 3 transfers; the forced batch 8 has none.
+  assert.is(
+    blocks.length,
+    [0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4].reduce((n, i) => n + 1 + (i % 3), 0),
+  );
+  const forced = reference.find(
+    (e) => e.type === 'BatchClosed' && (e.data as { batchNumber: string }).batchNumber === '8',
+  )?.data as { batchL2Data: Hex; firstBlock: string | null } | undefined;
+  assert.is(forced?.batchL2Data, FORCED_JUNK, 'the forced bytes, as forced');
+  assert.is(forced?.firstBlock, null, 'and no block');
+  for (const { data: b } of blocks) {
+    const tx = {
+      ...b.tx,
+      nonce: BigInt(b.tx.nonce),
+      gasPrice: BigInt(b.tx.gasPrice),
+      gas: BigInt(b.tx.gas),
+      value: BigInt(b.tx.value),
+      chainId: BigInt(b.tx.chainId),
+      v: BigInt(b.tx.v),
+      r: BigInt(b.tx.r),
+      s: BigInt(b.tx.s),
+    };
+    assert.is(b.transactionsRoot, await orderedTrieRoot([encodeSignedLegacyTx(tx)]));
+    const receipt = encodeReceipt({
+      postState: b.stateRoot,
+      cumulativeGasUsed: BigInt(b.receipt.cumulativeGasUsed),
+      logsBloom: b.receipt.logsBloom,
+      logs: b.receipt.logs,
+    });
+    assert.is(b.receiptsRoot, await orderedTrieRoot([receipt]));
+  }
+  await assertRootsPersisted(node);
+});
+
+test('in rounds of 4 txs and appends of 2 batches, decoded on the worker: the same events', async () => {
+  const node = await freshNode();
+  const builder = await builderOf(node, { maxTxsPerRound: 4, batchesPerAppend: 2 });
+  await builder.ready();
+  // Batches 1, 2 and 3 hold 1, 2 and 3 transfers: the third starts at 3 txs, the fourth would at 6.
+  assert.is(await builder.build(1_700_000_000_000), 3, 'a round starts no batch after maxTxsPerRound txs');
+  assert.is(await buildAll(builder), 10);
+  assert.equal(await chainOf(node.store), reference);
+  await assertRootsPersisted(node);
+});
+
+test('a failed append stops the round there; the same builder then goes on: nothing lost or built twice', async () => {
+  const node = await freshNode();
+  let appends = 0;
+  const failing: EventStore = {
+    ...node.store,
+    append: (streamId: string, events: NewEvent[], expected?: Parameters<EventStore['append']>[2]) =>
+      streamId === L2_STREAM_ID && ++appends === 2
+        ? Promise.reject(new Error('injected: the connection dropped'))
+        : node.store.append(streamId, events, expected),
+  };
+  const builder = await builderOf(
+    { store: failing, trie: node.trie },
+    { batchesPerAppend: 3, maxBatchesPerRound: 4 },
+  );
+  assert.match(messageOf(await rejection(builder.build(1_700_000_000_000))), /injected/);
+  const kept = await chainOf(node.store);
+  assert.is(kept.filter((e) => e.type === 'BatchClosed').length, 3, 'only the first group is appended');
+  assert.equal(kept, reference.slice(0, kept.length));
+  assert.is(await builder.build(1_700_000_000_000), 4, 'a round stops at maxBatchesPerRound');
+  assert.is(await buildAll(builder), 6);
+  assert.equal(await chainOf(node.store), reference);
+  await assertRootsPersisted(node);
+});
+
+test('a failed flush appends nothing after it; a new builder (a restart) goes on from the stream', async () => {
+  const node = await freshNode();
+  let flushes = 0;
+  const failingTrie: TrieStore = Object.assign(Object.create(null) as TrieStore, node.trie, {
+    flush: () =>
+      ++flushes === 3 ? Promise.reject(new Error('injected: Postgres is gone')) : node.trie.flush(),
+  });
+  const crashed = await builderOf({ store: node.store, trie: failingTrie }, { batchesPerAppend: 2 });
+  assert.match(messageOf(await rejection(crashed.build(1_700_000_000_000))), /injected/);
+  const kept = await chainOf(node.store);
+  assert.is(kept.filter((e) => e.type === 'BatchClosed').length, 4, 'two groups of two batches');
+  await crashed.close();
+  // A restart: a new trie store (its buffer and cache are gone) and a new builder over the same database.
+  const restarted = await builderOf({ store: node.store, trie: await createTrieStore({ pool: node.pool }) });
+  assert.is(await buildAll(restarted), 9);
+  assert.equal(await chainOf(node.store), reference);
+  await assertRootsPersisted(node);
+});
+
+test('a sequenced batch that does not decode is a critical L2RebuildError; the groups before it stay', async () => {
+  const node = await freshNode();
+  // L1 sequencing bytes that are no tx (the contract does not check them): batch 14, after the 13 good ones.
+  const more = decideL1Sync(
+    {
+      type: 'SyncL1Range',
+      data: {
+        blocks: [
+          {
+            block: l1Block(5, 1040n),
+            facts: [
+              {
+                type: 'SequenceBatches',
+                txHash: keccak256Hex(new Uint8Array([0xa5])),
+                sender: SEQUENCER,
+                numBatch: 14n,
+                l2Coinbase: COINBASE,
+                batches: [
+                  {
+                    transactions: '0xc0ffee',
+                    globalExitRoot: ZERO_HASH,
+                    timestamp: 1040n,
+                    minForcedTimestamp: 0n,
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+        end: l1Block(5, 1040n),
+        trusted: new Map(),
+        mode: 'permissionless',
+      },
+    },
+    l1SyncEvents.reduce(evolveL1Sync, l1SyncInitial()),
+  );
+  await node.store.append(
+    L1_SYNC_STREAM_ID,
+    envelope(more, { actor: 'test', at: new Date(0).toISOString() }),
+    l1SyncEvents.length - 1,
+  );
+  const builder = await builderOf(node, { batchesPerAppend: 4 });
+  const error = await rejection(buildAll(builder));
+  assert.instance(error, L2RebuildError);
+  assert.match((error as L2RebuildError).shortMessage, /batch 14 sequenced on L1 does not decode/);
+  assert.is((error as L2RebuildError).severity, 'critical');
+  // Groups of 4: batches 1–12 were appended; 13 was staged with 14 and goes with the failed round.
+  const kept = await chainOf(node.store);
+  assert.is(kept.filter((e) => e.type === 'BatchClosed').length, 12);
+  assert.equal(kept, reference.slice(0, kept.length));
+});
+
+test('resetTo a batch: the state after it, the batches after rebuilt from L1 exactly as before', async () => {
+  const node = await freshNode();
+  const builder = await builderOf(node, { batchesPerAppend: 3 });
+  assert.is(await buildAll(builder), 13);
+  assert.is(await builder.resetTo(20n, 'nothing after it', 1_700_000_000_000), false);
+  assert.is(await builder.resetTo(5n, 'test: L1 sequenced another batch 6', 1_700_000_000_000), true);
+  const events = (await node.store.readStream(L2_STREAM_ID)) as RecordedEvent<L2Event>[];
+  const reset = events.at(-1)!;
+  assert.is(reset.type, 'TrustedStateReset');
+  // The state it rewinds to is the fold of the chain up to batch 5's close.
+  const upTo5 = reference.findIndex(
+    (e) => e.type === 'BatchClosed' && (e.data as { batchNumber: string }).batchNumber === '5',
+  );
+  const after5 = foldL2(reference.slice(0, upTo5 + 1) as L2Event[]);
+  assert.equal(foldL2(events), after5);
+  assert.equal(
+    { toBatch: reset.data['toBatch' as never], reason: reset.data['reason' as never] },
+    { toBatch: '5', reason: 'test: L1 sequenced another batch 6' },
+  );
+  // Batches 6–13 again, from the l1-sync events already read once: the very same events.
+  assert.is(await buildAll(builder), 8);
+  const chain = await chainOf(node.store);
+  assert.equal(chain.slice(events.length), reference.slice(upTo5 + 1));
+  await assertRootsPersisted(node);
+});
+
+test.run();
