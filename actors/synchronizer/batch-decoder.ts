@@ -14,9 +14,10 @@
  *   process alive only while it holds jobs; `close()` ends it. A worker that fails is not replaced: decoding goes
  *   on on the calling thread.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
 import { bytesToHex, type Hash, type Hex } from '../../src/primitives/index.ts';
+import { startModuleWorker } from '../../src/threads/index.ts';
 import { encodeSignedLegacyTx } from '../../src/tx/index.ts';
 import { oneItemTrieRoot } from '../effects/l2-block.ts';
 
@@ -95,13 +96,6 @@ type Job = {
 
 const ENTRY = new URL('./batch-decoder-worker.ts', import.meta.url).href;
 
-/** The worker's boot script: tsx first when the entry is TypeScript, then the entry. */
-function bootScript(): string {
-  if (!ENTRY.endsWith('.ts')) return `import(${JSON.stringify(ENTRY)});`;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY)}); });`;
-}
-
 function decodeHere(data: Hex): Outcome {
   try {
     return { ok: decodeBatch(data) };
@@ -157,7 +151,7 @@ export function createBatchDecoder(opts: BatchDecoderOptions = {}): BatchDecoder
   }
 
   function startWorker(): void {
-    const w = new Worker(bootScript(), { eval: true, name: 'lev-batch-decoder' });
+    const w = startModuleWorker(ENTRY, 'lev-batch-decoder');
     worker = w; // kept referenced while it starts (`ready()` may be all a caller waits for), then as `pump` says
     w.on('message', (m: DecodeReply) => {
       if (worker !== w) return;

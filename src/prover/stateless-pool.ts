@@ -12,10 +12,11 @@
  * keeping the process alive, and end with `close()`. The sources run as TypeScript through tsx, so a worker first
  * registers tsx and then imports its entry.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { NodeError } from '../errors/index.ts';
 import type { BatchesResult, Witness, WitnessBatch } from '../execution/index.ts';
 import type { Hash } from '../primitives/index.ts';
+import { startModuleWorker } from '../threads/index.ts';
 import { ProverInputError } from './errors.ts';
 
 /** What a worker executes: the arguments of `executeStateless`. */
@@ -62,13 +63,6 @@ export type StatelessPool = {
 
 const ENTRY = new URL('./stateless-worker.ts', import.meta.url).href;
 
-/** The worker's boot script: tsx first when the entry is TypeScript, then the entry. */
-function bootScript(): string {
-  if (!ENTRY.endsWith('.ts')) return `import(${JSON.stringify(ENTRY)});`;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(ENTRY)}); });`;
-}
-
 type PooledWorker = { worker: Worker; ready: Promise<void> };
 
 /** A pool of at most `size` workers. */
@@ -81,7 +75,7 @@ export function createStatelessPool(size: number): StatelessPool {
   let closed = false;
 
   function spawn(): PooledWorker {
-    const worker = new Worker(bootScript(), { eval: true, name: 'lev-prover-execution' });
+    const worker = startModuleWorker(ENTRY, 'lev-prover-execution');
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: StatelessReply) => {
         if (m.kind !== 'ready') return;

@@ -1,0 +1,1 @@
+export { startModuleWorker, workerBootScript } from './worker.ts';
