@@ -326,21 +326,20 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     for (const tx of stale)
       draft.tx.push({ type: 'TxFailed', data: { hash: tx.hash, reason: 'nonce too low' } });
     for (const tx of ready.slice(0, deps.maxTxsPerTick ?? 200)) {
-      openBatch(draft, nowMs, ger);
-      const view = batchView(draft.state.l2);
-      if (!view) break;
       const legacy = toLegacyTx(tx);
       const blob = encodeBatchL2Data([legacy]);
-      const full = closeReason(
-        view,
-        deps.limits,
-        { nowMs, globalExitRoot: ger },
-        { bytes: blob.length, gas: tx.gas },
-      );
+      const next = { bytes: blob.length, gas: tx.gas };
+      openBatch(draft, nowMs, ger);
+      let view = batchView(draft.state.l2);
+      let full = view && closeReason(view, deps.limits, { nowMs, globalExitRoot: ger }, next);
       if (full) {
+        // The tx goes in the next batch, opened in this tick (the pool was read once for all of them).
         closeBatch(draft, full);
-        break; // the next tick opens a new batch with a fresh timestamp
+        openBatch(draft, nowMs, ger);
+        view = batchView(draft.state.l2);
+        full = view && closeReason(view, deps.limits, { nowMs, globalExitRoot: ger }, next);
       }
+      if (!view || full) break;
       await sealTx(draft, tx, legacy, blob);
       // Execution on cached state never waits for I/O: let the RPC and the projector in between blocks.
       await yieldToEventLoop();

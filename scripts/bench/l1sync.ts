@@ -12,6 +12,9 @@
  * sequencer gets its txs with their senders recovered (at pool intake), the rebuild recovers them itself, so the
  * peer is reported twice: `executorAlone` with the senders given (recovery not counted: the strict peer) and
  * `executorWithRecovery` with the single-thread decoding of the same batches (recovery counted on both sides).
+ * And the sequencer itself: its real effects (pool reads and ordering, execution into blocks, batches of 10, the
+ * `l2` and tx-stream appends, waits for its read models) on the same txs taken from the pool (`sequencer`), ending on
+ * the same state root.
  *
  * Then a depth-10 reorg that removes the last sequence (evm_snapshot, a sequence and 9 blocks, evm_revert, 11 other
  * blocks): seconds from the revert to the read models no longer showing those batches virtual (the synchronizer's
@@ -21,6 +24,7 @@
  */
 import { Wallet } from 'ethers';
 import pg from 'pg';
+import { createSequencerEffects } from '../../actors/sequencer/index.ts';
 import { createL2Builder, createSynchronizerEffects } from '../../actors/synchronizer/index.ts';
 import { allProjections, createProjectionRunner, createReadModelDb } from '../../projections/index.ts';
 import { lastVirtualBatchNumber } from '../../projections/l1sync/index.ts';
@@ -29,10 +33,13 @@ import { createPgPool } from '../../src/db/index.ts';
 import { createEventStore, type RecordedEvent } from '../../src/eventstore/index.ts';
 import { createExecutor, createTrieStore, type GenesisAllocation } from '../../src/execution/index.ts';
 import { encodeSequenceBatches } from '../../src/l1/index.ts';
+import { L2_BLOCK_GAS_LIMIT } from '../../src/l2/index.ts';
 import { type Address, bytesToHex, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
+import { envelope } from '../../src/streams/index.ts';
 import { lastVirtualBatch } from '../../src/streams/l1sync/index.ts';
 import { L2_STREAM_ID, type L2Event } from '../../src/streams/l2/index.ts';
-import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
+import { toTxData, txStreamId } from '../../src/streams/tx/index.ts';
+import { decodeSignedLegacyTx, encodeSignedLegacyTx } from '../../src/tx/index.ts';
 import { SEQUENCER, startL1Contracts, ZERO_HASH } from '../../test/support/l1-contracts.ts';
 
 const SEQUENCES = 100;
@@ -132,14 +139,18 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
     // Re-execution. The peer first, on a database of its own: the executor alone over the same txs. L1 idles
     // meanwhile; a ping keeps its keep-alive connection (used again by the reorg below) from being closed.
     const keepAlive = setInterval(() => void l1.head().catch(() => {}), 2000);
-    const admin = new pg.Client({ connectionString: opts.url });
-    await admin.connect();
-    const peerDb = `${new URL(opts.url).pathname.slice(1)}_peer`;
-    await admin.query(`create database ${peerDb}`);
-    await admin.end();
-    const peerUrl = new URL(opts.url);
-    peerUrl.pathname = `/${peerDb}`;
-    const peerPool = createPgPool(peerUrl.toString());
+    /** A database of its own beside the bench's, by suffix. */
+    const freshDatabase = async (suffix: string) => {
+      const admin = new pg.Client({ connectionString: opts.url });
+      await admin.connect();
+      const name = `${new URL(opts.url).pathname.slice(1)}_${suffix}`;
+      await admin.query(`create database ${name}`);
+      await admin.end();
+      const url = new URL(opts.url);
+      url.pathname = `/${name}`;
+      return url.toString();
+    };
+    const peerPool = createPgPool(await freshDatabase('peer'));
     const peerTrie = await createTrieStore({ pool: peerPool });
     const peerExecutor = await createExecutor({ store: peerTrie, chainId: 1001n });
     let root = await peerExecutor.applyGenesis(genesis);
@@ -196,6 +207,71 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
     if (l2Blocks !== txCount || lastClosed?.type !== 'BatchClosed' || lastClosed.data.stateRoot !== root)
       throw new Error(`rebuilt ${l2Blocks} blocks ending on ${lastClosed?.data.stateRoot}, the peer ${root}`);
 
+    // The sequencer itself on the same txs, on a database of its own: its real effects — pool reads and ordering,
+    // execution into blocks, batches of 10 closed by count, the `l2` and tx-stream appends, waiting for its read
+    // models — from the pool where intake puts txs (TxReceived appended and projected before the clock starts).
+    const seqSeconds = await (async () => {
+      const seqPool = createPgPool(await freshDatabase('sequencer'));
+      const seqStore = await createEventStore({ kind: 'postgres', pool: seqPool });
+      const seqDb = createReadModelDb(seqPool.options.connectionString as string);
+      const seqRunner = createProjectionRunner({ store: seqStore, db: seqDb, projections: allProjections });
+      const seqRunning = seqRunner.run();
+      const received = decoded.flat().map((tx) => {
+        const raw = bytesToHex(encodeSignedLegacyTx(tx));
+        return {
+          streamId: txStreamId(tx.hash),
+          expectedRevision: 'no_stream' as const,
+          events: envelope(
+            [
+              {
+                type: 'TxReceived' as const,
+                data: { ...toTxData({ ...tx, from: tx.from! }), raw, ip: null },
+              },
+            ],
+            { actor: 'rpc', at: new Date().toISOString() },
+          ),
+        };
+      });
+      for (let i = 0; i < received.length; i += 500) await seqStore.appendMany(received.slice(i, i + 500));
+      await seqRunner.waitForCatchUp({ timeoutMs: 300_000 });
+      const seqTrie = await createTrieStore({ pool: seqPool });
+      const sequencer = createSequencerEffects({
+        store: seqStore,
+        db: seqDb,
+        executor: await createExecutor({ store: seqTrie, chainId: 1001n }),
+        trie: seqTrie,
+        genesis,
+        genesisTimestamp: 0n,
+        coinbase: COINBASE,
+        limits: {
+          maxTxs: TXS_PER_BATCH,
+          maxBytes: 120_000,
+          maxGas: L2_BLOCK_GAS_LIMIT,
+          timeoutMs: 3_600_000,
+        },
+        readModelsAt: (position) => seqRunner.waitFor(position, { timeoutMs: 60_000 }),
+      });
+      let seq = await sequencer.load(Date.now());
+      const t0 = performance.now();
+      while (seq.l2.status === 'empty' || seq.l2.tip.number < BigInt(decoded.flat().length)) {
+        const r = await sequencer.tick(seq, Date.now());
+        if (!r.worked)
+          throw new Error(
+            `the sequencer stopped at block ${seq.l2.status === 'empty' ? 0 : seq.l2.tip.number}`,
+          );
+        seq = r.state;
+      }
+      const elapsed = (performance.now() - t0) / 1000;
+      if (seq.l2.tip.stateRoot !== root)
+        throw new Error(`the sequencer ended on ${seq.l2.tip.stateRoot}, the peer on ${root}`);
+      await seqRunner.stop();
+      await seqRunning.catch(() => {});
+      await seqDb.close();
+      await seqStore.close();
+      await seqPool.end();
+      return elapsed;
+    })();
+
     // A depth-10 reorg that removes the last sequence: from evm_revert to the read models saying so.
     const db = createReadModelDb(opts.url);
     const runner = createProjectionRunner({ store, db, projections: allProjections });
@@ -244,6 +320,8 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
       'l1sync.rebuild.txsPerSecond': txCount / rebuildSeconds,
       'l1sync.executorAlone.txsPerSecond': txCount / peerSeconds,
       'l1sync.rebuild.vs.executorAlone.ratio': peerSeconds / rebuildSeconds,
+      'l1sync.sequencer.txsPerSecond': txCount / seqSeconds,
+      'l1sync.rebuild.vs.sequencer.ratio': seqSeconds / rebuildSeconds,
       'l1sync.executorWithRecovery.txsPerSecond': txCount / (recoverSeconds + peerSeconds),
       'l1sync.rebuild.vs.executorWithRecovery.ratio': (recoverSeconds + peerSeconds) / rebuildSeconds,
     };
