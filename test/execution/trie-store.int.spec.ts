@@ -104,6 +104,22 @@ test('the cache stays within its byte bound and evicted nodes are read back from
   assert.ok(store.stats().dbReads >= 1, 'the oldest node was evicted and read again');
 });
 
+test('a node read again and again stays cached while others come and go', async () => {
+  const store = await createTrieStore({ pool, cacheBytes: 4_000 });
+  const key = (i: number) => `ef${i.toString(16).padStart(4, '0')}`;
+  await store.put(key(0), new Uint8Array(100));
+  await store.flush();
+  for (let i = 1; i < 200; i++) {
+    await store.put(key(i), new Uint8Array(100).fill(i % 256));
+    await store.flush();
+    assert.equal(await store.get(key(0)), new Uint8Array(100));
+  }
+  assert.is(store.stats().dbReads, 0, 'the hot node never left the cache');
+  assert.ok(store.stats().cachedBytes <= 4_000);
+  await store.get(key(1));
+  assert.is(store.stats().dbReads, 1, 'a cold one did');
+});
+
 test('a flush that fails keeps its nodes for the next one', async () => {
   const store = await createTrieStore({ pool });
   await store.put('ff01', new Uint8Array([1]));
