@@ -12,7 +12,7 @@ import type { ChangeWatch, ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import { listPending, type PoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
-import type { EventStore, GlobalPosition, RecordedEvent } from '../../src/eventstore/index.ts';
+import type { EventStore, GlobalPosition, RecordedEvent, StreamAppend } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import {
@@ -155,25 +155,27 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   /**
    * Appends what the draft holds. Durability order: the trie nodes of every new root are flushed before the
    * `l2` append that names them; the `l2` append (expected revision: a single writer, so a second sequencer
-   * fails loudly) is the commit point; the tx streams' events follow in one multi-stream append, all or none —
-   * so after a crash, the sealed blocks whose `TxIncluded` is missing are exactly the last ones ({@link load}).
+   * fails loudly) and the tx streams' events go in ONE `appendMany` — on Postgres one transaction, all or none;
+   * on EventStoreDB the `l2` append first, so after a crash the sealed blocks whose `TxIncluded` is missing are
+   * exactly the last ones ({@link load} repairs them).
    */
   async function commitDraft(draft: Draft, base: SequencerState, nowMs: number): Promise<void> {
+    const txEvents = [...draft.tx, ...draft.sealed.map(includedEvent)];
+    const appends: StreamAppend[] = [];
     if (draft.l2.length > 0) {
       if (draft.l2.some((e) => e.type === 'L2BlockSealed')) await trie.flush();
-      ({ position: lastAppended } = await store.append(
-        L2_STREAM_ID,
-        envelope(draft.l2, at(nowMs)),
-        base.revision < 0 ? 'no_stream' : base.revision,
-      ));
+      appends.push({
+        streamId: L2_STREAM_ID,
+        events: envelope(draft.l2, at(nowMs)),
+        expectedRevision: base.revision < 0 ? 'no_stream' : base.revision,
+      });
     }
-    const txEvents = [...draft.tx, ...draft.sealed.map(includedEvent)];
-    if (txEvents.length > 0) {
-      const results = await store.appendMany(
-        txEvents.map((e) => ({ streamId: txStreamId(e.data.hash), events: envelope([e], at(nowMs)) })),
-      );
-      for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
-    }
+    for (const e of txEvents)
+      appends.push({ streamId: txStreamId(e.data.hash), events: envelope([e], at(nowMs)) });
+    if (appends.length === 0) return;
+    // One call: on Postgres one transaction (one commit for the tick); on EventStoreDB the `l2` append first.
+    const results = await store.appendMany(appends);
+    for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
   }
 
   async function createGenesis(draft: Draft): Promise<void> {
