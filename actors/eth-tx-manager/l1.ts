@@ -3,7 +3,7 @@
  * reorged chain, node20-feasibility §7), and the pure readings of what a node answers (send errors, revert data).
  */
 import { AbiCoder } from 'ethers';
-import { JsonRpcResponseError, JsonRpcTransportError, jsonRpcCall } from '../../src/jsonrpc/index.ts';
+import { createJsonRpcClient, JsonRpcResponseError, JsonRpcTransportError } from '../../src/jsonrpc/index.ts';
 import { isHex } from '../../src/primitives/index.ts';
 import { L1RpcError, L1UnavailableError } from './errors.ts';
 
@@ -29,13 +29,12 @@ export function endpointOf(url: string): string {
 
 export function createL1Client(url: string, opts: { timeoutMs?: number } = {}): L1Client {
   const endpoint = endpointOf(url);
-  const timeoutMs = opts.timeoutMs ?? 10_000;
-  let id = 0;
+  const client = createJsonRpcClient(url, { timeoutMs: opts.timeoutMs ?? 10_000 });
   return {
     endpoint,
     async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {
       try {
-        return await jsonRpcCall<T>(url, method, params, { timeoutMs, id: ++id });
+        return await client.call<T>(method, params);
       } catch (err) {
         if (err instanceof JsonRpcResponseError) throw new L1RpcError(method, err.error);
         if (err instanceof JsonRpcTransportError) throw new L1UnavailableError(method, endpoint, err.cause);

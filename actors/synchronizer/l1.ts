@@ -3,8 +3,8 @@
  * transactions. No client library, so no response cache can hide a reorg (ethers caches blocks and the head). Every call honours
  * an abort signal and a timeout; failures are `L1RpcError`s (temporary: the role retries with backoff).
  */
-import { JsonRpcResponseError, JsonRpcTransportError, jsonRpcCall } from '../../src/jsonrpc/index.ts';
-import { L1RpcError } from '../../src/l1/index.ts';
+import { createJsonRpcClient } from '../../src/jsonrpc/index.ts';
+import { asL1RpcError } from '../../src/l1/index.ts';
 import { type Address, type Hash, type Hex, toAddress } from '../../src/primitives/index.ts';
 import type { L1BlockHeader } from '../../src/streams/l1sync/index.ts';
 
@@ -75,25 +75,12 @@ const toHeader = (b: RawBlock | null): L1BlockHeader | null =>
  * A reader of the L1 at `url`. `timeoutMs` bounds each call (default 30 s).
  */
 export function createL1Reader(url: string, opts: { timeoutMs?: number } = {}): L1Reader {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  let id = 0;
-
+  const client = createJsonRpcClient(url, { timeoutMs: opts.timeoutMs ?? 30_000 });
   async function call<T>(method: string, params: unknown[], signal?: AbortSignal): Promise<T> {
     try {
-      return await jsonRpcCall<T>(url, method, params, {
-        ...(signal ? { signal } : {}),
-        timeoutMs,
-        id: ++id,
-      });
+      return await client.call<T>(method, params, signal);
     } catch (err) {
-      if (err instanceof JsonRpcResponseError) {
-        throw new L1RpcError(`${method}: ${err.error.message}`, {
-          rpcCode: err.error.code,
-          rpcData: err.error.data,
-        });
-      }
-      if (err instanceof JsonRpcTransportError) throw new L1RpcError(err.shortMessage, { cause: err.cause });
-      throw err;
+      throw asL1RpcError(err, method);
     }
   }
 

@@ -5,7 +5,7 @@
  * follower re-executes every batch and keeps it only when the result is the claimed one.
  */
 import { NodeError } from '../../src/errors/index.ts';
-import { jsonRpcCall } from '../../src/jsonrpc/index.ts';
+import { createJsonRpcClient } from '../../src/jsonrpc/index.ts';
 import { type Address, type Hash, type Hex, isHex, toAddress } from '../../src/primitives/index.ts';
 
 /** A batch as the trusted node announces it. */
@@ -78,15 +78,10 @@ export function parseTrustedBatch(raw: RawBatch): TrustedNodeBatch {
 }
 
 export function createTrustedNode(url: string, opts: { timeoutMs?: number } = {}): TrustedNode {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
-  let id = 0;
+  const client = createJsonRpcClient(url, { timeoutMs: opts.timeoutMs ?? 10_000 });
   async function call<T>(method: string, params: unknown[], signal?: AbortSignal): Promise<T> {
     try {
-      return await jsonRpcCall<T>(url, method, params, {
-        ...(signal ? { signal } : {}),
-        timeoutMs,
-        id: ++id,
-      });
+      return await client.call<T>(method, params, signal);
     } catch (err) {
       if (signal?.aborted) throw err;
       throw new TrustedNodeError(`the trusted node at ${url} did not answer ${method}`, err);

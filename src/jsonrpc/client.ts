@@ -85,3 +85,23 @@ export async function jsonRpcCall<T>(
     throw new JsonRpcTransportError(method, url, new Error('the answer has neither result nor error'));
   return body.result as T;
 }
+
+export type JsonRpcClient = {
+  readonly url: string;
+  /** {@link jsonRpcCall} at the client's URL with its timeout and the next request id. */
+  call<T>(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<T>;
+};
+
+/** A client of one JSON-RPC endpoint: every call bounded by `timeoutMs` (default none), ids counting up. */
+export function createJsonRpcClient(url: string, opts: { timeoutMs?: number } = {}): JsonRpcClient {
+  let id = 0;
+  return {
+    url,
+    call: <T>(method: string, params: readonly unknown[], signal?: AbortSignal) =>
+      jsonRpcCall<T>(url, method, params, {
+        ...(signal ? { signal } : {}),
+        ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+        id: ++id,
+      }),
+  };
+}

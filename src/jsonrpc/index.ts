@@ -1,5 +1,7 @@
 export {
+  createJsonRpcClient,
   type JsonRpcCallOptions,
+  type JsonRpcClient,
   type JsonRpcErrorObject,
   JsonRpcResponseError,
   JsonRpcTransportError,

@@ -1,6 +1,7 @@
 /** L1: the dev L1 (a Hardhat node). */
 
 export {
+  asL1RpcError,
   attestationVerifierAbi,
   type DeployL1ContractsOptions,
   decodeForceBatchCalldata,

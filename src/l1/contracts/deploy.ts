@@ -9,7 +9,7 @@
  * contracts are checked against the options and returned (`reused: true`).
  */
 import { computeAddress, type Interface, SigningKey, Transaction } from 'ethers';
-import { JsonRpcResponseError, JsonRpcTransportError, jsonRpcCall } from '../../jsonrpc/index.ts';
+import { jsonRpcCall } from '../../jsonrpc/index.ts';
 import { type Address, type Hash, type Hex, toAddress } from '../../primitives/index.ts';
 import { type L1ContractAddresses, predictL1ContractAddresses } from './addresses.ts';
 import { type L1ContractName, loadL1Artifact } from './artifacts.ts';
@@ -20,7 +20,7 @@ import {
   rollupInterface,
   verifierInterface,
 } from './calldata.ts';
-import { L1DeploymentError, L1RpcError } from './errors.ts';
+import { asL1RpcError, L1DeploymentError, L1RpcError } from './errors.ts';
 
 export type DeployL1ContractsOptions = {
   /** L1 JSON-RPC URL. */
@@ -69,14 +69,7 @@ async function rpc<T>(url: string, method: string, params: unknown[]): Promise<T
   try {
     return await jsonRpcCall<T>(url, method, params, { id: ++rpcId });
   } catch (err) {
-    if (err instanceof JsonRpcResponseError) {
-      throw new L1RpcError(`${method}: ${err.error.message}`, {
-        rpcCode: err.error.code,
-        rpcData: err.error.data,
-      });
-    }
-    if (err instanceof JsonRpcTransportError) throw new L1RpcError(err.shortMessage, { cause: err.cause });
-    throw err;
+    throw asL1RpcError(err, method);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Errors of the L1 contract helpers (STYLE §12). */
 import { NodeError } from '../../errors/index.ts';
+import { JsonRpcResponseError, JsonRpcTransportError } from '../../jsonrpc/index.ts';
 
 /** An argument the encoders cannot encode (a hash that is not 32 bytes, a number out of range, ...). */
 export class L1ContractInputError extends NodeError<'L1ContractInputError'> {
@@ -31,6 +32,20 @@ export class L1RpcError extends NodeError<'L1RpcError'> {
     this.rpcCode = opts.rpcCode;
     this.rpcData = opts.rpcData;
   }
+}
+
+/**
+ * `jsonRpcCall`'s failures as {@link L1RpcError}s (the L1's error code and data kept); any other error as it is.
+ * Pure.
+ */
+export function asL1RpcError(err: unknown, method: string): unknown {
+  if (err instanceof JsonRpcResponseError)
+    return new L1RpcError(`${method}: ${err.error.message}`, {
+      rpcCode: err.error.code,
+      rpcData: err.error.data,
+    });
+  if (err instanceof JsonRpcTransportError) return new L1RpcError(err.shortMessage, { cause: err.cause });
+  return err;
 }
 
 /**

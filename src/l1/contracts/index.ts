@@ -43,7 +43,13 @@ export {
   verifierInterface,
 } from './calldata.ts';
 export { type DeployL1ContractsOptions, deployL1Contracts, type L1Deployment } from './deploy.ts';
-export { L1ContractInputError, L1DecodeError, L1DeploymentError, L1RpcError } from './errors.ts';
+export {
+  asL1RpcError,
+  L1ContractInputError,
+  L1DecodeError,
+  L1DeploymentError,
+  L1RpcError,
+} from './errors.ts';
 export { decodeL1Log, type L1ContractEvent, type L1LogLike } from './events.ts';
 export {
   type PublicInputs,
