@@ -134,10 +134,7 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
   /** Applies one delivered batch; returns the lowest checkpoint after it. */
   async function applyBatch(events: readonly RecordedEvent[], upTo: GlobalPosition): Promise<GlobalPosition> {
     return withTransaction(db.pool, async (client) => {
-      await client.query(
-        'insert into checkpoints (name, position) select unnest($1::text[]), 0 on conflict (name) do nothing',
-        [names],
-      );
+      // The checkpoint rows exist: `loop` inserts the missing ones before the first batch.
       const { rows } = await client.query<{ name: string; position: string }>(
         'select name, position::text from checkpoints where name = any($1) for update',
         [names],
@@ -172,6 +169,10 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
 
   async function loop(signal: AbortSignal): Promise<void> {
     await migrate(db);
+    await db.pool.query(
+      'insert into checkpoints (name, position) select unnest($1::text[]), 0 on conflict (name) do nothing',
+      [names],
+    );
     const checkpoints = await readCheckpoints();
     const start = names.reduce<GlobalPosition | undefined>((min, n) => {
       const cp = checkpoints.get(n) ?? 0n;

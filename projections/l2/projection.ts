@@ -155,24 +155,23 @@ async function insertBlocks(sql: SqlClient, events: readonly RecordedEvent<L2Blo
       data: l.data,
     })),
   );
-  await insertRecords(sql, 'l2_blocks', blocks, 'number');
-  await insertRecords(sql, 'l2_txs', txs, 'hash');
-  await insertRecords(sql, 'l2_receipts', receipts, 'tx_hash');
-  if (logs.length > 0) await insertRecords(sql, 'l2_logs', logs, 'block_number, log_index');
-}
-
-/** One multi-row INSERT of plain records (column names = keys), typed by the target table's own row type. */
-async function insertRecords(
-  sql: SqlClient,
-  table: string,
-  rows: readonly object[],
-  key: string,
-): Promise<void> {
-  const columns = Object.keys(rows[0]!);
+  // One statement, one round trip: the four inserts as data-modifying CTEs (foreign keys are checked at the end of
+  // the statement, when every block is in).
+  const parts: { table: string; rows: readonly object[]; key: string }[] = [
+    { table: 'l2_blocks', rows: blocks, key: 'number' },
+    { table: 'l2_txs', rows: txs, key: 'hash' },
+    { table: 'l2_receipts', rows: receipts, key: 'tx_hash' },
+    ...(logs.length > 0 ? [{ table: 'l2_logs', rows: logs, key: 'block_number, log_index' }] : []),
+  ];
+  const inserts = parts.map(({ table, rows, key }, i) => {
+    const columns = Object.keys(rows[0]!).join(', ');
+    return `insert into ${table} (${columns})
+      select ${columns} from json_populate_recordset(null::${table}, $${i + 1}::json)
+      on conflict (${key}) do nothing`;
+  });
+  const last = inserts.pop()!;
   await sql.query(
-    `insert into ${table} (${columns.join(', ')})
-     select ${columns.join(', ')} from json_populate_recordset(null::${table}, $1::json)
-     on conflict (${key}) do nothing`,
-    [JSON.stringify(rows)],
+    `${inserts.length > 0 ? `with ${inserts.map((q, i) => `i${i} as (${q})`).join(', ')} ` : ''}${last}`,
+    parts.map((p) => JSON.stringify(p.rows)),
   );
 }
