@@ -4,7 +4,6 @@
  * through the runner), and inspect answers from it with EventStoreDB's own positions. Otherwise it says so in one
  * line and registers no test.
  */
-import { Writable } from 'node:stream';
 import { Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +15,7 @@ import { hexToBytes } from '../../src/primitives/index.ts';
 import { envelope } from '../../src/streams/index.ts';
 import { toTxData, txStreamId } from '../../src/streams/tx/index.ts';
 import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
+import { captureIo } from '../support/capture.ts';
 import { createTestDatabase } from '../support/db.ts';
 
 const url = process.env['LEV_TEST_EVENTSTORE_URL'];
@@ -57,15 +57,7 @@ if (url) {
         stopAt: await store.headPosition(),
       });
       await runner.run();
-      let stdout = '';
-      let stderr = '';
-      const sink = (f: (s: string) => void) =>
-        new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            f(chunk.toString());
-            cb();
-          },
-        });
+      const out = captureIo();
       const code = await inspect(
         'tx',
         [tx.hash],
@@ -74,10 +66,13 @@ if (url) {
           loadConfig({
             env: { LEV_STORE_KIND: 'eventstoredb', LEV_STORE_URL: url, LEV_DB_URL: db.url },
           }),
-        { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) },
+        out.io,
       );
-      assert.is(code, 0, stderr);
-      const answer = JSON.parse(stdout) as { status: string; events: { position: string; type: string }[] };
+      assert.is(code, 0, out.stderr());
+      const answer = JSON.parse(out.stdout()) as {
+        status: string;
+        events: { position: string; type: string }[];
+      };
       assert.is(answer.status, 'pending');
       assert.equal(answer.events, [
         {

@@ -8,7 +8,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { HDNodeWallet, JsonRpcProvider, keccak256, Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,6 +17,7 @@ import { type InspectOptions, inspect } from '../../src/cli/inspect.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../../src/db/index.ts';
 import { createPostgresEventStore, type RecordedEvent } from '../../src/eventstore/index.ts';
+import { captureIo } from '../support/capture.ts';
 import { freePort, type LevProcess, postmasterPid, runLev, tempDataDir } from '../support/node-process.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
@@ -57,32 +58,16 @@ async function run(
   options: InspectOptions = {},
   stdin?: NodeJS.ReadableStream,
 ): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        f(chunk.toString());
-        cb();
-      },
-    });
+  const out = captureIo();
   const code = await inspect(
     subject,
     args,
     opts,
     () => loadConfig({ env: { ...env } }),
-    {
-      stdout: sink((s) => {
-        stdout += s;
-      }),
-      stderr: sink((s) => {
-        stderr += s;
-      }),
-      ...(stdin ? { stdin } : {}),
-    },
+    { ...out.io, ...(stdin ? { stdin } : {}) },
     options,
   );
-  return { code, stdout, stderr };
+  return { code, stdout: out.stdout(), stderr: out.stderr() };
 }
 
 async function json<T>(subject: string, args: string[], opts: Record<string, string | boolean>): Promise<T> {
