@@ -4,10 +4,9 @@
  * in the open batch's block context and computes what `SealL2Block` carries — so both writers produce the same
  * block, byte for byte, from the same tx.
  */
-import { RLP } from '@ethereumjs/rlp';
 import type { Executor, InvalidTxReason } from '../../src/execution/index.ts';
-import { encodeReceipt, L2_BLOCK_GAS_LIMIT } from '../../src/l2/index.ts';
-import { type Address, bytesToHex, type Hash, type Hex, keccak256Hex } from '../../src/primitives/index.ts';
+import { encodeReceipt, L2_BLOCK_GAS_LIMIT, oneItemTrieRoot } from '../../src/l2/index.ts';
+import { type Address, bytesToHex, type Hash, type Hex } from '../../src/primitives/index.ts';
 import type { L2State, SealL2Block } from '../../src/streams/l2/index.ts';
 import { toTxData } from '../../src/streams/tx/index.ts';
 import { encodeSignedLegacyTx, type LegacyTx } from '../../src/tx/index.ts';
@@ -72,15 +71,4 @@ export async function executeIntoBlock(
       },
     },
   };
-}
-
-/** The path of the only leaf of a one-item ordered trie: key RLP(0) = 0x80, hex-prefix encoded (even leaf: 0x20). */
-const FIRST_ITEM_LEAF_PATH = Uint8Array.of(0x20, 0x80);
-
-/**
- * `orderedTrieRoot([item])` (src/l2) without building a trie (one per block, twice, was ~60 µs of a block): a trie
- * holding one item is one leaf node `[path, item]`, and a root is the hash of its node whatever its size. Pure.
- */
-export function oneItemTrieRoot(item: Uint8Array): Hash {
-  return keccak256Hex(RLP.encode([FIRST_ITEM_LEAF_PATH, item]));
 }

@@ -16,10 +16,10 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
+import { oneItemTrieRoot } from '../../src/l2/index.ts';
 import { bytesToHex, type Hash, type Hex } from '../../src/primitives/index.ts';
 import { startModuleWorker } from '../../src/threads/index.ts';
 import { encodeSignedLegacyTx } from '../../src/tx/index.ts';
-import { oneItemTrieRoot } from '../effects/l2-block.ts';
 
 /** What the block of a tx needs that depends on the tx alone: its blob and the block's transactions root. */
 export type TxBlockParts = {

@@ -7,7 +7,15 @@
 
 import { createMPT } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
-import { type Address, bytesToHex, type Hash, type Hex, hexToBytes, keccak256 } from '../primitives/index.ts';
+import {
+  type Address,
+  bytesToHex,
+  type Hash,
+  type Hex,
+  hexToBytes,
+  keccak256,
+  keccak256Hex,
+} from '../primitives/index.ts';
 
 /** keccak256(RLP([])): the uncles hash of a block without uncles. */
 export const EMPTY_UNCLES_HASH: Hash = '0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347';
@@ -81,6 +89,19 @@ export async function orderedTrieRoot(items: readonly Uint8Array[]): Promise<Has
   const trie = await createMPT();
   for (const [i, item] of items.entries()) await trie.put(RLP.encode(i), item);
   return bytesToHex(trie.root()) as Hash;
+}
+
+/** The path of the only leaf of a one-item ordered trie: key RLP(0) = 0x80, hex-prefix encoded (even leaf: 0x20). */
+const FIRST_ITEM_LEAF_PATH = Uint8Array.of(0x20, 0x80);
+
+/**
+ * `orderedTrieRoot([item])` without building a trie, synchronously — a block's transactions and receipts roots (one
+ * tx per block), computed on every block: a trie holding one item is one leaf node `[path, item]`, and the root is
+ * the hash of that node whatever its size (an empty item, as in a trie, is no entry). Pure.
+ */
+export function oneItemTrieRoot(item: Uint8Array): Hash {
+  if (item.length === 0) return EMPTY_TRIE_ROOT; // an empty value is no entry: the trie stays empty
+  return keccak256Hex(RLP.encode([FIRST_ITEM_LEAF_PATH, item]));
 }
 
 function uint(value: bigint): Uint8Array {

@@ -11,5 +11,6 @@ export {
   type L2BlockHeader,
   type L2Log,
   l2BlockHash,
+  oneItemTrieRoot,
   orderedTrieRoot,
 } from './header.ts';

@@ -13,6 +13,7 @@ import {
   encodeReceipt,
   type L2BlockHeader,
   l2BlockHash,
+  oneItemTrieRoot,
   orderedTrieRoot,
 } from '../../src/l2/index.ts';
 import { bytesToHex, hexToBytes, keccak256Hex } from '../../src/primitives/index.ts';
@@ -70,6 +71,13 @@ test('the transactions root of one tx equals genTransactionsTrieRoot', async () 
   const theirs = await genTransactionsTrieRoot([createLegacyTxFromRLP(hexToBytes(raw), { common })]);
   assert.is(ours, bytesToHex(theirs));
   assert.is(await orderedTrieRoot([]), EMPTY_TRIE_ROOT);
+});
+
+test('oneItemTrieRoot is the root of a trie holding that one item, short or long', async () => {
+  for (const size of [0, 1, 20, 30, 31, 32, 33, 55, 56, 200, 5000]) {
+    const item = Uint8Array.from({ length: size }, (_, i) => (i * 7 + size) % 256);
+    assert.is(oneItemTrieRoot(item), await orderedTrieRoot([item]), `${size} bytes`);
+  }
 });
 
 test('receipts encode the post-state root first', () => {
