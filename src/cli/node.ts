@@ -346,20 +346,20 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
         );
       } else if (role === 'synchronizer') {
         const syncLog = logger.child({ component: 'synchronizer' });
-        /** A node without a sequencer: its `l2` stream rebuilt from L1, and the trusted node followed ahead of L1. */
-        const permissionlessBuilder = (l: typeof syncLog) => {
-          const builder = createL2Builder({
-            store,
-            executor,
-            trie,
-            genesis: genesis.accounts,
-            genesisTimestamp: genesis.timestamp,
-            ...(config.rpc.sequencerUrl ? { trustedNode: createTrustedNode(config.rpc.sequencerUrl) } : {}),
-            log: (msg, fields) => l.info(fields ?? {}, msg),
-          });
-          cleanups.push(() => builder.close());
-          return builder;
-        };
+        const permissionless = isPermissionless(config.node);
+        // A node without a sequencer: its `l2` stream rebuilt from L1, and the trusted node followed ahead of L1.
+        const l2Builder = permissionless
+          ? createL2Builder({
+              store,
+              executor,
+              trie,
+              genesis: genesis.accounts,
+              genesisTimestamp: genesis.timestamp,
+              ...(config.rpc.sequencerUrl ? { trustedNode: createTrustedNode(config.rpc.sequencerUrl) } : {}),
+              log: (msg, fields) => syncLog.info(fields ?? {}, msg),
+            })
+          : null;
+        if (l2Builder) cleanups.push(() => l2Builder.close());
         roles.push(
           synchronizerRole({
             store,
@@ -371,8 +371,8 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               (await readDeploymentBlock(config.l1.url, config.l1.rollupAddress as Address)),
             chunkSize: 100,
             pollMs: config.dev ? 500 : 1000,
-            mode: isPermissionless(config.node) ? 'permissionless' : 'trusted',
-            ...(!isPermissionless(config.node) ? {} : { l2Builder: permissionlessBuilder(syncLog) }),
+            mode: permissionless ? 'permissionless' : 'trusted',
+            ...(l2Builder ? { l2Builder } : {}),
             log: (msg, fields) => syncLog.info(fields ?? {}, msg),
           }),
         );
