@@ -196,20 +196,18 @@ async function interactive(ctx: Ctx, parsed: InspectArgs, io: InspectIo): Promis
     const e = rows[0];
     return e ? { type: e.type, stream: e.stream_id } : null;
   };
-  // Positions of the Postgres store are 1, 2, 3, …; EventStoreDB's (in the mirror) are not: step by the log.
-  const adjacent =
-    T === 'lev_es.events'
-      ? undefined
-      : async (position: GlobalPosition, direction: 'next' | 'prev') => {
-          const { rows } = await ctx.es.query<{ p: string | null }>(
-            direction === 'next'
-              ? `select min(position)::text as p from ${T} where position > $1`
-              : `select max(position)::text as p from ${T} where position < $1`,
-            [position.toString()],
-          );
-          const p = rows[0]?.p ?? null;
-          return p !== null ? BigInt(p) : direction === 'prev' && position > 0n ? 0n : null;
-        };
+  // Steps go from event to event as the log holds them: the Postgres store's positions are 1, 2, 3, …,
+  // EventStoreDB's (in the mirror) are not.
+  const adjacent = async (position: GlobalPosition, direction: 'next' | 'prev') => {
+    const { rows } = await ctx.es.query<{ p: string | null }>(
+      direction === 'next'
+        ? `select min(position)::text as p from ${T} where position > $1`
+        : `select max(position)::text as p from ${T} where position < $1`,
+      [position.toString()],
+    );
+    const p = rows[0]?.p ?? null;
+    return p !== null ? BigInt(p) : direction === 'prev' && position > 0n ? 0n : null;
+  };
   let first: AnswerObject;
   try {
     const out = await answer(ctx, parsed.subject);
@@ -239,7 +237,7 @@ async function interactive(ctx: Ctx, parsed: InspectArgs, io: InspectIo): Promis
       lines: { [Symbol.asyncIterator]: () => it },
       answerAt,
       eventAt,
-      ...(adjacent ? { adjacent } : {}),
+      adjacent,
       write: (line) => io.stdout.write(`${line}\n`),
     });
   } finally {
