@@ -7,17 +7,16 @@
  * reorgs: on restart it finds its cursor gone, records the reorg and sends the sequence again. L1 is read through
  * raw JSON-RPC.
  */
-import { rmSync } from 'node:fs';
 import { HDNodeWallet, JsonRpcProvider } from 'ethers';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  crashWithPostgres,
   freePort,
   type LevProcess,
   rpcCall,
   runLev,
+  stopAll,
   tempDataDir,
   until,
 } from '../support/node-process.ts';
@@ -64,9 +63,7 @@ test.before(async () => {
 
 test.after(async () => {
   await db?.end().catch(() => {});
-  await crashWithPostgres(node, dataDir);
-  await devnet?.killGroup(); // the devnet and its Hardhat child
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopAll([[node, dataDir]], devnet);
 });
 
 const l1TxStatus = async (id: string) =>

@@ -6,7 +6,6 @@
  * and sequences it with its minForcedTimestamp, so L1 accepts it as the forced batch it consumes. A permissionless
  * node rebuilds the same blocks from L1. L1 is read through raw JSON-RPC.
  */
-import { rmSync } from 'node:fs';
 import { HDNodeWallet } from 'ethers';
 import pg from 'pg';
 import { suite } from 'uvu';
@@ -16,11 +15,11 @@ import { encodeApprove, encodeForceBatch, rollupInterface } from '../../src/l1/i
 import { type Address, bytesToHex, type Hex, hexToBytes } from '../../src/primitives/index.ts';
 import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
 import {
-  crashWithPostgres,
   freePort,
   type LevProcess,
   rpcCall,
   runLev,
+  stopAll,
   tempDataDir,
   until,
 } from '../support/node-process.ts';
@@ -36,13 +35,15 @@ let follower: LevProcess | undefined;
 
 const call = rpcCall;
 
-test.after(async () => {
-  await crashWithPostgres(follower, followerDir);
-  await crashWithPostgres(trusted, trustedDir);
-  await devnet?.killGroup(); // the devnet and its Hardhat child
-  rmSync(trustedDir, { recursive: true, force: true });
-  rmSync(followerDir, { recursive: true, force: true });
-});
+test.after(() =>
+  stopAll(
+    [
+      [follower, followerDir],
+      [trusted, trustedDir],
+    ],
+    devnet,
+  ),
+);
 
 test('a forced batch is included by the trusted sequencer, accepted by L1, and rebuilt by a permissionless node', async () => {
   const l1Url = `http://127.0.0.1:${await freePort()}`;

@@ -4,17 +4,16 @@
  * batch, the same hash, state root, tx and receipt roots; the same receipts and the same state. Txs sent to it are
  * relayed to the trusted node (`rpc.sequencerUrl`), errors included.
  */
-import { rmSync } from 'node:fs';
 import { HDNodeWallet, JsonRpcProvider } from 'ethers';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  crashWithPostgres,
   freePort,
   type LevProcess,
   rpc,
   rpcCall,
   runLev,
+  stopAll,
   tempDataDir,
   until,
 } from '../support/node-process.ts';
@@ -34,13 +33,15 @@ let follower: LevProcess | undefined;
 
 const call = rpcCall;
 
-test.after(async () => {
-  await crashWithPostgres(follower, followerDir);
-  await crashWithPostgres(trusted, trustedDir);
-  await devnet?.killGroup(); // the devnet and its Hardhat child
-  rmSync(trustedDir, { recursive: true, force: true });
-  rmSync(followerDir, { recursive: true, force: true });
-});
+test.after(() =>
+  stopAll(
+    [
+      [follower, followerDir],
+      [trusted, trustedDir],
+    ],
+    devnet,
+  ),
+);
 
 test('a node without a sequencer rebuilds the trusted chain from L1: same blocks, receipts and state', async () => {
   const l1Url = `http://127.0.0.1:${await freePort()}`;

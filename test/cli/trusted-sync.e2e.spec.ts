@@ -7,16 +7,15 @@
  * The stage: a trusted sequencer A that never sends anything to L1 (roles rpc, sequencer), the follower P, and later a
  * second sequencer B that holds the L1 sequencer key and sequences its own batch 1 — L1 then disagrees with A.
  */
-import { rmSync } from 'node:fs';
 import { HDNodeWallet, JsonRpcProvider } from 'ethers';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   rpcCall as call,
-  crashWithPostgres,
   freePort,
   type LevProcess,
   runLev,
+  stopAll,
   tempDataDir,
   until,
 } from '../support/node-process.ts';
@@ -28,11 +27,12 @@ const dirs = { a: tempDataDir(), b: tempDataDir(), p: tempDataDir() };
 let devnet: LevProcess | undefined;
 const nodes: { a?: LevProcess; b?: LevProcess; p?: LevProcess } = {};
 
-test.after(async () => {
-  for (const k of ['p', 'b', 'a'] as const) await crashWithPostgres(nodes[k], dirs[k]);
-  await devnet?.killGroup();
-  for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
-});
+test.after(() =>
+  stopAll(
+    (['p', 'b', 'a'] as const).map((k) => [nodes[k], dirs[k]] as const),
+    devnet,
+  ),
+);
 
 const q = (n: bigint | number) => `0x${BigInt(n).toString(16)}`;
 type Block = { hash: string; stateRoot: string; transactions: string[] };

@@ -4,7 +4,7 @@
  * wait for its `ready <name> <url>` lines.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +133,19 @@ export async function crashWithPostgres(node: LevProcess | undefined, dataDir: s
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * An e2e test's teardown: each node crashed with its embedded Postgres ({@link crashWithPostgres}, in the order
+ * given), the devnet stopped with its Hardhat child, and every data dir removed.
+ */
+export async function stopAll(
+  nodes: readonly (readonly [LevProcess | undefined, string])[],
+  devnet?: LevProcess,
+): Promise<void> {
+  for (const [node, dataDir] of nodes) await crashWithPostgres(node, dataDir);
+  await devnet?.killGroup();
+  for (const [, dataDir] of nodes) rmSync(dataDir, { recursive: true, force: true });
 }
 
 /** Polls `probe` every 200 ms until it returns something truthy; throws naming `what` after `ms`. */
