@@ -74,8 +74,20 @@ const USER = 'postgres';
 const PASSWORD = 'password';
 const READY_TIMEOUT_MS = 30_000;
 
-const urlFor = (port: number, database: string) =>
-  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+/**
+ * The directory of the server's Unix-domain socket: the cluster directory itself, when the socket's path fits
+ * the kernel's limit (107 bytes on Linux); otherwise none and the node connects over TCP. On loopback TCP every
+ * query pays the TCP stack on both sides; under load that was the node's largest single CPU item.
+ */
+function socketDirFor(dataDir: string): string | undefined {
+  if (process.platform === 'win32' || /[,\s]/.test(dataDir)) return undefined; // the setting is a comma list
+  return `${dataDir}/.s.PGSQL.65535`.length <= 107 ? dataDir : undefined;
+}
+
+/** The server listens on both: 127.0.0.1:port (psql, other tools) and the socket, which the URL names. */
+const urlFor = (port: number, database: string, socketDir?: string) =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}` +
+  (socketDir ? `?host=${encodeURIComponent(socketDir)}` : '');
 
 /**
  * Starts (or reuses) the embedded server for `dataDir` and makes sure `database` exists.
@@ -89,10 +101,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
   const stale = await inspectPidFile(dataDir);
   if (stale.kind === 'answering') {
-    await ensureDatabase(stale.port, database);
+    // A server started by an older version has no socket: reuse it over TCP.
+    const socketDir = existsSync(join(dataDir, `.s.PGSQL.${stale.port}`)) ? socketDirFor(dataDir) : undefined;
+    await ensureDatabase(stale.port, database, socketDir);
     return {
-      url: urlFor(stale.port, database),
-      adminUrl: urlFor(stale.port, 'postgres'),
+      url: urlFor(stale.port, database, socketDir),
+      adminUrl: urlFor(stale.port, 'postgres', socketDir),
       port: stale.port,
       reused: true,
       stop: () => stopByPid(stale.pid),
@@ -108,9 +122,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     // own interlock, so make sure none is left first.
     await reapOrphans(dataDir, onLog);
     rmSync(join(dataDir, 'postmaster.pid'), { force: true });
+    // A killed server leaves its socket and the socket's lock behind; the next one may use another port.
+    for (const f of readdirSync(dataDir)) if (/^\.s\.PGSQL\.\d+(\.lock)?$/.test(f)) rmSync(join(dataDir, f));
   }
 
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  const socketDir = socketDirFor(dataDir);
   const asRoot = process.getuid?.() === 0;
   if (asRoot) await makeTraversable(dirname(dataDir));
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -128,17 +145,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   let child: ChildProcess;
   try {
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await cluster.initialise();
-    child = await spawnPostmaster(dataDir, port, asRoot, onLog);
+    child = await spawnPostmaster(dataDir, port, socketDir, asRoot, onLog);
   } catch (cause) {
     throw new EmbeddedPostgresError(`cannot start the embedded Postgres in ${dataDir}`, {
       cause,
       details: cause instanceof Error ? cause.message : String(cause ?? 'the server exited during start'),
     });
   }
-  await ensureDatabase(port, database);
+  await ensureDatabase(port, database, socketDir);
   return {
-    url: urlFor(port, database),
-    adminUrl: urlFor(port, 'postgres'),
+    url: urlFor(port, database, socketDir),
+    adminUrl: urlFor(port, 'postgres', socketDir),
     port,
     reused: false,
     stop: async () => {
@@ -156,6 +173,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 async function spawnPostmaster(
   dataDir: string,
   port: number,
+  socketDir: string | undefined,
   asRoot: boolean,
   onLog: (line: string) => void,
 ): Promise<ChildProcess> {
@@ -167,12 +185,24 @@ async function spawnPostmaster(
         gid: Number(execFileSync('id', ['-g', USER]).toString().trim()),
       }
     : {};
-  const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], {
-    ...ids,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, LC_MESSAGES: 'C' },
-  });
+  const child = spawn(
+    binaries.postgres,
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      ...POSTGRES_FLAGS,
+      '-c',
+      `unix_socket_directories=${socketDir ?? ''}`,
+    ],
+    {
+      ...ids,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    },
+  );
   let log = '';
   await withTimeout(
     new Promise<void>((resolve, reject) => {
@@ -198,14 +228,7 @@ async function spawnPostmaster(
   return child;
 }
 
-const POSTGRES_FLAGS = [
-  '-c',
-  'listen_addresses=127.0.0.1',
-  '-c',
-  'unix_socket_directories=',
-  '-c',
-  'max_connections=200',
-];
+const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
 
 type PidFileState =
   | { kind: 'none' }
@@ -338,9 +361,9 @@ async function reapOrphans(dataDir: string, onLog: (line: string) => void): Prom
   await Promise.all(left.map((pid) => killAndWait(pid, 'SIGKILL', 0)));
 }
 
-async function ensureDatabase(port: number, database: string): Promise<void> {
+async function ensureDatabase(port: number, database: string, socketDir: string | undefined): Promise<void> {
   if (database === 'postgres') return;
-  const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres', socketDir) });
   client.on('error', () => {});
   await client.connect();
   try {

@@ -281,6 +281,49 @@ test('kill -9 of the node and its server: the restart recovers every committed r
   await stop(restarted);
 });
 
+/** Whether a connection to `url` goes over a Unix socket (the server sees no client address then). */
+async function overSocket(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ addr: string | null }>('select inet_client_addr()::text as addr');
+    return rows[0]!.addr === null;
+  } finally {
+    await client.end();
+  }
+}
+
+test("the URL names the server's Unix socket; TCP on 127.0.0.1 still answers; a crash leaves no old socket", async () => {
+  const writer = startWriter();
+  const { postmasterPid } = await writer.ready;
+  await writer.committedMore(5);
+  killAll(writer.child.pid!, postmasterPid);
+  await writer.closed;
+  await until('the postmaster to die', () => !isAlive(postmasterPid));
+
+  const server = await start();
+  assert.match(server.url, `?host=${encodeURIComponent(dataDir)}`);
+  assert.ok(await overSocket(server.url), 'the node connects over the socket');
+  const tcp = `postgres://postgres:password@127.0.0.1:${server.port}/crash`;
+  assert.not.ok(await overSocket(tcp), 'TCP on 127.0.0.1 answers too (psql, other tools)');
+  const sockets = readdirSync(dataDir).filter((f) => f.startsWith('.s.PGSQL.'));
+  assert.equal(sockets.sort(), [`.s.PGSQL.${server.port}`, `.s.PGSQL.${server.port}.lock`]);
+  await assertEveryCommittedRow(server.url);
+  await stop(server);
+});
+
+test('a data directory whose socket path would be too long: TCP only', async () => {
+  const deep = join(dir, 'x'.repeat(100 - dir.length > 0 ? 100 - dir.length : 1), 'pg');
+  const server = await startEmbeddedPostgres({ dataDir: deep, database: 'deep' });
+  servers.add(server);
+  try {
+    assert.not.match(server.url, '?host=');
+    assert.not.ok(await overSocket(server.url));
+  } finally {
+    await stop(server);
+  }
+});
+
 test('a stale postmaster.pid naming a dead process does not stop the start', async () => {
   const gone = spawn('true');
   const deadPid = await new Promise<number>((resolve) => gone.on('exit', () => resolve(gone.pid!)));
