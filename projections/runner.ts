@@ -39,9 +39,10 @@ export type ProjectionRunner = {
   position(): GlobalPosition;
   /**
    * Watches the batches this runner commits for events of `types` (a sequencer waking up when the pool read
-   * model got new txs, instead of polling it).
+   * model got new txs, instead of polling it). `onCommitted` receives a committed batch's events of those types
+   * before the version moves — every such event of the log, also those another runner applied first.
    */
-  watch(types: readonly string[]): ChangeWatch;
+  watch(types: readonly string[], onCommitted?: (events: readonly RecordedEvent[]) => void): ChangeWatch;
   stop(): Promise<void>;
 };
 
@@ -83,13 +84,21 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
   let waiters: { position: GlobalPosition; resolve: () => void }[] = [];
   let controller: AbortController | undefined;
   let running: Promise<void> | undefined;
-  const watches: { types: ReadonlySet<string>; bump(): void }[] = [];
+  const watches: {
+    types: ReadonlySet<string>;
+    onCommitted?: ((events: readonly RecordedEvent[]) => void) | undefined;
+    bump(): void;
+  }[] = [];
 
-  function watch(types: readonly string[]): ChangeWatch {
+  function watch(
+    types: readonly string[],
+    onCommitted?: (events: readonly RecordedEvent[]) => void,
+  ): ChangeWatch {
     let version = 0;
     let wakers: (() => void)[] = [];
     watches.push({
       types: new Set(types),
+      onCommitted,
       bump() {
         version++;
         const woken = wakers;
@@ -195,7 +204,12 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
           const events = stopAt === undefined ? delivered : delivered.filter((e) => e.position <= stopAt);
           const lowest = await applyBatch(events, upTo);
           advance(lowest);
-          for (const w of watches) if (events.some((e) => w.types.has(e.type))) w.bump();
+          for (const w of watches) {
+            const matched = events.filter((e) => w.types.has(e.type));
+            if (matched.length === 0) continue;
+            w.onCommitted?.(matched);
+            w.bump();
+          }
           opts.onProgress?.({ position: lowest, applied: events.length });
         }
         if (stopAt !== undefined && current >= stopAt) break;

@@ -20,33 +20,11 @@ export type LatestBlockCache = {
    * N and then a `latest` still at N−1.
    */
   observe(number: bigint): void;
-  /** The head-change count now: taken BEFORE a lookup whose absence is then recorded with {@link markAbsent}. */
-  version(): number;
-  /**
-   * Records that `key` (e.g. a receipt's tx hash) was absent in a lookup started at `version`: until the head moves,
-   * nothing new can appear (receipts, txs and logs arrive with blocks), so {@link knownAbsent} answers without a
-   * query — a client polling for its receipt costs no query between blocks.
-   */
-  markAbsent(key: string, version: number): void;
-  knownAbsent(key: string): boolean;
 };
-
-/** Absent keys remembered per head version at most. */
-const MAX_ABSENT = 50_000;
 
 export function createLatestBlockCache(changes: Pick<ChangeWatch, 'version'>): LatestBlockCache {
   let cached: { version: number; block: Promise<BlockRow | null>; number?: bigint | null } | null = null;
-  let absent = { version: -1, keys: new Set<string>() };
   return {
-    version: () => changes.version(),
-    markAbsent(key, version) {
-      if (version !== changes.version()) return; // the head moved during the lookup: nothing to remember
-      if (absent.version !== version || absent.keys.size >= MAX_ABSENT) absent = { version, keys: new Set() };
-      absent.keys.add(key);
-    },
-    knownAbsent(key) {
-      return absent.version === changes.version() && absent.keys.has(key);
-    },
     observe(number) {
       if (cached && (cached.number === undefined || (cached.number ?? -1n) < number)) cached = null;
     },

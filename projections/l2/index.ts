@@ -1,4 +1,5 @@
 /** The trusted-chain read models (DESIGN §5): blocks, txs, receipts, logs, batches; projection and queries. */
+export { type AbsentReceipts, createAbsentReceipts } from './absent-receipts.ts';
 export { createLatestBlockCache, L2_HEAD_EVENT_TYPES, type LatestBlockCache } from './head.ts';
 export { l2Projection } from './projection.ts';
 export {

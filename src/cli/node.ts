@@ -21,6 +21,7 @@ import {
 } from '../../projections/index.ts';
 import { latestExitRoots, listForcedBatches } from '../../projections/l1sync/index.ts';
 import {
+  createAbsentReceipts,
   createLatestBlockCache,
   L2_HEAD_EVENT_TYPES,
   type LatestBlockCache,
@@ -34,7 +35,7 @@ import {
   redactUrl,
 } from '../config/index.ts';
 import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/index.ts';
-import { createEventStore, type EventStore } from '../eventstore/index.ts';
+import { createEventStore, type EventStore, type RecordedEvent } from '../eventstore/index.ts';
 import {
   type AccountReader,
   createExecutor,
@@ -59,6 +60,7 @@ import { createLogWatcher, logMethods } from '../rpc/logs/index.ts';
 import { simpleMethods } from '../rpc/methods/index.ts';
 import { createPoolIntake, createRefusingIntake, createRelayIntake, poolMethods } from '../rpc/pool/index.ts';
 import { readMethods } from '../rpc/read/index.ts';
+import type { L2BlockSealed } from '../streams/l2/index.ts';
 import { deployDevContracts, ensureDevL1 } from './devnet.ts';
 
 /** Roles this build runs. The others of DESIGN §3 arrive with their issues; `lev start` says so and skips them. */
@@ -484,6 +486,11 @@ function rpcRole(deps: {
     maxTxDataBytesSize: config.pool.maxTxDataBytesSize,
     blockedSenders: new Set(config.pool.blockedSenders.map((a: string) => a.toLowerCase() as Address)),
   };
+  // Txs without a receipt yet, forgotten as the runner commits their blocks: a polling client costs no query.
+  const absentReceipts = createAbsentReceipts();
+  runner.watch(['L2BlockSealed'], (events) =>
+    absentReceipts.included(events.map((e) => (e as RecordedEvent<L2BlockSealed>).data.tx.hash)),
+  );
   // The trusted node keeps a pool (its sequencer may run in another process); a permissionless node relays txs to
   // the trusted sequencer, or refuses them when it knows none.
   const intake = !isPermissionless(config.node)
@@ -493,6 +500,7 @@ function rpcRole(deps: {
         accounts,
         limits,
         waitForReadModels: (position) => runner.waitFor(position),
+        absentReceipts,
       })
     : config.rpc.sequencerUrl
       ? createRelayIntake({ url: config.rpc.sequencerUrl })
@@ -532,6 +540,7 @@ function rpcRole(deps: {
         accounts,
         executor,
         head,
+        absentReceipts,
         logWatcher,
       },
       logger: rpcLog,

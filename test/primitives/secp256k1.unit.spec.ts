@@ -1,8 +1,10 @@
 import { ecrecover as referenceEcrecover } from '@ethereumjs/util';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { recover as wasmRecover } from 'tiny-secp256k1';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ecrecover, SignatureRecoveryError } from '../../src/primitives/index.ts';
+import { secp256k1Backend } from '../../src/primitives/secp256k1.ts';
 
 const N = secp256k1.Point.CURVE().n;
 const be32 = (x: bigint) => {
@@ -65,6 +67,46 @@ test('a bad v, r = 0, s ≥ n or an over-long component throws SignatureRecovery
     (e: unknown) => e instanceof SignatureRecoveryError,
   );
   assert.throws(() => ecrecover(hash, 27n, new Uint8Array(33), one), /33 bytes/);
+});
+
+test('the native binding loads where a prebuilt one ships (linux-x64 here), else the WebAssembly build', () => {
+  const prebuilt = ['linux-x64', 'darwin-arm64', 'win32-x64'].includes(`${process.platform}-${process.arch}`);
+  assert.is(secp256k1Backend, prebuilt ? 'native' : 'wasm');
+});
+
+test('the native and the WebAssembly libsecp256k1 agree: the same key, or both refuse', () => {
+  let refused = 0;
+  for (let i = 1; i <= 300; i++) {
+    const hash = seeded(5000 + i);
+    // valid signatures, and garbage r/s (most recover some key, some none)
+    const garbage = i % 3 === 0;
+    const sig = secp256k1.Signature.fromBytes(
+      secp256k1.sign(hash, seeded(i), { prehash: false, format: 'recovered' }),
+      'recovered',
+    );
+    const r = garbage ? seeded(9000 + i) : be32(sig.r);
+    const s = garbage ? seeded(7000 + i * 7) : be32(sig.s);
+    for (const bit of [0, 1] as const) {
+      const compact = new Uint8Array(64);
+      compact.set(r, 0);
+      compact.set(s, 32);
+      let expected: Uint8Array | null = null;
+      try {
+        expected = wasmRecover(hash, compact, bit, false)?.subarray(1) ?? null;
+      } catch {
+        expected = null;
+      }
+      let got: Uint8Array | null = null;
+      try {
+        got = ecrecover(hash, BigInt(bit), r, s);
+      } catch (err) {
+        assert.instance(err, SignatureRecoveryError);
+      }
+      if (expected === null) refused++;
+      assert.equal(got, expected, `signature ${i}, parity ${bit}`);
+    }
+  }
+  assert.ok(refused > 0, 'some garbage signatures recover no key');
 });
 
 test.run();

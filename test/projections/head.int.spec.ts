@@ -65,21 +65,6 @@ test('one query per version; a new version or an observed newer block reads agai
   assert.is(count(), 3);
 });
 
-test('absences are remembered until the head moves, and not when it moved during the lookup', () => {
-  let version = 3;
-  const cache = createLatestBlockCache({ version: () => version });
-  assert.not.ok(cache.knownAbsent('receipt:a'));
-  cache.markAbsent('receipt:a', cache.version());
-  assert.ok(cache.knownAbsent('receipt:a'));
-  assert.not.ok(cache.knownAbsent('receipt:b'));
-  version++;
-  assert.not.ok(cache.knownAbsent('receipt:a'), 'a new block may hold it');
-  const before = cache.version();
-  version++; // the head moves while the lookup runs
-  cache.markAbsent('receipt:b', before);
-  assert.not.ok(cache.knownAbsent('receipt:b'), 'a stale absence is not recorded');
-});
-
 test('a failed read is not cached', async () => {
   const cache = createLatestBlockCache({ version: () => 7 });
   const failing = { query: () => Promise.reject(new Error('connection lost')) } as unknown as SqlClient;

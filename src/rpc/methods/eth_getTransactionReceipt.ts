@@ -12,13 +12,13 @@ import { formatReceipt } from '../read/format.ts';
 export const eth_getTransactionReceipt = defineMethod({
   name: 'eth_getTransactionReceipt',
   params: z.tuple([hash]),
-  handler: async ([txHash], ctx: RpcContext<Pick<ReadRpcDeps, 'db' | 'head'>>) => {
-    const head = ctx.deps.head;
-    if (head?.knownAbsent(`receipt:${txHash}`)) return null; // no block since it was last looked up: still none
-    const version = head?.version();
+  handler: async ([txHash], ctx: RpcContext<Pick<ReadRpcDeps, 'db' | 'head' | 'absentReceipts'>>) => {
+    const absent = ctx.deps.absentReceipts;
+    if (absent?.knownAbsent(txHash)) return null; // no block holding it was committed since it was last missing
+    const token = absent?.token();
     const receipt = await getReceipt(ctx.deps.db.pool, txHash);
     if (!receipt) {
-      if (head && version !== undefined) head.markAbsent(`receipt:${txHash}`, version);
+      if (absent && token !== undefined) absent.markAbsent(txHash, token);
       return null;
     }
     ctx.deps.head?.observe(receipt.blockNumber); // a `latest` read after this sees at least this block

@@ -10,6 +10,7 @@
  */
 
 import type { ReadModelDb } from '../../../projections/index.ts';
+import type { AbsentReceipts } from '../../../projections/l2/index.ts';
 import { getAdmissionView } from '../../../projections/pool/index.ts';
 import { createAppendBatcher, ExpectedRevisionConflictError } from '../../eventstore/index.ts';
 import type { EventStore, GlobalPosition } from '../../eventstore/types.ts';
@@ -50,6 +51,8 @@ export type PoolIntakeDeps = {
   limits: PoolLimits;
   /** Read-your-writes: resolves when the read models reached the position. */
   waitForReadModels: (position: GlobalPosition) => Promise<void>;
+  /** Told each admitted tx, which no block holds yet: a client polling for its receipt then costs no query. */
+  absentReceipts?: Pick<AbsentReceipts, 'token' | 'markAbsent'>;
   /** The clock, read here (not in `decide`). @default () => new Date() */
   now?: () => Date;
 };
@@ -125,8 +128,10 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
 
   return {
     async submit(raw, ip) {
+      const token = deps.absentReceipts?.token();
       const tx = checkStatelessRules(decodeRawTx(raw), limits, ip);
       const position = await serialised(tx.from, () => admit(tx, ip));
+      if (token !== undefined) deps.absentReceipts?.markAbsent(tx.hash, token);
       await deps.waitForReadModels(position);
       return tx.hash;
     },

@@ -1,5 +1,5 @@
 import type { ReadModelDb } from '../../../projections/index.ts';
-import type { LatestBlockCache } from '../../../projections/l2/index.ts';
+import type { AbsentReceipts, LatestBlockCache } from '../../../projections/l2/index.ts';
 import type { Executor } from '../../execution/index.ts';
 
 /** The executor's root-addressed reads the read API uses (the full `Executor` fits). */
@@ -15,4 +15,6 @@ export type ReadRpcDeps = {
   readonly minGasPrice: bigint;
   /** The latest block between head changes (no query per `latest` read); without it each read queries. */
   readonly head?: LatestBlockCache;
+  /** Txs known to have no receipt yet (no query while a client polls); without it each poll queries. */
+  readonly absentReceipts?: AbsentReceipts;
 };
