@@ -49,6 +49,7 @@ import {
   type Hash,
   type Hex,
   hexToBytes,
+  keccak256,
   toAddress,
 } from '../primitives/index.ts';
 import type { LegacyTx as L2LegacyTx } from '../tx/index.ts';
@@ -305,8 +306,8 @@ export class ExecutionError extends NodeError<'ExecutionError'> {
  * The `Common` of the L2: chain `chainId`, every hardfork up to London active from block 0 (so no block number
  * is ever "the London block" with its initial-base-fee rule), London selected. The tx and block parameters are
  * merged in once, so building a tx or a block passes {@link PARAMS_MERGED} instead of re-merging them (JSON
- * copies, ~45 µs per tx). Signatures recover on libsecp256k1 (WASM) unless `defaultCrypto` asks for
- * @ethereumjs's own pure-JS recovery (benchmarks compare the two). Pure.
+ * copies, ~45 µs per tx). Signatures recover on libsecp256k1 and keccak runs on WebAssembly (src/primitives) unless
+ * `defaultCrypto` asks for @ethereumjs's own pure-JS crypto (benchmarks compare the two). Pure.
  */
 export function createL2Common(chainId: bigint, opts: { defaultCrypto?: boolean } = {}): Common {
   const hardforks: HardforkTransitionConfig[] = [];
@@ -317,8 +318,11 @@ export function createL2Common(chainId: bigint, opts: { defaultCrypto?: boolean 
   const common = createCustomCommon(
     { name: 'levitation-l2', chainId: chainId.toString(), hardforks, defaultHardfork: 'london' },
     Mainnet,
-    // Recovery on libsecp256k1 (WASM) for the ECRECOVER precompile and any tx the VM recovers itself.
-    opts.defaultCrypto ? { hardfork: 'london' } : { hardfork: 'london', customCrypto: { ecrecover } },
+    // Recovery on libsecp256k1 for the ECRECOVER precompile and any tx the VM recovers itself; keccak on
+    // WebAssembly for the state trie (it takes the common's), KECCAK256 and every hash the VM computes.
+    opts.defaultCrypto
+      ? { hardfork: 'london' }
+      : { hardfork: 'london', customCrypto: { ecrecover, keccak256 } },
   );
   common.updateParams(paramsTx);
   common.updateParams(paramsBlock);

@@ -2,7 +2,7 @@
  * Branded wire primitives (STYLE §17). Quantities are `bigint` inside the node; hex exists only at the wire and in
  * events (DESIGN §4: bigints as decimal strings, bytes as 0x-hex).
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { keccak256 as keccak } from './keccak.ts';
 
 export type Hex = `0x${string}`;
 /** 20-byte address, lowercase 0x-hex. */
@@ -36,12 +36,10 @@ export function hexToBigInt(hex: string): bigint {
   return hex === '0x' ? 0n : BigInt(hex);
 }
 
-export function keccak256(data: Uint8Array): Uint8Array {
-  return keccak_256(data);
-}
+export const keccak256: (data: Uint8Array) => Uint8Array = keccak;
 
 export function keccak256Hex(data: Uint8Array): Hash {
-  return bytesToHex(keccak_256(data));
+  return bytesToHex(keccak(data));
 }
 
 /** Lowercases an address; callers validate the shape first. */
