@@ -27,6 +27,7 @@ export {
   type ProjectionRunner,
   type ProjectionRunnerOptions,
   ReadModelTimeoutError,
+  readBetweenChanges,
   rebuildReadModels,
 } from './runner.ts';
 
@@ -38,7 +39,7 @@ export const allProjections: readonly Projection[] = [
   l1SyncProjection,
 ];
 
-export { logMirrorProjection };
+export { l1SyncProjection, logMirrorProjection };
 
 /**
  * The read models a node keeps for its event store: every one of {@link allProjections}, plus the log mirror

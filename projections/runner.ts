@@ -65,6 +65,28 @@ export type ProjectionRunnerOptions = {
   onProgress?: (info: { position: GlobalPosition; applied: number }) => void;
 };
 
+/**
+ * `read` memoised between commits of the watched events: it runs again only once `changes` moved since the read
+ * whose answer is cached (or when that read failed). For read-model queries a loop asks on every round while their
+ * tables rarely change (the sequencer's pending forced batches and latest exit root: each round, every few ms).
+ */
+export function readBetweenChanges<T>(
+  changes: Pick<ChangeWatch, 'version'>,
+  read: () => Promise<T>,
+): () => Promise<T> {
+  let cached: { version: number; value: Promise<T> } | null = null;
+  return () => {
+    const version = changes.version(); // before the read: a change during it makes the next call read again
+    if (cached?.version === version) return cached.value;
+    const entry = { version, value: read() };
+    cached = entry;
+    entry.value.catch(() => {
+      if (cached === entry) cached = null;
+    });
+    return entry.value;
+  };
+}
+
 export class ReadModelTimeoutError extends Error {
   override name = 'ReadModelTimeoutError' as const;
 }
@@ -143,14 +165,20 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
   /** Applies one delivered batch; returns the lowest checkpoint after it. */
   async function applyBatch(events: readonly RecordedEvent[], upTo: GlobalPosition): Promise<GlobalPosition> {
     return withTransaction(db.pool, async (client) => {
-      // The checkpoint rows exist: `loop` inserts the missing ones before the first batch.
+      // One statement locks the checkpoint rows (`loop` inserted any missing one before the first batch), moves
+      // those behind `upTo` to it and returns what they were: events past a projection's old checkpoint are
+      // applied below, in this transaction, so its writes and the move commit together or not at all.
       const { rows } = await client.query<{ name: string; position: string }>(
-        'select name, position::text from checkpoints where name = any($1) for update',
-        [names],
+        `update checkpoints c set position = greatest(o.position, $2),
+                                   updated_at = case when o.position < $2 then now() else c.updated_at end
+           from (select name, position from checkpoints where name = any($1) for update) o
+          where c.name = o.name
+         returning o.name, o.position::text`,
+        [names, upTo.toString()],
       );
       const checkpoints = new Map(rows.map((r) => [r.name, BigInt(r.position)]));
+      // Another runner may be ahead of us for some projections: the lowest checkpoint is what is visible.
       let lowest = upTo;
-      const moved: string[] = [];
       for (const p of projections) {
         const from = checkpoints.get(p.name) ?? 0n;
         if (from >= upTo) {
@@ -159,18 +187,6 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
         }
         const mine = events.filter((e) => e.position > from && handles(p, e.type));
         if (mine.length > 0) await p.handle(client, mine);
-        moved.push(p.name);
-      }
-      if (moved.length > 0) {
-        await client.query('update checkpoints set position = $2, updated_at = now() where name = any($1)', [
-          moved,
-          upTo.toString(),
-        ]);
-      }
-      // Another runner may be ahead of us for some projections: the lowest checkpoint is what is visible.
-      for (const p of projections) {
-        const cp = moved.includes(p.name) ? upTo : (checkpoints.get(p.name) ?? 0n);
-        if (cp < lowest) lowest = cp;
       }
       return lowest;
     });

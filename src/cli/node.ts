@@ -16,8 +16,10 @@ import { createL2Builder, createTrustedNode, synchronizerRole } from '../../acto
 import {
   createProjectionRunner,
   createReadModelDb,
+  l1SyncProjection,
   type ProjectionRunner,
   projectionsFor,
+  readBetweenChanges,
 } from '../../projections/index.ts';
 import { latestExitRoots, listForcedBatches } from '../../projections/l1sync/index.ts';
 import {
@@ -272,6 +274,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
         );
       } else if (role === 'sequencer') {
         const seqLog = logger.child({ component: 'sequencer' });
+        const l1Changes = runner.watch(l1SyncProjection.canHandle as readonly string[]);
         roles.push(
           sequencerRole({
             store,
@@ -290,9 +293,14 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
             readModelsAt: (position) => runner.waitFor(position, { timeoutMs: 60_000 }),
             poolChanges: runner.watch(['TxReceived']),
-            pendingForcedBatches: () => listForcedBatches(db.pool, { pendingOnly: true }),
-            latestGlobalExitRoot: async () =>
-              ((await latestExitRoots(db.pool))?.globalExitRoot as Hash) ?? null,
+            // Read again only after the L1 read models changed: the sequencer asks every round.
+            pendingForcedBatches: readBetweenChanges(l1Changes, () =>
+              listForcedBatches(db.pool, { pendingOnly: true }),
+            ),
+            latestGlobalExitRoot: readBetweenChanges(
+              l1Changes,
+              async () => ((await latestExitRoots(db.pool))?.globalExitRoot as Hash) ?? null,
+            ),
             log: (msg, fields) => seqLog.info(fields ?? {}, msg),
           }),
         );

@@ -71,6 +71,8 @@ const STATUS_APPENDED = 0;
 const STATUS_DUPLICATE = 1;
 const STATUS_CONFLICT = 2;
 const STATUS_ID_CONFLICT = 3;
+/** The SQLSTATE `append_many` raises when one of its appends does not append (a class of our own). */
+const APPEND_MANY_REFUSED = 'LV409';
 
 const EXPECTED_CODE: Record<'any' | 'no_stream' | 'stream_exists', number> = {
   any: -1,
@@ -362,28 +364,23 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
       flat((v) => v[6] as string[]),
     ];
     const run = (async () => {
-      const client = await pool.connect().catch((cause: unknown) => {
-        throw backendError('appendMany: no connection', cause);
-      });
-      let broken = false;
+      let rows: AppendRow[];
       try {
-        await client.query('begin');
-        const { rows } = await client.query<AppendRow>({ ...appendManySql, values });
-        // One row per append up to the first that failed; a failure rolls the whole call back.
-        const results = calls.map((c, i) => appendOutcome(c.streamId, c.expected, rows[i]));
-        await client.query('commit');
-        if (rows.some((r, i) => r.o_status === STATUS_APPENDED && calls[i]!.count > 0)) wakeAll();
-        return results;
+        // One statement on its own: all of it commits, or (any append refused, any failure) none of it.
+        ({ rows } = await pool.query<AppendRow>({ ...appendManySql, values }));
       } catch (err) {
-        // A connection that cannot even roll back is dropped rather than reused.
-        await client.query('rollback').catch(() => {
-          broken = true;
-        });
-        if (err instanceof ExpectedRevisionConflictError || err instanceof EventStoreError) throw err;
+        const refused = refusedAppend(err);
+        if (refused) {
+          const call = calls[refused.index];
+          if (!call)
+            throw backendError(`appendMany: refusal of append ${refused.index} of ${calls.length}`, err);
+          appendOutcome(call.streamId, call.expected, refused.row); // throws the refusal's error
+        }
         throw backendError('appendMany failed', err);
-      } finally {
-        client.release(broken);
       }
+      const results = calls.map((c, i) => appendOutcome(c.streamId, c.expected, rows[i]));
+      if (rows.some((r, i) => r.o_status === STATUS_APPENDED && calls[i]!.count > 0)) wakeAll();
+      return results;
     })();
     appendsInFlight.add(run);
     try {
@@ -559,6 +556,29 @@ function lockKey(name: string): string {
   return createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
 }
 
+/** The refused append that `append_many` raised (its index in the call and its row), or null for any other error. */
+function refusedAppend(err: unknown): { index: number; row: AppendRow } | null {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e?.code !== APPEND_MANY_REFUSED || typeof e.message !== 'string') return null;
+  const r = JSON.parse(e.message) as {
+    index: number;
+    status: number;
+    revision: number | null;
+    conflictId: string | null;
+    conflictStream: string | null;
+  };
+  return {
+    index: r.index,
+    row: {
+      o_status: r.status,
+      o_position: null,
+      o_revision: r.revision,
+      o_conflict_id: r.conflictId,
+      o_conflict_stream: r.conflictStream,
+    },
+  };
+}
+
 async function setUp(pool: PgPool, schema: string, channel: string): Promise<void> {
   const S = pg.escapeIdentifier(schema);
   const client = await pool.connect();
@@ -686,8 +706,10 @@ $fn$`;
 
 /**
  * Several appends in one statement: `append` per stream over slices of flat arrays (`p_counts[i]` events for
- * stream i), one row per stream, stopping after the first that did not append (status ≥ 2) — the caller then
- * rolls its transaction back. One round trip for any number of streams.
+ * stream i), one row per stream. The first that does not append (status ≥ 2) raises {@link APPEND_MANY_REFUSED}
+ * with that row as JSON (its 0-based index, status, revision, conflicting id and stream): the statement, and so
+ * every append of the call, rolls back. One statement, run on its own (no begin/commit): one round trip for any
+ * number of streams.
  */
 function appendManyFunctionSql(schema: string): string {
   const S = pg.escapeIdentifier(schema);
@@ -723,10 +745,12 @@ begin
     o_revision := r.o_revision;
     o_conflict_id := r.o_conflict_id;
     o_conflict_stream := r.o_conflict_stream;
-    return next;
     if r.o_status >= 2 then
-      return;
+      raise exception using errcode = '${APPEND_MANY_REFUSED}', message = json_build_object('index', i - 1,
+        'status', r.o_status, 'revision', r.o_revision, 'conflictId', r.o_conflict_id,
+        'conflictStream', r.o_conflict_stream)::text;
     end if;
+    return next;
     v_off := v_to;
   end loop;
 end

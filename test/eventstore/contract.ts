@@ -193,6 +193,8 @@ export function eventStoreContract(name: string, makeStore: MakeStore): void {
         );
         assert.instance(err, ExpectedRevisionConflictError);
         assert.is((err as ExpectedRevisionConflictError).streamId, b);
+        assert.is((err as ExpectedRevisionConflictError).expected, 'no_stream');
+        assert.is((err as ExpectedRevisionConflictError).actual, 0, 'the revision the store has');
         assert.is((await store.readStream(b)).length, 1, 'the conflicting stream is unchanged');
         if (store.kind === 'postgres') {
           assert.equal(await store.readStream(a), [], 'the earlier append of the call was rolled back');
@@ -201,6 +203,31 @@ export function eventStoreContract(name: string, makeStore: MakeStore): void {
           const r = await store.append(a, [ev('A', {})], 'no_stream');
           assert.is(r.position, head + 1n);
         }
+      }),
+  );
+
+  t(
+    'appendMany: an event id stored in another stream throws the id conflict; nothing of the call is stored',
+    () =>
+      withStore(makeStore, async (store) => {
+        const a = uniqueStream('c-many-id-a');
+        const b = uniqueStream('c-many-id-b');
+        const c = uniqueStream('c-many-id-c');
+        const taken = ev('B', {});
+        await store.append(b, [taken], 'no_stream');
+        const err = await rejects(
+          store.appendMany([
+            { streamId: a, events: [ev('A', {})] },
+            { streamId: c, events: [{ ...taken }] },
+          ]),
+        );
+        assert.instance(err, EventStoreError);
+        assert.match((err as Error).message, taken.id);
+        if (store.kind === 'postgres') {
+          assert.match((err as Error).message, `already stored in stream ${b}`);
+          assert.equal(await store.readStream(a), [], 'the earlier append of the call was rolled back');
+        }
+        assert.equal(await store.readStream(c), []);
       }),
   );
 
