@@ -52,6 +52,11 @@ export type SequencerDeps = {
   /** Resolves once the read models have applied the log up to `position` (the sequencer's own last append). */
   readModelsAt?: (position: GlobalPosition) => Promise<void>;
   /**
+   * How far the read models have applied the log now. With it a round does not wait for its last append to be
+   * projected: it reads the pool at once and leaves out the txs it finished in appends not projected yet.
+   */
+  readModelsPosition?: () => GlobalPosition;
+  /**
    * Batches forced on L1 that no sequence consumed yet (the synchronizer's `forced_batches` read model), in order.
    * Each is included as a batch of its own before any other tx, right after the batch open when it is seen.
    */
@@ -140,6 +145,11 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   let lastAppended: GlobalPosition = 0n;
   /** The pool version the last tick's read saw: a change after it means there may be new work. */
   let poolSeen = deps.poolChanges?.version() ?? 0;
+  /**
+   * The txs this sequencer finished (sealed, failed, invalidated) per append the read models may not show yet: the
+   * pool may still list them as pending, and one sealed would look stale (its nonce used). Dropped once projected.
+   */
+  let unprojected: { position: GlobalPosition; hashes: ReadonlySet<string> }[] = [];
 
   /** Decides `command` on the draft's state and folds the events in; nothing is appended yet. */
   function stage(draft: Draft, command: L2Command): L2Event[] {
@@ -176,6 +186,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     // One call: on Postgres one transaction (one commit for the tick); on EventStoreDB the `l2` append first.
     const results = await store.appendMany(appends);
     for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
+    if (txEvents.length > 0)
+      unprojected.push({ position: lastAppended, hashes: new Set(txEvents.map((e) => e.data.hash)) });
   }
 
   async function createGenesis(draft: Draft): Promise<void> {
@@ -314,10 +326,17 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const due = open && closeReason(open, deps.limits, { nowMs, globalExitRoot: ger });
     if (due) return closeBatch(draft, due);
 
-    // Read-your-writes: a tx sealed by the last tick must not look pending (nor, its nonce now used, stale).
-    await deps.readModelsAt?.(lastAppended);
+    // Read-your-writes: a tx sealed by the last tick must not look pending (nor, its nonce now used, stale). The
+    // projected position is read BEFORE the pool: the pool's snapshot then holds at least that much.
+    let finished: (hash: string) => boolean = () => false;
+    if (deps.readModelsPosition) {
+      const projected = deps.readModelsPosition();
+      unprojected = unprojected.filter((u) => u.position > projected);
+      const waiting = unprojected;
+      finished = (hash) => waiting.some((u) => u.hashes.has(hash));
+    } else await deps.readModelsAt?.(lastAppended);
     poolSeen = deps.poolChanges?.version() ?? 0; // before the read: a change during it wakes the next wait
-    const pending = await listPending(deps.db.pool);
+    const pending = (await listPending(deps.db.pool)).filter((t) => !finished(t.hash));
     if (pending.length === 0) return;
     const tipRoot = draft.state.l2.tip.stateRoot;
     const nonces = new Map<string, bigint>();

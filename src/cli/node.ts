@@ -291,7 +291,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               timeoutMs: config.sequencer.batchTimeoutMs,
             },
             readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
-            readModelsAt: (position) => runner.waitFor(position, { timeoutMs: 60_000 }),
+            readModelsPosition: () => runner.position(),
             poolChanges: runner.watch(['TxReceived']),
             // Read again only after the L1 read models changed: the sequencer asks every round.
             pendingForcedBatches: readBetweenChanges(l1Changes, () =>

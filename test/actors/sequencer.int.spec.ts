@@ -1,0 +1,138 @@
+/**
+ * The sequencer's rounds (actors/sequencer/effects.ts) with read models that lag behind its appends, as under load:
+ * a round reads the pool at once and leaves out the txs it finished in appends not projected yet — none is sealed
+ * twice or failed as "nonce too low" because the pool still lists it — over a real Postgres store, pool intake,
+ * executor and projections, with the projection run by hand so the test decides how far behind it is.
+ */
+import { Wallet } from 'ethers';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createSequencerEffects, type SequencerState } from '../../actors/sequencer/index.ts';
+import { allProjections, createProjectionRunner, createReadModelDb } from '../../projections/index.ts';
+import { getLatestBlock } from '../../projections/l2/index.ts';
+import { getPoolTx } from '../../projections/pool/index.ts';
+import { createPgPool } from '../../src/db/index.ts';
+import { createPostgresEventStore, type GlobalPosition } from '../../src/eventstore/index.ts';
+import { createExecutor, createTrieStore } from '../../src/execution/index.ts';
+import { type Address, type Hash, hexToBytes } from '../../src/primitives/index.ts';
+import { createPoolIntake } from '../../src/rpc/pool/index.ts';
+import { foldL2, L2_STREAM_ID, type L2Event } from '../../src/streams/l2/index.ts';
+import { txStreamId } from '../../src/streams/tx/index.ts';
+import { createTestDatabase } from '../support/db.ts';
+
+const CHAIN_ID = 1001n;
+const COINBASE = '0x00000000000000000000000000000000000c0ffe' as Address;
+const wallet = new Wallet(`0x${'51'.repeat(32)}`);
+const BALANCE = 10n ** 21n;
+
+test('a round does not wait for its last append to be projected, and never takes a tx it finished again', async () => {
+  const tdb = await createTestDatabase('seq');
+  const pool = createPgPool(tdb.url);
+  const store = await createPostgresEventStore({ pool });
+  const db = createReadModelDb(tdb.url);
+  const trie = await createTrieStore({ pool });
+  const executor = await createExecutor({ store: trie, chainId: CHAIN_ID });
+  let projected: GlobalPosition = 0n;
+  /** Applies the log up to its head now (the runner in a node does this continuously). */
+  async function project(): Promise<void> {
+    const head = await store.headPosition();
+    const runner = createProjectionRunner({ store, db, projections: allProjections, stopAt: head });
+    if (head > 0n) await runner.run();
+    projected = head;
+  }
+  const intake = createPoolIntake({
+    store,
+    db,
+    accounts: {
+      getAccount: async (address) => {
+        const tip = await getLatestBlock(db.pool);
+        return tip ? executor.getAccount(tip.stateRoot as Hash, address) : { nonce: 0n, balance: BALANCE };
+      },
+    },
+    limits: {
+      chainId: CHAIN_ID,
+      minGasPrice: 1n,
+      accountQueue: 64,
+      globalQueue: 1024,
+      maxTxBytesSize: 100_132,
+      maxTxDataBytesSize: 100_000,
+      blockedSenders: new Set(),
+    },
+    waitForReadModels: project,
+  });
+  const send = async (nonce: number) =>
+    intake.submit(
+      hexToBytes(
+        await wallet.signTransaction({
+          type: 0,
+          chainId: CHAIN_ID,
+          nonce,
+          gasPrice: 1_000_000_000n,
+          gasLimit: 21_000n,
+          to: COINBASE,
+          value: 1n,
+        }),
+      ),
+      '127.0.0.1',
+    );
+  const sequencer = createSequencerEffects({
+    store,
+    db,
+    executor,
+    trie,
+    genesis: [{ address: wallet.address.toLowerCase(), balance: BALANCE, nonce: 0n }],
+    coinbase: COINBASE,
+    limits: { maxTxs: 100, maxBytes: 120_000, maxGas: 30_000_000n, timeoutMs: 3_600_000 },
+    readModelsPosition: () => projected,
+  });
+  try {
+    const now = Date.now();
+    let state: SequencerState = await sequencer.load(now);
+    const tick = async () => {
+      const out = await sequencer.tick(state, now);
+      state = out.state;
+      return out.worked;
+    };
+    assert.ok(await tick(), 'genesis');
+    await project();
+    const hashes = [await send(0), await send(1), await send(2)];
+
+    assert.ok(await tick(), 'the batch opens and three blocks are sealed');
+    assert.is(state.l2.status === 'empty' ? null : state.l2.tip.number, 3n);
+    assert.ok(projected < (await store.headPosition()), 'the read models are behind the last append');
+    assert.is(
+      (await getPoolTx(db.pool, hashes[0]!))?.status,
+      'pending',
+      'the pool still lists the sealed txs',
+    );
+    assert.not.ok(await tick(), 'the next round finds nothing to do: the three are its own, unprojected');
+    await project();
+    assert.not.ok(await tick(), 'nor once they are projected');
+
+    hashes.push(await send(3));
+    assert.ok(await tick());
+    await project();
+
+    const l2 = (await store.readStream(L2_STREAM_ID)) as unknown as L2Event[];
+    const blocks = l2.filter((e) => e.type === 'L2BlockSealed');
+    assert.equal(
+      blocks.map((e) => (e.type === 'L2BlockSealed' ? [e.data.number, e.data.tx.hash] : null)),
+      hashes.map((h, i) => [String(i + 1), h]),
+      'each tx sealed once, in nonce order',
+    );
+    const folded = foldL2(l2);
+    assert.is(folded.status === 'empty' ? null : folded.tip.number, 4n);
+    for (const h of hashes) {
+      const types = (await store.readStream(txStreamId(h))).map((e) => e.type);
+      assert.equal(types, ['TxReceived', 'TxIncluded'], `tx ${h}: received and included, nothing else`);
+      assert.is((await getPoolTx(db.pool, h))?.status, 'included');
+    }
+  } finally {
+    await store.close?.();
+    await db.close();
+    await pool.end();
+    await tdb.drop();
+  }
+});
+
+test.run();
