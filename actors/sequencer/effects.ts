@@ -49,13 +49,12 @@ export type SequencerDeps = {
   limits: BatchLimits;
   /** Resolves once the read models (the pool) have caught up with the log; awaited before the first tick. */
   readModelsReady?: () => Promise<void>;
-  /** Resolves once the read models have applied the log up to `position` (the sequencer's own last append). */
-  readModelsAt?: (position: GlobalPosition) => Promise<void>;
   /**
-   * How far the read models have applied the log now. With it a round does not wait for its last append to be
-   * projected: it reads the pool at once and leaves out the txs it finished in appends not projected yet.
+   * How far the read models have applied the log now (the runner's position). A round does not wait for its own
+   * appends to be projected: it reads the pool at once and leaves out the txs it finished in appends not projected
+   * yet.
    */
-  readModelsPosition?: () => GlobalPosition;
+  readModelsPosition: () => GlobalPosition;
   /**
    * Batches forced on L1 that no sequence consumed yet (the synchronizer's `forced_batches` read model), in order.
    * Each is included as a batch of its own before any other tx, right after the batch open when it is seen.
@@ -141,7 +140,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   const { store, executor, trie } = deps;
   const log = deps.log ?? (() => {});
   const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
-  /** The position of this sequencer's last append: the pool is read only once the read models reflect it. */
+  /** The position of this sequencer's last append. */
   let lastAppended: GlobalPosition = 0n;
   /** The pool version the last tick's read saw: a change after it means there may be new work. */
   let poolSeen = deps.poolChanges?.version() ?? 0;
@@ -328,13 +327,10 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
 
     // Read-your-writes: a tx sealed by the last tick must not look pending (nor, its nonce now used, stale). The
     // projected position is read BEFORE the pool: the pool's snapshot then holds at least that much.
-    let finished: (hash: string) => boolean = () => false;
-    if (deps.readModelsPosition) {
-      const projected = deps.readModelsPosition();
-      unprojected = unprojected.filter((u) => u.position > projected);
-      const waiting = unprojected;
-      finished = (hash) => waiting.some((u) => u.hashes.has(hash));
-    } else await deps.readModelsAt?.(lastAppended);
+    const projected = deps.readModelsPosition();
+    unprojected = unprojected.filter((u) => u.position > projected);
+    const waiting = unprojected;
+    const finished = (hash: string) => waiting.some((u) => u.hashes.has(hash));
     poolSeen = deps.poolChanges?.version() ?? 0; // before the read: a change during it wakes the next wait
     const pending = (await listPending(deps.db.pool)).filter((t) => !finished(t.hash));
     if (pending.length === 0) return;

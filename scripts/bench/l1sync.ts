@@ -249,7 +249,7 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
           maxGas: L2_BLOCK_GAS_LIMIT,
           timeoutMs: 3_600_000,
         },
-        readModelsAt: (position) => seqRunner.waitFor(position, { timeoutMs: 60_000 }),
+        readModelsPosition: () => seqRunner.position(),
       });
       let seq = await sequencer.load(Date.now());
       const t0 = performance.now();

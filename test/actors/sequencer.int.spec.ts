@@ -8,11 +8,20 @@ import { Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSequencerEffects, type SequencerState } from '../../actors/sequencer/index.ts';
-import { allProjections, createProjectionRunner, createReadModelDb } from '../../projections/index.ts';
+import {
+  allProjections,
+  createProjectionRunner,
+  createReadModelDb,
+  migrate,
+} from '../../projections/index.ts';
 import { getLatestBlock } from '../../projections/l2/index.ts';
 import { getPoolTx } from '../../projections/pool/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
-import { createPostgresEventStore, type GlobalPosition } from '../../src/eventstore/index.ts';
+import {
+  createPostgresEventStore,
+  type EventStore,
+  type GlobalPosition,
+} from '../../src/eventstore/index.ts';
 import { createExecutor, createTrieStore } from '../../src/execution/index.ts';
 import { type Address, type Hash, hexToBytes } from '../../src/primitives/index.ts';
 import { createPoolIntake } from '../../src/rpc/pool/index.ts';
@@ -25,23 +34,38 @@ const COINBASE = '0x00000000000000000000000000000000000c0ffe' as Address;
 const wallet = new Wallet(`0x${'51'.repeat(32)}`);
 const BALANCE = 10n ** 21n;
 
-test('a round does not wait for its last append to be projected, and never takes a tx it finished again', async () => {
+/** A real store, pool intake, executor and read models; the projection runs only when the test calls `project`. */
+async function harness(opts: { failAppend?: (call: number) => boolean } = {}) {
   const tdb = await createTestDatabase('seq');
   const pool = createPgPool(tdb.url);
-  const store = await createPostgresEventStore({ pool });
+  const realStore = await createPostgresEventStore({ pool });
+  let appendCalls = 0;
+  // The sequencer's appends go through `appendMany`; `failAppend` makes chosen calls fail as a lost connection would.
+  const store: EventStore = Object.assign(Object.create(realStore) as EventStore, {
+    appendMany: (appends: Parameters<EventStore['appendMany']>[0]) =>
+      opts.failAppend?.(++appendCalls)
+        ? Promise.reject(new Error('connection terminated'))
+        : realStore.appendMany(appends),
+  });
   const db = createReadModelDb(tdb.url);
+  await migrate(db); // as a node's runner does before any role starts
   const trie = await createTrieStore({ pool });
   const executor = await createExecutor({ store: trie, chainId: CHAIN_ID });
   let projected: GlobalPosition = 0n;
   /** Applies the log up to its head now (the runner in a node does this continuously). */
   async function project(): Promise<void> {
-    const head = await store.headPosition();
-    const runner = createProjectionRunner({ store, db, projections: allProjections, stopAt: head });
+    const head = await realStore.headPosition();
+    const runner = createProjectionRunner({
+      store: realStore,
+      db,
+      projections: allProjections,
+      stopAt: head,
+    });
     if (head > 0n) await runner.run();
     projected = head;
   }
   const intake = createPoolIntake({
-    store,
+    store: realStore,
     db,
     accounts: {
       getAccount: async (address) => {
@@ -85,53 +109,109 @@ test('a round does not wait for its last append to be projected, and never takes
     limits: { maxTxs: 100, maxBytes: 120_000, maxGas: 30_000_000n, timeoutMs: 3_600_000 },
     readModelsPosition: () => projected,
   });
-  try {
-    const now = Date.now();
-    let state: SequencerState = await sequencer.load(now);
-    const tick = async () => {
-      const out = await sequencer.tick(state, now);
+  let state: SequencerState | null = null;
+  const now = Date.now();
+  return {
+    store: realStore,
+    db,
+    project,
+    send,
+    projected: () => projected,
+    state: () => state!,
+    /** Loads (as the machine does after a start or a failure). */
+    load: async () => {
+      state = await sequencer.load(now);
+    },
+    tick: async () => {
+      const out = await sequencer.tick(state!, now);
       state = out.state;
       return out.worked;
-    };
-    assert.ok(await tick(), 'genesis');
-    await project();
-    const hashes = [await send(0), await send(1), await send(2)];
+    },
+    /** Every tx sealed once in nonce order, each stream `TxReceived`, `TxIncluded`, the pool saying included. */
+    async assertChain(hashes: Hash[]) {
+      const l2 = (await realStore.readStream(L2_STREAM_ID)) as unknown as L2Event[];
+      const blocks = l2.filter((e) => e.type === 'L2BlockSealed');
+      assert.equal(
+        blocks.map((e) => (e.type === 'L2BlockSealed' ? [e.data.number, e.data.tx.hash] : null)),
+        hashes.map((h, i) => [String(i + 1), h]),
+        'each tx sealed once, in nonce order',
+      );
+      const folded = foldL2(l2);
+      assert.is(folded.status === 'empty' ? null : folded.tip.number, BigInt(hashes.length));
+      for (const h of hashes) {
+        const types = (await realStore.readStream(txStreamId(h))).map((e) => e.type);
+        assert.equal(types, ['TxReceived', 'TxIncluded'], `tx ${h}: received and included, nothing else`);
+        assert.is((await getPoolTx(db.pool, h))?.status, 'included');
+      }
+    },
+    async close() {
+      await realStore.close?.();
+      await db.close();
+      await pool.end();
+      await tdb.drop();
+    },
+  };
+}
 
-    assert.ok(await tick(), 'the batch opens and three blocks are sealed');
-    assert.is(state.l2.status === 'empty' ? null : state.l2.tip.number, 3n);
-    assert.ok(projected < (await store.headPosition()), 'the read models are behind the last append');
+test('a round does not wait for its last append to be projected, and never takes a tx it finished again', async () => {
+  const h = await harness();
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const hashes = [await h.send(0), await h.send(1), await h.send(2)];
+
+    assert.ok(await h.tick(), 'the batch opens and three blocks are sealed');
+    const state = h.state().l2;
+    assert.is(state.status === 'empty' ? null : state.tip.number, 3n);
+    assert.ok(h.projected() < (await h.store.headPosition()), 'the read models are behind the last append');
     assert.is(
-      (await getPoolTx(db.pool, hashes[0]!))?.status,
+      (await getPoolTx(h.db.pool, hashes[0]!))?.status,
       'pending',
       'the pool still lists the sealed txs',
     );
-    assert.not.ok(await tick(), 'the next round finds nothing to do: the three are its own, unprojected');
-    await project();
-    assert.not.ok(await tick(), 'nor once they are projected');
+    assert.not.ok(await h.tick(), 'the next round finds nothing to do: the three are its own, unprojected');
+    await h.project();
+    assert.not.ok(await h.tick(), 'nor once they are projected');
 
-    hashes.push(await send(3));
-    assert.ok(await tick());
-    await project();
-
-    const l2 = (await store.readStream(L2_STREAM_ID)) as unknown as L2Event[];
-    const blocks = l2.filter((e) => e.type === 'L2BlockSealed');
-    assert.equal(
-      blocks.map((e) => (e.type === 'L2BlockSealed' ? [e.data.number, e.data.tx.hash] : null)),
-      hashes.map((h, i) => [String(i + 1), h]),
-      'each tx sealed once, in nonce order',
-    );
-    const folded = foldL2(l2);
-    assert.is(folded.status === 'empty' ? null : folded.tip.number, 4n);
-    for (const h of hashes) {
-      const types = (await store.readStream(txStreamId(h))).map((e) => e.type);
-      assert.equal(types, ['TxReceived', 'TxIncluded'], `tx ${h}: received and included, nothing else`);
-      assert.is((await getPoolTx(db.pool, h))?.status, 'included');
-    }
+    hashes.push(await h.send(3));
+    assert.ok(await h.tick());
+    await h.project();
+    await h.assertChain(hashes);
   } finally {
-    await store.close?.();
-    await db.close();
-    await pool.end();
-    await tdb.drop();
+    await h.close();
+  }
+});
+
+test('an append that fails: the tick fails, and after a load nothing is lost or sealed twice', async () => {
+  // appendMany calls: 1 genesis, 2 the first round of txs — which fails.
+  const h = await harness({ failAppend: (call) => call === 2 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const hashes = [await h.send(0), await h.send(1)];
+    const err = await h.tick().then(
+      () => null,
+      (e: Error) => e,
+    );
+    assert.match(String(err?.message), 'connection terminated');
+    await h.project();
+    assert.is(h.projected(), await h.store.headPosition());
+    // As after a restart of the role: load the log, then work again.
+    await h.load();
+    const loaded = h.state().l2;
+    assert.is(
+      loaded.status === 'empty' ? null : loaded.tip.number,
+      0n,
+      'nothing of the failed round was stored',
+    );
+    assert.ok(await h.tick(), 'the two txs are sealed now');
+    assert.not.ok(await h.tick());
+    await h.project();
+    await h.assertChain(hashes);
+  } finally {
+    await h.close();
   }
 });
 
