@@ -517,20 +517,31 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
 
   /**
    * VMs for calls, reused: building a VM costs about a millisecond (opcode tables, precompiles), more than a simple
-   * call. Each has its own state manager over its own write-absorbing overlay of the store, cleared and moved to
-   * the call's root before each use; one call at a time per VM; a VM whose call threw is dropped.
+   * call. Each has its own state manager, with caches that absorb the call's writes, over its own write-absorbing
+   * overlay of the store; both cleared and the state manager moved to the call's root before each use; one call at
+   * a time per VM; a VM whose call threw is dropped.
    */
-  const idleCallVms: { vm: VM; sm: MerkleStateManager; overlay: ReturnType<typeof createOverlayDb> }[] = [];
+  const idleCallVms: {
+    vm: VM;
+    sm: MerkleStateManager;
+    caches: Caches;
+    overlay: ReturnType<typeof createOverlayDb>;
+  }[] = [];
   const MAX_IDLE_CALL_VMS = 8;
 
   async function withCallVm<T>(root: Hash, fn: (vm: VM, sm: MerkleStateManager) => Promise<T>): Promise<T> {
     let entry = idleCallVms.pop();
     if (!entry) {
       const overlay = createOverlayDb(store);
-      const sm = new MerkleStateManager({ common, trie: await openTrie(KECCAK256_RLP, overlay) });
+      // With caches a call's writes (nonce, balances, storage, overrides) stay in them and never reach the trie:
+      // without, every write re-hashed trie nodes, most of a simple call's time.
+      const caches = new Caches();
+      const sm = new MerkleStateManager({ common, trie: await openTrie(KECCAK256_RLP, overlay), caches });
       const vm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
-      entry = { vm, sm, overlay };
+      entry = { vm, sm, caches, overlay };
     }
+    // The last call's writes are dropped, not flushed into the trie by `setStateRoot` below.
+    entry.caches.clear();
     entry.overlay.clear();
     const bytes = rootBytes(root);
     let exists: boolean;
