@@ -178,6 +178,60 @@ export function eventStoreContract(name: string, makeStore: MakeStore): void {
   );
 
   t(
+    "appendMany over distinct streams (a node's every call): revisions, contiguous positions, an empty append",
+    () =>
+      withStore(makeStore, async (store) => {
+        const a = uniqueStream('c-many-d-a');
+        const b = uniqueStream('c-many-d-b');
+        const c = uniqueStream('c-many-d-c');
+        const d = uniqueStream('c-many-d-d');
+        await store.append(a, [ev('A', { n: 0 }), ev('A', { n: 1 })], 'no_stream');
+        const dLast = await store.append(d, [ev('D', { n: 0 })], 'no_stream');
+        const head = await store.headPosition();
+        const batch = [
+          { streamId: a, events: [ev('A', { n: 2 }), ev('A', { n: 3 })], expectedRevision: 1 },
+          { streamId: b, events: [ev('B', { n: 0 })], expectedRevision: 'no_stream' as const },
+          { streamId: d, events: [], expectedRevision: 'stream_exists' as const },
+          { streamId: c, events: [ev('C', { n: 0 }), ev('C', { n: 1 }), ev('C', { n: 2 })] },
+        ];
+        const results = await store.appendMany(batch);
+        assert.equal(
+          results.map((r) => r.revision),
+          [3, 0, 0, 2],
+        );
+        assert.equal(results[2], dLast, "an empty append answers the stream's last event");
+        if (store.kind === 'postgres') {
+          assert.equal(
+            results.map((r) => r.position),
+            [head + 2n, head + 3n, dLast.position, head + 6n],
+            'one gap-free run of positions in call order',
+          );
+          assert.is(await store.headPosition(), head + 6n);
+        }
+        assert.equal(
+          (await store.readStream(a)).map((e) => [e.revision, e.data['n']]),
+          [
+            [0, 0],
+            [1, 1],
+            [2, 2],
+            [3, 3],
+          ],
+        );
+        assert.equal(
+          (await store.readStream(c)).map((e) => [e.revision, e.data['n']]),
+          [
+            [0, 0],
+            [1, 1],
+            [2, 2],
+          ],
+        );
+        // re-sent, it is a no-op answering the same (its ids are stored now)
+        assert.equal(await store.appendMany(batch), results);
+        if (store.kind === 'postgres') assert.is(await store.headPosition(), head + 6n);
+      }),
+  );
+
+  t(
     'appendMany: a conflict in a later stream throws the typed error; on Postgres nothing of the call is stored',
     () =>
       withStore(makeStore, async (store) => {
