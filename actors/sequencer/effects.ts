@@ -55,6 +55,8 @@ export type SequencerDeps = {
    * yet.
    */
   readModelsPosition: () => GlobalPosition;
+  /** Own appends the read models may lag behind by; beyond, rounds seal nothing until they catch up. @default 64 */
+  maxUnprojectedAppends?: number;
   /**
    * Batches forced on L1 that no sequence consumed yet (the synchronizer's `forced_batches` read model), in order.
    * Each is included as a batch of its own before any other tx, right after the batch open when it is seen.
@@ -88,6 +90,8 @@ export type SequencerEffects = {
 };
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Appends of this sequencer the read models may lag behind by before it waits for them (rounds idle). */
+const MAX_UNPROJECTED_APPENDS = 64;
 
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
 const ACTOR = 'sequencer';
@@ -329,6 +333,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     // projected position is read BEFORE the pool: the pool's snapshot then holds at least that much.
     const projected = deps.readModelsPosition();
     unprojected = unprojected.filter((u) => u.position > projected);
+    // Read models far behind (stalled): seal nothing more until they catch up, rather than run ahead unbounded.
+    if (unprojected.length >= (deps.maxUnprojectedAppends ?? MAX_UNPROJECTED_APPENDS)) return;
     const waiting = unprojected;
     const finished = (hash: string) => waiting.some((u) => u.hashes.has(hash));
     poolSeen = deps.poolChanges?.version() ?? 0; // before the read: a change during it wakes the next wait

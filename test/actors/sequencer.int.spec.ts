@@ -35,7 +35,9 @@ const wallet = new Wallet(`0x${'51'.repeat(32)}`);
 const BALANCE = 10n ** 21n;
 
 /** A real store, pool intake, executor and read models; the projection runs only when the test calls `project`. */
-async function harness(opts: { failAppend?: (call: number) => boolean } = {}) {
+async function harness(
+  opts: { failAppend?: (call: number) => boolean; maxUnprojectedAppends?: number } = {},
+) {
   const tdb = await createTestDatabase('seq');
   const pool = createPgPool(tdb.url);
   const realStore = await createPostgresEventStore({ pool });
@@ -52,6 +54,8 @@ async function harness(opts: { failAppend?: (call: number) => boolean } = {}) {
   const trie = await createTrieStore({ pool });
   const executor = await createExecutor({ store: trie, chainId: CHAIN_ID });
   let projected: GlobalPosition = 0n;
+  /** What the sequencer is told the read models reached: `projected`, or a value the test holds. */
+  let shown: GlobalPosition | null = null;
   /** Applies the log up to its head now (the runner in a node does this continuously). */
   async function project(): Promise<void> {
     const head = await realStore.headPosition();
@@ -107,7 +111,8 @@ async function harness(opts: { failAppend?: (call: number) => boolean } = {}) {
     genesis: [{ address: wallet.address.toLowerCase(), balance: BALANCE, nonce: 0n }],
     coinbase: COINBASE,
     limits: { maxTxs: 100, maxBytes: 120_000, maxGas: 30_000_000n, timeoutMs: 3_600_000 },
-    readModelsPosition: () => projected,
+    readModelsPosition: () => shown ?? projected,
+    ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
   });
   let state: SequencerState | null = null;
   const now = Date.now();
@@ -117,6 +122,10 @@ async function harness(opts: { failAppend?: (call: number) => boolean } = {}) {
     project,
     send,
     projected: () => projected,
+    /** Tells the sequencer the read models stay at `position` (null: where they really are). */
+    show: (position: GlobalPosition | null) => {
+      shown = position;
+    },
     state: () => state!,
     /** Loads (as the machine does after a start or a failure). */
     load: async () => {
@@ -208,6 +217,29 @@ test('an append that fails: the tick fails, and after a load nothing is lost or 
     );
     assert.ok(await h.tick(), 'the two txs are sealed now');
     assert.not.ok(await h.tick());
+    await h.project();
+    await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
+test('read models that stall: past its bound of unprojected appends the sequencer seals nothing until they move', async () => {
+  const h = await harness({ maxUnprojectedAppends: 2 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    h.show(h.projected()); // from here the sequencer is told the read models do not move
+    const hashes = [await h.send(0)];
+    assert.ok(await h.tick(), 'tx 0 sealed: one append not projected');
+    hashes.push(await h.send(1));
+    assert.ok(await h.tick(), 'tx 1 sealed: two');
+    hashes.push(await h.send(2));
+    assert.not.ok(await h.tick(), 'at the bound: tx 2 waits');
+    assert.not.ok(await h.tick());
+    h.show(null); // they catch up
+    assert.ok(await h.tick(), 'tx 2 sealed');
     await h.project();
     await h.assertChain(hashes);
   } finally {
