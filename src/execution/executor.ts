@@ -395,6 +395,30 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
   const idleReaders: MerkleStateManager[] = [];
 
   /** Runs a read on a state manager at `root`; store failures come out as {@link ExecutionError}. */
+  /**
+   * Accounts read at a root (`eth_getBalance`, `eth_getTransactionCount`, the pool's checks at the tip), in two
+   * generations of at most ACCOUNT_CACHE_ENTRIES each: a read that hits the older one moves it to the newer.
+   */
+  const ACCOUNT_CACHE_ENTRIES = 20_000;
+  let accountsYoung = new Map<string, AccountInfo>();
+  let accountsOld = new Map<string, AccountInfo>();
+  const accountCache = {
+    get(key: string): AccountInfo | undefined {
+      const young = accountsYoung.get(key);
+      if (young) return young;
+      const old = accountsOld.get(key);
+      if (old) accountCache.set(key, old);
+      return old;
+    },
+    set(key: string, info: AccountInfo): void {
+      accountsYoung.set(key, info);
+      if (accountsYoung.size >= ACCOUNT_CACHE_ENTRIES) {
+        accountsOld = accountsYoung;
+        accountsYoung = new Map();
+      }
+    },
+  };
+
   async function reading<T>(root: Hash, read: (sm: MerkleStateManager) => Promise<T>): Promise<T> {
     let sm = idleReaders.pop();
     if (sm) {
@@ -693,18 +717,27 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     executeTx,
     call,
     traceTx,
-    getAccount: (stateRoot, address) =>
-      reading(stateRoot, async (sm) => {
+    async getAccount(stateRoot, address) {
+      // The state under a root never changes: an account read at a root is cached for good (bounded).
+      const key = `${stateRoot}${address}`.toLowerCase();
+      const cached = accountCache.get(key);
+      if (cached) return cached;
+      const info = await reading(stateRoot, async (sm) => {
         const account = await sm.getAccount(ethAddress(address));
-        return account
-          ? {
-              nonce: account.nonce,
-              balance: account.balance,
-              codeHash: bytesToHex(account.codeHash) as Hash,
-              storageRoot: bytesToHex(account.storageRoot) as Hash,
-            }
-          : { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH, storageRoot: EMPTY_STATE_ROOT };
-      }),
+        return Object.freeze(
+          account
+            ? {
+                nonce: account.nonce,
+                balance: account.balance,
+                codeHash: bytesToHex(account.codeHash) as Hash,
+                storageRoot: bytesToHex(account.storageRoot) as Hash,
+              }
+            : { nonce: 0n, balance: 0n, codeHash: EMPTY_CODE_HASH, storageRoot: EMPTY_STATE_ROOT },
+        );
+      });
+      accountCache.set(key, info);
+      return info;
+    },
     getStorage: (stateRoot, address, slot) => {
       const key = slotBytes(slot);
       return reading(stateRoot, async (sm) => bytesToBigInt(await sm.getStorage(ethAddress(address), key)));
