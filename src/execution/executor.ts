@@ -53,6 +53,7 @@ import {
   toAddress,
 } from '../primitives/index.ts';
 import type { LegacyTx as L2LegacyTx } from '../tx/index.ts';
+import { createTwoGenerationCache } from './cache.ts';
 
 /** Root of the empty state trie (keccak256 of RLP("")). */
 export const EMPTY_STATE_ROOT = bytesToHex(KECCAK256_RLP) as Hash;
@@ -400,24 +401,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
    * generations of at most ACCOUNT_CACHE_ENTRIES each: a read that hits the older one moves it to the newer.
    */
   const ACCOUNT_CACHE_ENTRIES = 20_000;
-  let accountsYoung = new Map<string, AccountInfo>();
-  let accountsOld = new Map<string, AccountInfo>();
-  const accountCache = {
-    get(key: string): AccountInfo | undefined {
-      const young = accountsYoung.get(key);
-      if (young) return young;
-      const old = accountsOld.get(key);
-      if (old) accountCache.set(key, old);
-      return old;
-    },
-    set(key: string, info: AccountInfo): void {
-      accountsYoung.set(key, info);
-      if (accountsYoung.size >= ACCOUNT_CACHE_ENTRIES) {
-        accountsOld = accountsYoung;
-        accountsYoung = new Map();
-      }
-    },
-  };
+  const accountCache = createTwoGenerationCache<AccountInfo>(2 * ACCOUNT_CACHE_ENTRIES, () => 1);
 
   async function reading<T>(root: Hash, read: (sm: MerkleStateManager) => Promise<T>): Promise<T> {
     let sm = idleReaders.pop();

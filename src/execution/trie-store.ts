@@ -14,9 +14,11 @@
  * - Values arrive as strings or as bytes depending on the trie's value encoding; the type is stored alongside
  *   (`is_string`) and given back as it came (feasibility §5 a).
  */
+
 import type { BatchDBOp, DB } from '@ethereumjs/util';
 import { type PgPool, withTransaction } from '../db/index.ts';
 import { NodeError } from '../errors/index.ts';
+import { createTwoGenerationCache } from './cache.ts';
 
 /** The schema the state lives in (its own, not the read models' `lev_rm`: state is not rebuilt by projections). */
 export const STATE_SCHEMA = 'lev_state';
@@ -110,7 +112,7 @@ function openTrieStore({ pool, cacheBytes = 128 * 1024 * 1024 }: TrieStoreOption
   let flushing: Map<string, TrieValue> | null = null;
   let flushingBytes = 0;
   let flushChain: Promise<unknown> = Promise.resolve();
-  const cache = createByteLru(cacheBytes);
+  const cache = createTwoGenerationCache<TrieValue>(cacheBytes, sizeOf);
   const inflight = new Map<string, Promise<TrieValue | undefined>>();
   const counters = { hits: 0, dbReads: 0, flushedNodes: 0 };
 
@@ -248,62 +250,4 @@ function checkKey(key: string): string {
 
 function sizeOf(key: string, value: TrieValue): number {
   return ENTRY_OVERHEAD + key.length + (typeof value === 'string' ? value.length : value.byteLength);
-}
-
-/**
- * A cache bounded by the bytes of its keys and values, recently used entries kept: two generations (the scheme of
- * `quick-lru`, by bytes). Entries go into the young map; once it holds half the budget it becomes the old one and
- * the previous old one is dropped; a hit in the old map moves the entry back to the young one. A hit in the young
- * map is one `Map.get` — a strict LRU's delete-and-reinsert on every hit cost 20× that, on the executor's hottest
- * path (every trie node read).
- */
-function createByteLru(maxBytes: number) {
-  const half = maxBytes / 2;
-  let young = new Map<string, TrieValue>();
-  let old = new Map<string, TrieValue>();
-  let youngBytes = 0;
-  let oldBytes = 0;
-  const insert = (key: string, value: TrieValue, size: number) => {
-    young.set(key, value);
-    youngBytes += size;
-    if (youngBytes >= half) {
-      old = young;
-      oldBytes = youngBytes;
-      young = new Map();
-      youngBytes = 0;
-    }
-  };
-  return {
-    get(key: string): TrieValue | undefined {
-      const value = young.get(key);
-      if (value !== undefined) return value;
-      const aged = old.get(key);
-      if (aged !== undefined) {
-        const size = sizeOf(key, aged);
-        old.delete(key);
-        oldBytes -= size;
-        insert(key, aged, size);
-      }
-      return aged;
-    },
-    set(key: string, value: TrieValue): void {
-      const size = sizeOf(key, value);
-      if (size > half) return;
-      const current = young.get(key);
-      if (current !== undefined) {
-        young.delete(key);
-        youngBytes -= sizeOf(key, current);
-      }
-      const aged = old.get(key);
-      if (aged !== undefined) {
-        old.delete(key);
-        oldBytes -= sizeOf(key, aged);
-      }
-      insert(key, value, size);
-    },
-    /** Presence without refreshing recency. */
-    has: (key: string) => young.has(key) || old.has(key),
-    size: () => young.size + old.size,
-    bytes: () => youngBytes + oldBytes,
-  };
 }
