@@ -29,19 +29,15 @@ export function endpointOf(url: string): string {
 
 export function createL1Client(url: string, opts: { timeoutMs?: number } = {}): L1Client {
   const endpoint = endpointOf(url);
-  const client = createJsonRpcClient(url, { timeoutMs: opts.timeoutMs ?? 10_000 });
-  return {
-    endpoint,
-    async request<T>(method: string, params: readonly unknown[] = []): Promise<T> {
-      try {
-        return await client.call<T>(method, params);
-      } catch (err) {
-        if (err instanceof JsonRpcResponseError) throw new L1RpcError(method, err.error);
-        if (err instanceof JsonRpcTransportError) throw new L1UnavailableError(method, endpoint, err.cause);
-        throw err;
-      }
+  const client = createJsonRpcClient(url, {
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    mapError: (err, method) => {
+      if (err instanceof JsonRpcResponseError) return new L1RpcError(method, err.error);
+      if (err instanceof JsonRpcTransportError) return new L1UnavailableError(method, endpoint, err.cause);
+      return err;
     },
-  };
+  });
+  return { endpoint, request: (method, params = []) => client.call(method, params) };
 }
 
 /** How a node answered `eth_sendRawTransaction` with an error. */

@@ -75,14 +75,7 @@ const toHeader = (b: RawBlock | null): L1BlockHeader | null =>
  * A reader of the L1 at `url`. `timeoutMs` bounds each call (default 30 s).
  */
 export function createL1Reader(url: string, opts: { timeoutMs?: number } = {}): L1Reader {
-  const client = createJsonRpcClient(url, { timeoutMs: opts.timeoutMs ?? 30_000 });
-  async function call<T>(method: string, params: unknown[], signal?: AbortSignal): Promise<T> {
-    try {
-      return await client.call<T>(method, params, signal);
-    } catch (err) {
-      throw asL1RpcError(err, method);
-    }
-  }
+  const { call } = createJsonRpcClient(url, { timeoutMs: opts.timeoutMs ?? 30_000, mapError: asL1RpcError });
 
   return {
     blockNumber: async (signal) => BigInt(await call<string>('eth_blockNumber', [], signal)),

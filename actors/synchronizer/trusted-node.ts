@@ -78,15 +78,13 @@ export function parseTrustedBatch(raw: RawBatch): TrustedNodeBatch {
 }
 
 export function createTrustedNode(url: string, opts: { timeoutMs?: number } = {}): TrustedNode {
-  const client = createJsonRpcClient(url, { timeoutMs: opts.timeoutMs ?? 10_000 });
-  async function call<T>(method: string, params: unknown[], signal?: AbortSignal): Promise<T> {
-    try {
-      return await client.call<T>(method, params, signal);
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new TrustedNodeError(`the trusted node at ${url} did not answer ${method}`, err);
-    }
-  }
+  const { call } = createJsonRpcClient(url, {
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    mapError: (err, method, signal) =>
+      signal?.aborted
+        ? err
+        : new TrustedNodeError(`the trusted node at ${url} did not answer ${method}`, err),
+  });
   return {
     url,
     async batch(n, signal) {

@@ -92,16 +92,34 @@ export type JsonRpcClient = {
   call<T>(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<T>;
 };
 
-/** A client of one JSON-RPC endpoint: every call bounded by `timeoutMs` (default none), ids counting up. */
-export function createJsonRpcClient(url: string, opts: { timeoutMs?: number } = {}): JsonRpcClient {
+/**
+ * A client of one JSON-RPC endpoint: every call bounded by `timeoutMs` (default none), ids counting up. `mapError`
+ * turns a failed call's error (a {@link JsonRpcTransportError}, a {@link JsonRpcResponseError}, or the abort of
+ * `signal`) into the error its caller throws — each client of an endpoint names its failures in its own terms.
+ */
+export function createJsonRpcClient(
+  url: string,
+  opts: {
+    timeoutMs?: number;
+    mapError?: (err: unknown, method: string, signal?: AbortSignal) => unknown;
+  } = {},
+): JsonRpcClient {
   let id = 0;
+  const { mapError } = opts;
   return {
     url,
-    call: <T>(method: string, params: readonly unknown[], signal?: AbortSignal) =>
-      jsonRpcCall<T>(url, method, params, {
+    async call<T>(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<T> {
+      const call = jsonRpcCall<T>(url, method, params, {
         ...(signal ? { signal } : {}),
         ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
         id: ++id,
-      }),
+      });
+      if (!mapError) return call;
+      try {
+        return await call;
+      } catch (err) {
+        throw mapError(err, method, signal);
+      }
+    },
   };
 }
