@@ -47,6 +47,7 @@ import {
   checkPosition,
   checkReadAllOptions,
   checkReadStreamOptions,
+  type PreparedEvent,
   prepareAppend,
 } from './validate.ts';
 
@@ -66,6 +67,11 @@ export type PostgresEventStore = EventStore & {
   /** The schema holding `events` (columns: position, stream_id, revision, id, type, version, data, metadata). */
   readonly schema: string;
 };
+
+/** This process's appended events kept for its live subscriptions (`localPage`). */
+const LOCAL_EVENTS = 4096;
+/** How long a live subscription waits for this process's appends in flight before reading the log instead. */
+const OWN_APPEND_WAIT_MS = 20;
 
 const STATUS_APPENDED = 0;
 const STATUS_DUPLICATE = 1;
@@ -156,6 +162,43 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
     liveSeq++;
     for (const w of [...waiters]) w();
   };
+  /** The highest position known committed, from notifications and this process's appends. */
+  let headSeen: GlobalPosition = 0n;
+  const sawHead = (position: GlobalPosition) => {
+    if (position > headSeen) headSeen = position;
+  };
+  /** Bumped when notifications may have been missed (the listener changed): subscriptions read the log again. */
+  let resyncSeq = 0;
+
+  // ---- this process's committed appends, by position: live subscriptions take their next events from here when
+  // they are all there, instead of reading them back (see `localPage`)
+  type LocalEvent = Omit<EventRow, 'position'> & { position: GlobalPosition };
+  const local = new Map<GlobalPosition, LocalEvent>();
+  let localOldest: GlobalPosition | undefined;
+  const remember = (
+    streamId: string,
+    prepared: readonly PreparedEvent[],
+    lastPosition: bigint,
+    lastRevision: number,
+  ) => {
+    const n = prepared.length;
+    for (const [i, e] of prepared.entries()) {
+      const position = lastPosition - BigInt(n - 1 - i);
+      local.set(position, {
+        position,
+        stream_id: streamId,
+        revision: lastRevision - (n - 1 - i),
+        id: e.id,
+        type: e.type,
+        version: e.version,
+        data: e.dataJson,
+        metadata: e.metadataJson,
+      });
+      if (localOldest === undefined || position < localOldest) localOldest = position;
+    }
+    sawHead(lastPosition);
+    while (local.size > LOCAL_EVENTS && localOldest !== undefined) local.delete(localOldest++);
+  };
 
   let listener: pg.Client | undefined;
   let listenerStarting: Promise<void> | undefined;
@@ -169,6 +212,7 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
     const drop = () => {
       if (listener === client) listener = undefined;
       client.end().catch(() => {});
+      resyncSeq++;
       wakeAll(); // re-read now; waits fall back to polling until a new listener is up
     };
     client.on('error', drop);
@@ -176,7 +220,9 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
       if (listener === client) drop();
     });
     client.on('notification', (msg) => {
-      if (msg.channel === channel) wakeAll();
+      if (msg.channel !== channel) return;
+      if (msg.payload && /^\d+$/.test(msg.payload)) sawHead(BigInt(msg.payload));
+      wakeAll();
     });
     listenerStarting = (async () => {
       try {
@@ -187,6 +233,7 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
           return;
         }
         listener = client;
+        resyncSeq++;
         wakeAll(); // anything committed before LISTEN took effect is picked up by a re-read
       } catch {
         await client.end().catch(() => {});
@@ -215,13 +262,13 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
   const columns = `position::text as position, stream_id, revision, id, type, version, data::text as data,
                    metadata::text as metadata`;
 
-  const toRecorded = (row: EventRow): RecordedEvent => {
+  const toRecorded = (row: EventRow | LocalEvent): RecordedEvent => {
     const { version, data } = upcasters.upcast(row.type, row.version, JSON.parse(row.data) as JsonObject);
     return {
       id: row.id,
       streamId: row.stream_id,
       revision: row.revision,
-      position: BigInt(row.position),
+      position: typeof row.position === 'bigint' ? row.position : BigInt(row.position),
       type: row.type,
       version,
       data,
@@ -268,6 +315,29 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
     return { events, position: head > fromPosition ? head : fromPosition, isEnd: true };
   };
 
+  /**
+   * The page after `fromPosition` from this process's own appends, when the next event is one of them: the events
+   * that follow it without a gap (another process's event ends the run), filtered as `readPage` does. Null when
+   * the next event is not known here (read it). Positions are gap-free in commit order and an append holds the
+   * lock until it commits, so an event known here is committed, and so is everything before it.
+   */
+  const localPage = (
+    fromPosition: GlobalPosition,
+    limit: number,
+    filter: CheckedFilter,
+  ): ReadAllPage | null => {
+    let position = fromPosition;
+    const events: RecordedEvent[] = [];
+    for (let e = local.get(position + 1n); e && events.length < limit; e = local.get(position + 1n)) {
+      position = e.position;
+      if (filter.types && !filter.types.includes(e.type)) continue;
+      if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => e.stream_id.startsWith(p))) continue;
+      events.push(toRecorded(e));
+    }
+    if (position === fromPosition) return null;
+    return { events, position, isEnd: !local.has(position + 1n) };
+  };
+
   // ---- the store
   const appendValues = (streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision) => {
     const prepared = prepareAppend(streamId, events, expectedRevision, upcasters);
@@ -275,6 +345,7 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
       typeof expectedRevision === 'number' ? expectedRevision : EXPECTED_CODE[expectedRevision];
     return {
       count: prepared.length,
+      prepared,
       values: [
         streamId,
         expected,
@@ -327,20 +398,27 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
     expectedRevision: ExpectedRevision = 'any',
   ): Promise<AppendResult> => {
     refuseWhenClosing(`append to ${streamId}`);
-    const { count, values } = appendValues(streamId, events, expectedRevision);
-    const run = pool.query<AppendRow>({ ...appendSql, values });
+    const { count, prepared, values } = appendValues(streamId, events, expectedRevision);
+    const run = (async () => {
+      let row: AppendRow | undefined;
+      try {
+        row = (await pool.query<AppendRow>({ ...appendSql, values })).rows[0];
+      } catch (cause) {
+        throw backendError(`append to ${streamId} failed`, cause);
+      }
+      const result = appendOutcome(streamId, expectedRevision, row);
+      if (row?.o_status === STATUS_APPENDED && count > 0) {
+        remember(streamId, prepared, result.position, result.revision);
+        wakeAll();
+      }
+      return result;
+    })();
     appendsInFlight.add(run);
-    let row: AppendRow | undefined;
     try {
-      row = (await run).rows[0];
-    } catch (cause) {
-      throw backendError(`append to ${streamId} failed`, cause);
+      return await run;
     } finally {
       appendsInFlight.delete(run);
     }
-    const result = appendOutcome(streamId, expectedRevision, row);
-    if (row?.o_status === STATUS_APPENDED && count > 0) wakeAll();
-    return result;
   };
 
   const appendMany = async (appends: readonly StreamAppend[]): Promise<AppendResult[]> => {
@@ -379,7 +457,13 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
         throw backendError('appendMany failed', err);
       }
       const results = calls.map((c, i) => appendOutcome(c.streamId, c.expected, rows[i]));
-      if (rows.some((r, i) => r.o_status === STATUS_APPENDED && calls[i]!.count > 0)) wakeAll();
+      let appended = false;
+      for (const [i, c] of calls.entries()) {
+        if (rows[i]?.o_status !== STATUS_APPENDED || c.count === 0) continue;
+        remember(c.streamId, c.prepared, results[i]!.position, results[i]!.revision);
+        appended = true;
+      }
+      if (appended) wakeAll();
       return results;
     })();
     appendsInFlight.add(run);
@@ -463,28 +547,60 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
     if (signal?.aborted) state.closed = true;
     else signal?.addEventListener('abort', onAbort, { once: true });
 
+    /** Resolves on news, on close, or after the poll interval (then with true). */
     const waitForNews = (seen: number) =>
-      new Promise<void>((resolve) => {
-        if (liveSeq !== seen || state.closed) return resolve();
-        const done = () => {
+      new Promise<boolean>((resolve) => {
+        if (liveSeq !== seen || state.closed) return resolve(false);
+        const done = (timedOut: boolean) => {
           clearTimeout(timer);
-          waiters.delete(done);
+          waiters.delete(wake);
           state.wake = undefined;
-          resolve();
+          resolve(timedOut);
         };
-        const timer = setTimeout(done, pollIntervalMs);
-        waiters.add(done);
-        state.wake = done;
+        const wake = () => done(false);
+        const timer = setTimeout(() => done(true), pollIntervalMs);
+        waiters.add(wake);
+        state.wake = wake;
       });
+
+    /**
+     * Once live: the next page from this process's own appends when they hold it, after waiting (briefly) for
+     * appends still in flight, whose notification can arrive before their answer; an empty page when nothing past
+     * `position` is known to exist; null when the log must be read.
+     */
+    const livePage = async (position: GlobalPosition, mustRead: boolean): Promise<ReadAllPage | null> => {
+      let page = localPage(position, maxBatchSize, filter);
+      if (!page && appendsInFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...appendsInFlight]),
+          new Promise((r) => {
+            timer = setTimeout(r, OWN_APPEND_WAIT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        page = localPage(position, maxBatchSize, filter);
+      }
+      if (!page && !mustRead && position >= headSeen) return { events: [], position, isEnd: true };
+      return page;
+    };
 
     async function* run(): AsyncGenerator<SubscriptionMessage, void, undefined> {
       try {
         let position = fromPosition;
         let caughtUp = false;
+        let mustRead = true;
+        let resyncSeen = resyncSeq;
         await ensureListener();
         while (!state.closed) {
           const seen = liveSeq;
-          const reading = readPage(position, maxBatchSize, filter);
+          const reading = (async () => {
+            const live = caughtUp ? await livePage(position, mustRead || resyncSeen !== resyncSeq) : null;
+            if (live) return live;
+            resyncSeen = resyncSeq;
+            mustRead = false;
+            return readPage(position, maxBatchSize, filter);
+          })();
           state.reading = reading;
           const page = await reading;
           state.reading = undefined;
@@ -499,7 +615,7 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
           }
           if (liveSeq === seen) {
             void ensureListener();
-            await waitForNews(seen);
+            mustRead = await waitForNews(seen);
           }
         }
       } finally {
@@ -601,7 +717,7 @@ async function setUp(pool: PgPool, schema: string, channel: string): Promise<voi
         constraint events_id_key unique (id)
       )`);
     await client.query(appendFunctionSql(schema, channel));
-    await client.query(appendManyFunctionSql(schema));
+    await client.query(appendManyFunctionSql(schema, channel));
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => {});
@@ -705,13 +821,16 @@ $fn$`;
 }
 
 /**
- * Several appends in one statement: `append` per stream over slices of flat arrays (`p_counts[i]` events for
- * stream i), one row per stream. The first that does not append (status ≥ 2) raises {@link APPEND_MANY_REFUSED}
- * with that row as JSON (its 0-based index, status, revision, conflicting id and stream): the statement, and so
- * every append of the call, rolls back. One statement, run on its own (no begin/commit): one round trip for any
- * number of streams.
+ * Several appends in one statement, one row per stream (`p_counts[i]` events for stream i, sliced from flat
+ * arrays). The first that does not append (status ≥ 2) raises {@link APPEND_MANY_REFUSED} with that row as JSON
+ * (its 0-based index, status, revision, conflicting id and stream): the statement, and so every append of the
+ * call, rolls back. One statement, run on its own (no begin/commit): one round trip for any number of streams.
+ *
+ * The common call — none of its ids stored yet, none twice — takes the lock, reads the head and notifies once
+ * for the whole call, and per stream only checks its revision and inserts. Any other call (a re-sent one, an
+ * id conflict) goes through `append` stream by stream, which sorts out no-ops from conflicts.
  */
-function appendManyFunctionSql(schema: string): string {
+function appendManyFunctionSql(schema: string, channel: string): string {
   const S = pg.escapeIdentifier(schema);
   return `
 create or replace function ${S}.append_many(
@@ -731,28 +850,88 @@ create or replace function ${S}.append_many(
   o_conflict_stream text
 ) language plpgsql as $fn$
 declare
+  v_streams integer := coalesce(cardinality(p_streams), 0);
+  v_n integer := coalesce(cardinality(p_ids), 0);
   v_off integer := 0;
   v_to integer;
+  v_count integer;
+  v_current integer;
+  v_head bigint;
+  v_appended boolean := false;
+  v_found integer := 0;
   r record;
 begin
-  for i in 1 .. coalesce(cardinality(p_streams), 0) loop
-    v_to := v_off + p_counts[i];
-    select * into r from ${S}.append(p_streams[i], p_expected[i], p_ids[v_off + 1 : v_to],
-      p_types[v_off + 1 : v_to], p_versions[v_off + 1 : v_to], p_data[v_off + 1 : v_to],
-      p_metadata[v_off + 1 : v_to]);
-    o_status := r.o_status;
-    o_position := r.o_position;
-    o_revision := r.o_revision;
-    o_conflict_id := r.o_conflict_id;
-    o_conflict_stream := r.o_conflict_stream;
-    if r.o_status >= 2 then
-      raise exception using errcode = '${APPEND_MANY_REFUSED}', message = json_build_object('index', i - 1,
-        'status', r.o_status, 'revision', r.o_revision, 'conflictId', r.o_conflict_id,
-        'conflictStream', r.o_conflict_stream)::text;
+  perform pg_advisory_xact_lock(${lockKey(`lev.eventstore.append:${schema}`)});
+
+  if v_n > 0 then
+    select count(*)::integer into v_found from ${S}.events e where e.id = any(p_ids);
+    if v_found = 0 then
+      select count(distinct u.id)::integer into v_found from unnest(p_ids) as u(id);
+      v_found := v_n - v_found;
     end if;
+  end if;
+  if v_found > 0 then
+    for i in 1 .. v_streams loop
+      v_to := v_off + p_counts[i];
+      select * into r from ${S}.append(p_streams[i], p_expected[i], p_ids[v_off + 1 : v_to],
+        p_types[v_off + 1 : v_to], p_versions[v_off + 1 : v_to], p_data[v_off + 1 : v_to],
+        p_metadata[v_off + 1 : v_to]);
+      o_status := r.o_status;
+      o_position := r.o_position;
+      o_revision := r.o_revision;
+      o_conflict_id := r.o_conflict_id;
+      o_conflict_stream := r.o_conflict_stream;
+      if r.o_status >= 2 then
+        raise exception using errcode = '${APPEND_MANY_REFUSED}', message = json_build_object('index', i - 1,
+          'status', r.o_status, 'revision', r.o_revision, 'conflictId', r.o_conflict_id,
+          'conflictStream', r.o_conflict_stream)::text;
+      end if;
+      return next;
+      v_off := v_to;
+    end loop;
+    return;
+  end if;
+
+  select e.position into v_head from ${S}.events e order by e.position desc limit 1;
+  v_head := coalesce(v_head, 0);
+  o_conflict_id := null;
+  o_conflict_stream := null;
+  for i in 1 .. v_streams loop
+    v_count := p_counts[i];
+    v_to := v_off + v_count;
+    v_current := null;
+    select e.revision into v_current from ${S}.events e
+      where e.stream_id = p_streams[i] order by e.revision desc limit 1;
+    if (p_expected[i] = -2 and v_current is not null)
+       or (p_expected[i] = -3 and v_current is null)
+       or (p_expected[i] >= 0 and v_current is distinct from p_expected[i]) then
+      raise exception using errcode = '${APPEND_MANY_REFUSED}', message = json_build_object('index', i - 1,
+        'status', 2, 'revision', v_current, 'conflictId', null, 'conflictStream', null)::text;
+    end if;
+    if v_count = 0 then
+      o_position := null;
+      select e.position into o_position from ${S}.events e
+        where e.stream_id = p_streams[i] and e.revision = v_current;
+      o_position := coalesce(o_position, 0);
+    else
+      insert into ${S}.events (position, stream_id, revision, id, type, version, data, metadata)
+        select v_head + u.ord, p_streams[i], coalesce(v_current, -1) + u.ord::integer, u.id, u.type, u.version,
+               u.data::json, u.metadata::json
+          from unnest(p_ids[v_off + 1 : v_to], p_types[v_off + 1 : v_to], p_versions[v_off + 1 : v_to],
+                      p_data[v_off + 1 : v_to], p_metadata[v_off + 1 : v_to])
+               with ordinality as u(id, type, version, data, metadata, ord);
+      v_head := v_head + v_count;
+      o_position := v_head;
+      v_appended := true;
+    end if;
+    o_status := 0;
+    o_revision := coalesce(v_current, -1) + v_count;
     return next;
     v_off := v_to;
   end loop;
+  if v_appended then
+    perform pg_notify(${pg.escapeLiteral(channel)}, v_head::text);
+  end if;
 end
 $fn$`;
 }

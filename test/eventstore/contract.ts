@@ -285,6 +285,26 @@ export function eventStoreContract(name: string, makeStore: MakeStore): void {
       }),
   );
 
+  t('appendMany: one event id twice in the call throws the id conflict; nothing of the call is stored', () =>
+    withStore(makeStore, async (store) => {
+      const a = uniqueStream('c-many-twice-a');
+      const b = uniqueStream('c-many-twice-b');
+      const twice = ev('A', {});
+      const head = await store.headPosition();
+      const err = await rejects(
+        store.appendMany([
+          { streamId: a, events: [twice] },
+          { streamId: b, events: [ev('B', {}), { ...twice }] },
+        ]),
+      );
+      assert.instance(err, EventStoreError);
+      assert.match((err as Error).message, twice.id);
+      assert.equal(await store.readStream(a), []);
+      assert.equal(await store.readStream(b), []);
+      if (store.kind === 'postgres') assert.is(await store.headPosition(), head);
+    }),
+  );
+
   t('appendMany refuses invalid input before writing anything', () =>
     withStore(makeStore, async (store) => {
       const a = uniqueStream('c-many-invalid');

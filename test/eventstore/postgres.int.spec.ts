@@ -236,6 +236,84 @@ test('postgres: live delivery across stores comes through NOTIFY (the poll is 10
   await Promise.all([writer.close(), reader.close()]);
 });
 
+test("postgres: a live subscription takes its own store's appends without reading them back", async () => {
+  const pool = newPool(3);
+  const pages: string[] = [];
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const q = args[0] as { name?: string } | string;
+    if (typeof q === 'object' && q.name?.startsWith('lev_es_page:')) pages.push(q.name);
+    return query(...args);
+  };
+  const store = await createPostgresEventStore({ pool, schema: 'own', pollIntervalMs: 600_000 });
+  await store.append('own-0', [ev('A', { i: 0 })]);
+  const kinds: string[] = [];
+  const sub = collect(store.subscribeAll({ filter: { types: ['A'] } }), (ms) => {
+    for (const m of ms.slice(kinds.length)) kinds.push(m.kind);
+    return eventsOf(ms).length >= 5;
+  });
+  while (!kinds.includes('caughtUp')) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 100)); // its re-check after `caughtUp`; then it waits for news
+  const readsBefore = pages.length;
+  await store.append('own-1', [ev('A', { i: 1 }), ev('B', { i: -1 })]);
+  await store.appendMany([
+    { streamId: 'own-2', events: [ev('A', { i: 2 })] },
+    { streamId: 'own-3', events: [ev('B', { i: -2 }), ev('A', { i: 3 })] },
+  ]);
+  await store.append('own-1', [ev('A', { i: 4 })], 1);
+  const { timedOut } = await sub.finished;
+  assert.not.ok(timedOut);
+  const got = eventsOf(sub.messages);
+  assert.equal(
+    got.map((e) => e.data['i']),
+    [0, 1, 2, 3, 4],
+    'in order, filtered as a read would be',
+  );
+  assert.equal(
+    got.slice(1).map((e) => [e.streamId, e.revision, e.position]),
+    [
+      ['own-1', 0, 2n],
+      ['own-2', 0, 4n],
+      ['own-3', 1, 6n],
+      ['own-1', 2, 7n],
+    ],
+  );
+  assert.is(pages.length, readsBefore, 'no page was read for them');
+  const [read] = await store.readAll({ fromPosition: 1n, limit: 1 }).then((p) => p.events);
+  assert.equal(got[1], read, 'the same event a read gives');
+  await store.close();
+});
+
+test("postgres: a live subscription fills the gaps between its store's appends from the log", async () => {
+  const mine = await createPostgresEventStore({ pool: newPool(3), schema: 'gaps', pollIntervalMs: 600_000 });
+  const other = await createPostgresEventStore({ pool: newPool(2), schema: 'gaps' });
+  const kinds: string[] = [];
+  const sub = collect(mine.subscribeAll(), (ms) => {
+    for (const m of ms.slice(kinds.length)) kinds.push(m.kind);
+    return eventsOf(ms).length >= 40;
+  });
+  while (!kinds.includes('caughtUp')) await new Promise((r) => setTimeout(r, 5));
+  // Two writers, interleaved and concurrent: the subscription's own store knows only its own events.
+  await Promise.all([
+    (async () => {
+      for (let i = 0; i < 20; i++) await mine.append(`gaps-m${i % 3}`, [ev('M', { i })]);
+    })(),
+    (async () => {
+      for (let i = 0; i < 20; i++) await other.append(`gaps-o${i % 3}`, [ev('O', { i })]);
+    })(),
+  ]);
+  const { timedOut } = await sub.finished;
+  assert.not.ok(timedOut);
+  const got = eventsOf(sub.messages);
+  assert.equal(
+    got.map((e) => e.position),
+    Array.from({ length: 40 }, (_, i) => BigInt(i + 1)),
+    'every position once, in order',
+  );
+  assert.equal(got, (await mine.readAll({ fromPosition: 0n, limit: 100 })).events);
+  await Promise.all([mine.close(), other.close()]);
+});
+
 test('postgres: subscriptions survive losing the LISTEN connection', async () => {
   const pool = newPool(3);
   const store = await createPostgresEventStore({ pool, schema: 'relisten', pollIntervalMs: 100 });
