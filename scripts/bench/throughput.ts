@@ -14,7 +14,7 @@
  * POLL_MS, doubling up to POLL_MAX_MS (a fixed short interval would have 32 clients flood a node whose receipts
  * take a pipeline to appear, while costing an automining node nothing); the send-to-receipt time of each tx is
  * its latency. Throughput = txs / wall time from the first send
- * to the last receipt. The node's RSS (node process; its Postgres reported apart) is sampled every 100 ms.
+ * to the last receipt. The node's RSS (node process) is sampled every 100 ms, its Postgres' PSS every second.
  *
  * Then reads, CONCURRENCY closed loops for READ_MS each: `eth_call` (a view function of a contract compiled
  * with solc and deployed on both), `eth_getBalance` and `eth_getBlockByNumber('latest')`.
@@ -224,14 +224,22 @@ function rssMb(pid: number, proportional = false): number {
   }
 }
 
+/**
+ * The highest total of `rssMb` over `pids`, sampled every 100 ms — or every second for PSS: reading
+ * `smaps_rollup` walks each process's page tables in the kernel, and ten Postgres processes sampled every 100 ms
+ * took about 8 % of this machine's CPU (perf), in the generator's process, during the load it measures.
+ */
 function sampleRss(pids: () => number[], proportional = false): { stop(): number } {
   let max = 0;
-  const timer = setInterval(() => {
-    max = Math.max(
-      max,
-      pids().reduce((a, p) => a + rssMb(p, proportional), 0),
-    );
-  }, 100);
+  const timer = setInterval(
+    () => {
+      max = Math.max(
+        max,
+        pids().reduce((a, p) => a + rssMb(p, proportional), 0),
+      );
+    },
+    proportional ? 1000 : 100,
+  );
   return {
     stop() {
       clearInterval(timer);
