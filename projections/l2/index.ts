@@ -26,3 +26,9 @@ export {
   type ReceiptRow,
   type TxRow,
 } from './queries.ts';
+export {
+  createRecentReceipts,
+  RECENT_RECEIPTS_EVENT_TYPES,
+  type RecentReceipts,
+  receiptFromSealed,
+} from './recent-receipts.ts';

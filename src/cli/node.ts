@@ -25,8 +25,10 @@ import { latestExitRoots, listForcedBatches } from '../../projections/l1sync/ind
 import {
   createAbsentReceipts,
   createLatestBlockCache,
+  createRecentReceipts,
   L2_HEAD_EVENT_TYPES,
   type LatestBlockCache,
+  RECENT_RECEIPTS_EVENT_TYPES,
 } from '../../projections/l2/index.ts';
 import {
   type Config,
@@ -499,6 +501,9 @@ function rpcRole(deps: {
   runner.watch(['L2BlockSealed'], (events) =>
     absentReceipts.included(events.map((e) => (e as RecordedEvent<L2BlockSealed>).data.tx.hash)),
   );
+  // And the receipts of the blocks it committed last: the poll that finds a receipt costs no query either.
+  const recentReceipts = createRecentReceipts();
+  runner.watch(RECENT_RECEIPTS_EVENT_TYPES, (events) => recentReceipts.committed(events));
   // The trusted node keeps a pool (its sequencer may run in another process); a permissionless node relays txs to
   // the trusted sequencer, or refuses them when it knows none.
   const intake = !isPermissionless(config.node)
@@ -549,6 +554,7 @@ function rpcRole(deps: {
         executor,
         head,
         absentReceipts,
+        recentReceipts,
         logWatcher,
       },
       logger: rpcLog,

@@ -12,11 +12,14 @@ import { formatReceipt } from '../read/format.ts';
 export const eth_getTransactionReceipt = defineMethod({
   name: 'eth_getTransactionReceipt',
   params: z.tuple([hash]),
-  handler: async ([txHash], ctx: RpcContext<Pick<ReadRpcDeps, 'db' | 'head' | 'absentReceipts'>>) => {
+  handler: async (
+    [txHash],
+    ctx: RpcContext<Pick<ReadRpcDeps, 'db' | 'head' | 'absentReceipts' | 'recentReceipts'>>,
+  ) => {
     const absent = ctx.deps.absentReceipts;
     if (absent?.knownAbsent(txHash)) return null; // no block holding it was committed since it was last missing
     const token = absent?.token();
-    const receipt = await getReceipt(ctx.deps.db.pool, txHash);
+    const receipt = ctx.deps.recentReceipts?.get(txHash) ?? (await getReceipt(ctx.deps.db.pool, txHash));
     if (!receipt) {
       if (absent && token !== undefined) absent.markAbsent(txHash, token);
       return null;

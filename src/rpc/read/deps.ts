@@ -1,5 +1,5 @@
 import type { ReadModelDb } from '../../../projections/index.ts';
-import type { AbsentReceipts, LatestBlockCache } from '../../../projections/l2/index.ts';
+import type { AbsentReceipts, LatestBlockCache, RecentReceipts } from '../../../projections/l2/index.ts';
 import type { Executor } from '../../execution/index.ts';
 
 /** The executor's root-addressed reads the read API uses (the full `Executor` fits). */
@@ -17,4 +17,6 @@ export type ReadRpcDeps = {
   readonly head?: LatestBlockCache;
   /** Txs known to have no receipt yet (no query while a client polls); without it each poll queries. */
   readonly absentReceipts?: AbsentReceipts;
+  /** Receipts of the last committed blocks (no query for them); without it each lookup queries. */
+  readonly recentReceipts?: RecentReceipts;
 };
