@@ -541,10 +541,9 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     let entry = idleCallVms.pop();
     if (!entry) {
       const overlay = createOverlayDb(store);
-      // With caches a call's writes (nonce, balances, storage, overrides) stay in them and never reach the trie:
-      // without, every write re-hashed trie nodes, most of a simple call's time.
+      // A call's writes (nonce, balances, storage, overrides) stay in its caches and never reach the trie.
       const caches = new Caches();
-      const sm = new MerkleStateManager({ common, trie: await openTrie(KECCAK256_RLP, overlay), caches });
+      const sm = new CallStateManager({ common, trie: await openTrie(KECCAK256_RLP, overlay), caches });
       const vm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
       entry = { vm, sm, caches, overlay };
     }
@@ -763,6 +762,15 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
  * Writes `overrides` into `sm` (account fields, code, storage replaced or patched).
  * @throws {TypeError} when an account sets both `state` and `stateDiff`, or a slot is not a word.
  */
+/**
+ * The state manager of `eth_call`: its writes stay in its caches (unbounded ordered maps, read before the trie)
+ * and are dropped after the call, so `flush` — run when a tx's outermost checkpoint commits, hashing every written
+ * account and slot into trie nodes — has nothing to do. It never answers a state root.
+ */
+class CallStateManager extends MerkleStateManager {
+  override async flush(): Promise<void> {}
+}
+
 async function applyOverrides(sm: MerkleStateManager, overrides: StateOverrides): Promise<void> {
   for (const [address, o] of Object.entries(overrides)) {
     if (o.state !== undefined && o.stateDiff !== undefined)

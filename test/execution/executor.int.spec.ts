@@ -460,6 +460,36 @@ test('eth_call with state overrides: storage patched or replaced, code and balan
   );
 });
 
+test('eth_call reads back its own writes: a slot stored then loaded, a contract created then sized', async () => {
+  const pending = store.stats().pendingNodes;
+  const block = { number: blockNumber, timestamp: TIMESTAMP, coinbase: COINBASE };
+  // SSTORE(7, CALLDATALOAD(0)); return SLOAD(7)
+  const storeThenLoad = '0x60003560075560075460005260206000f3' as Hex;
+  // CREATE of init code returning the 1-byte runtime 0xfe; return EXTCODESIZE of the new contract
+  const createThenSize = '0x6960fe60005360016000f3600052600a60166000f03b60005260206000f3' as Hex;
+  for (let i = 0; i < 2; i++) {
+    const stored = await executor.call({
+      stateRoot: root,
+      to: contract,
+      data: word(0x1234n + BigInt(i)),
+      block,
+      overrides: { [contract]: { code: storeThenLoad } },
+    });
+    assert.is(stored.returnValue, word(0x1234n + BigInt(i)));
+    const created = await executor.call({
+      stateRoot: root,
+      to: contract,
+      block,
+      overrides: { [contract]: { code: createThenSize } },
+    });
+    assert.is(created.status, 1);
+    assert.is(created.returnValue, word(1n));
+  }
+  assert.is(await executor.getStorage(root, contract, 7n), 0n, 'nothing of it is in the state');
+  assert.is((await executor.call({ stateRoot: root, to: contract, block })).returnValue, word(0x2an));
+  assert.is(store.stats().pendingNodes, pending, 'nothing reached the store');
+});
+
 test('the block context: BLOCKHASH from getBlockHash, COINBASE, TIMESTAMP, NUMBER, BASEFEE 0, no PUSH0', async () => {
   const withHashes = await createExecutor({
     store,
