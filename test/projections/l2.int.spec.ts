@@ -1,22 +1,34 @@
 /**
  * The trusted-chain read models from real `l2` events (decided by the stream's decider, appended to the real
- * Postgres store): blocks, txs, receipts, logs and batches, and a trusted-state reset.
+ * Postgres store): blocks, txs, receipts, logs and batches, and a trusted-state reset; receipts built from the
+ * events (served from memory) equal to what the tables give back.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createProjectionRunner, createReadModelDb, type ReadModelDb } from '../../projections/index.ts';
 import {
+  createRecentReceipts,
   getBatch,
   getBlockByHash,
   getBlockByNumber,
+  getReceipt,
   l2Projection,
   latestBlockNumber,
+  receiptFromSealed,
 } from '../../projections/l2/index.ts';
 import { createPgPool, type PgPool } from '../../src/db/index.ts';
-import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
+import { createPostgresEventStore, type EventStore, type RecordedEvent } from '../../src/eventstore/index.ts';
 import type { Hash, Hex } from '../../src/primitives/index.ts';
 import { envelope } from '../../src/streams/index.ts';
-import { decide, foldL2, L2_STREAM_ID, type L2Command, type L2Event } from '../../src/streams/l2/index.ts';
+import {
+  decide,
+  foldL2,
+  L2_STREAM_ID,
+  type L2BlockSealed,
+  type L2Command,
+  type L2Event,
+  type SealL2Block,
+} from '../../src/streams/l2/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hash;
@@ -30,14 +42,21 @@ const history: L2Event[] = [];
 
 async function command(c: L2Command) {
   const events = decide(c, foldL2(history));
-  await store.append(
+  const appended = await store.append(
     L2_STREAM_ID,
     envelope(events, { actor: 'sequencer', at: new Date(0).toISOString() }),
     history.length === 0 ? 'no_stream' : history.length - 1,
   );
   history.push(...events);
+  return appended;
 }
-const seal = (n: number, blob: Hex, logs = 0): L2Command => ({
+/** A block sealing a contract creation with `logs` logs; `change` shapes its tx and receipt further. */
+const seal = (n: number, blob: Hex, logs = 0, change: (d: SealL2Block['data']) => void = () => {}) => {
+  const c = sealed(n, blob, logs);
+  change(c.data);
+  return c;
+};
+const sealed = (n: number, blob: Hex, logs: number): SealL2Block => ({
   type: 'SealL2Block',
   data: {
     stateRoot: h(100 + n),
@@ -146,11 +165,17 @@ test('blocks, txs, receipts, logs and batches follow the l2 stream; a reset remo
   assert.equal(receipt.rows[0], { root: h(101), status: 1 });
 
   // Undo batch 2 and block 3.
-  const reset = envelope(
-    [{ type: 'TrustedStateReset' as const, data: { toBatch: '1', toBlock: '2', reason: 'test' } }],
-    { actor: 'sequencer', at: new Date(0).toISOString() },
-  );
-  const { position } = await store.append(L2_STREAM_ID, reset, history.length - 1);
+  const state = foldL2(history);
+  assert.is(state.status, 'open');
+  if (state.status !== 'open') return;
+  const block2 = history.find((e) => e.type === 'L2BlockSealed' && e.data.number === '2') as L2BlockSealed;
+  const { position } = await command({
+    type: 'ResetTrustedState',
+    data: {
+      to: { batch: state.lastBatch, tip: { number: 2n, hash: block2.data.hash, stateRoot: h(102) } },
+      reason: 'test',
+    },
+  });
   await runner.waitFor(position);
   assert.is(await latestBlockNumber(db.pool), 2n);
   assert.is(await getBatch(db.pool, 2n), null);
@@ -158,6 +183,67 @@ test('blocks, txs, receipts, logs and batches follow the l2 stream; a reset remo
   assert.is(txs.rows[0].n, 2);
   await runner.stop();
   await running;
+});
+
+test('receiptFromSealed gives the receipt getReceipt reads back; recent receipts follow commits and resets', async () => {
+  await command({ type: 'OpenBatch', data: { timestamp: 1003n, coinbase: COINBASE, globalExitRoot: h(0) } });
+  await command(
+    seal(5, '0xdd', 0, (d) => {
+      d.tx.to = '0x00000000000000000000000000000000000000aa'; // a call, reverted
+      d.receipt.contractAddress = null;
+      d.receipt.status = 0;
+      d.receipt.effectiveGasPrice = '7';
+    }),
+  );
+  await command(
+    seal(6, '0xee', 0, (d) => {
+      d.receipt.gasUsed = d.receipt.cumulativeGasUsed = '153000';
+      d.receipt.logs = [
+        { address: COINBASE, topics: [], data: '0x' },
+        { address: COINBASE, topics: [h(1), h(2), h(3), h(4)], data: '0xdeadbeef' },
+        { address: '0x00000000000000000000000000000000000000bb', topics: [h(5)], data: '0x00' },
+      ];
+    }),
+  );
+  const runner = createProjectionRunner({ store, db, projections: [l2Projection] });
+  const running = runner.run();
+  await runner.waitForCatchUp();
+  const all = await store.readStream(L2_STREAM_ID);
+  const sealedEvents = all.filter((e): e is RecordedEvent<L2BlockSealed> => e.type === 'L2BlockSealed');
+  const undone = sealedEvents[2]!; // block 3, undone by the reset
+  const kept = sealedEvents.filter((e) => e !== undone);
+  assert.equal(
+    kept.map((e) => e.data.number),
+    ['1', '2', '3', '4'],
+  );
+  for (const e of kept) {
+    const row = await getReceipt(db.pool, e.data.tx.hash);
+    assert.ok(row, `receipt of block ${e.data.number}`);
+    assert.equal(receiptFromSealed(e.data), row, `block ${e.data.number}`);
+  }
+  assert.is(await getReceipt(db.pool, undone.data.tx.hash), null);
+  await runner.stop();
+  await running;
+
+  const recent = createRecentReceipts(2);
+  const through = (e: RecordedEvent) => all.indexOf(e) + 1;
+  recent.committed(all.slice(0, through(sealedEvents[1]!))); // up to block 2
+  assert.equal(recent.get(kept[0]!.data.tx.hash), receiptFromSealed(kept[0]!.data));
+  assert.equal(
+    recent.get(`0x${kept[1]!.data.tx.hash.slice(2).toUpperCase()}`),
+    receiptFromSealed(kept[1]!.data),
+    'any hex case',
+  );
+  recent.committed(all.slice(through(sealedEvents[1]!), through(undone))); // block 3: the oldest goes
+  assert.is(recent.get(kept[0]!.data.tx.hash), undefined, 'at most 2 kept');
+  assert.ok(recent.get(undone.data.tx.hash));
+  recent.committed(all.slice(through(undone))); // the reset, then the blocks sealed after it
+  assert.is(recent.get(undone.data.tx.hash), undefined, 'a reset empties it');
+  assert.is(recent.get(kept[1]!.data.tx.hash), undefined);
+  assert.equal(
+    kept.slice(2).map((e) => recent.get(e.data.tx.hash)),
+    kept.slice(2).map((e) => receiptFromSealed(e.data)),
+  );
 });
 
 test.run();
