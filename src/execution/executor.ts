@@ -32,6 +32,7 @@ import { Caches, getMerkleStateProof, MerkleStateManager } from '@ethereumjs/sta
 import { createLegacyTx, createLegacyTxFromBytesArray, type LegacyTx, paramsTx } from '@ethereumjs/tx';
 import {
   Account,
+  createAccountFromRLP,
   type DB,
   Address as EthAddress,
   KECCAK256_NULL,
@@ -531,13 +532,24 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
    */
   const idleCallVms: {
     vm: VM;
-    sm: MerkleStateManager;
+    sm: CallStateManager;
     caches: Caches;
     overlay: ReturnType<typeof createOverlayDb>;
   }[] = [];
   const MAX_IDLE_CALL_VMS = 8;
+  /** What calls read at the last few roots (`SharedReads`), newest last. */
+  const sharedReads = new Map<Hash, SharedReads>();
+  const readsAt = (root: Hash): SharedReads => {
+    let reads = sharedReads.get(root);
+    if (reads && reads.accounts.size + reads.storage.size < SHARED_READS_ENTRIES) return reads;
+    reads = { accounts: new Map(), storage: new Map() };
+    sharedReads.delete(root);
+    sharedReads.set(root, reads);
+    if (sharedReads.size > SHARED_READS_ROOTS) sharedReads.delete(sharedReads.keys().next().value as Hash);
+    return reads;
+  };
 
-  async function withCallVm<T>(root: Hash, fn: (vm: VM, sm: MerkleStateManager) => Promise<T>): Promise<T> {
+  async function withCallVm<T>(root: Hash, fn: (vm: VM, sm: CallStateManager) => Promise<T>): Promise<T> {
     let entry = idleCallVms.pop();
     if (!entry) {
       const overlay = createOverlayDb(store);
@@ -562,6 +574,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       throw new UnknownStateRootError(root);
     }
     await entry.sm.setStateRoot(bytes);
+    entry.sm.startCall(readsAt(root));
     const result = await fn(entry.vm, entry.sm); // a throw drops the VM: its state manager may be mid-checkpoint
     if (idleCallVms.length < MAX_IDLE_CALL_VMS) idleCallVms.push(entry);
     return result;
@@ -571,8 +584,9 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     return withCallVm(input.stateRoot, (callVm, sm) => callOn(callVm, sm, input));
   }
 
-  async function callOn(callVm: VM, sm: MerkleStateManager, input: CallInput): Promise<CallResult> {
+  async function callOn(callVm: VM, sm: CallStateManager, input: CallInput): Promise<CallResult> {
     if (input.overrides) {
+      sm.startCall(null); // what it reads then is not the root's state
       try {
         await applyOverrides(sm, input.overrides);
       } catch (err) {
@@ -762,13 +776,75 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
  * Writes `overrides` into `sm` (account fields, code, storage replaced or patched).
  * @throws {TypeError} when an account sets both `state` and `stateDiff`, or a slot is not a word.
  */
+/** Accounts (RLP, null: absent) and storage slots (the stored RLP) read at one root, by the calls on it. */
+type SharedReads = { accounts: Map<string, Uint8Array | null>; storage: Map<string, Uint8Array> };
+/** Roots whose reads are kept, and entries per root at most (then it starts over). */
+const SHARED_READS_ROOTS = 4;
+const SHARED_READS_ENTRIES = 50_000;
+/** RLP of an empty slot value. */
+const RLP_EMPTY = Uint8Array.of(0x80);
+
 /**
  * The state manager of `eth_call`: its writes stay in its caches (unbounded ordered maps, read before the trie)
  * and are dropped after the call, so `flush` — run when a tx's outermost checkpoint commits, hashing every written
  * account and slot into trie nodes — has nothing to do. It never answers a state root.
+ *
+ * What a call reads from the trie, the next calls on the same root take from {@link SharedReads} instead of
+ * walking and decoding trie nodes again: a root's state never changes. Not for a call with state overrides (its
+ * reads are not the root's), nor for an account whose storage the call cleared (a CREATE over it).
  */
 class CallStateManager extends MerkleStateManager {
+  private shared: SharedReads | null = null;
+  private cleared = new Set<string>();
+
+  /** Before each call, after `setStateRoot`: the reads shared at its root, or null to share none. */
+  startCall(shared: SharedReads | null): void {
+    this.shared = shared;
+    this.cleared.clear();
+  }
+
   override async flush(): Promise<void> {}
+
+  override async getAccount(address: EthAddress): Promise<Account | undefined> {
+    const shared = this.shared;
+    if (shared && this._caches?.account?.get(address) === undefined) {
+      const key = address.toString();
+      let rlp = shared.accounts.get(key);
+      if (rlp === undefined) {
+        rlp = await this._trie.get(address.bytes);
+        shared.accounts.set(key, rlp);
+      }
+      this._caches?.account?.put(address, rlp === null ? undefined : createAccountFromRLP(rlp));
+    }
+    return super.getAccount(address);
+  }
+
+  override async getStorage(address: EthAddress, key: Uint8Array): Promise<Uint8Array> {
+    const shared = this.shared;
+    const owner = address.toString();
+    if (
+      !shared ||
+      key.length !== 32 ||
+      this.cleared.has(owner) ||
+      this._caches?.storage?.get(address, key) !== undefined
+    )
+      return super.getStorage(address, key);
+    const slot = `${owner}${bytesToHex(key).slice(2)}`;
+    let stored = shared.storage.get(slot);
+    if (stored === undefined) {
+      const account = await this.getAccount(address);
+      if (!account) return new Uint8Array();
+      stored = (await this._getStorageTrie(address, account).get(key)) ?? RLP_EMPTY;
+      shared.storage.set(slot, stored);
+    }
+    this._caches?.storage?.put(address, key, stored);
+    return RLP.decode(stored) as Uint8Array;
+  }
+
+  override async clearStorage(address: EthAddress): Promise<void> {
+    this.cleared.add(address.toString());
+    await super.clearStorage(address);
+  }
 }
 
 async function applyOverrides(sm: MerkleStateManager, overrides: StateOverrides): Promise<void> {

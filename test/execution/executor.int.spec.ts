@@ -490,6 +490,32 @@ test('eth_call reads back its own writes: a slot stored then loaded, a contract 
   assert.is(store.stats().pendingNodes, pending, 'nothing reached the store');
 });
 
+test('eth_call: calls alternating over many roots each read their own root (reads shared per root)', async () => {
+  const block = { number: blockNumber, timestamp: TIMESTAMP, coinbase: COINBASE };
+  const roots = [genesisRoot, ...executed.map((e) => e.stateRoot)];
+  const expected = await Promise.all(
+    roots.map(async (r) =>
+      (await executor.getCode(r, contract)) === '0x'
+        ? '0x'
+        : word(await executor.getStorage(r, contract, 0n)),
+    ),
+  );
+  assert.ok(new Set(expected).size >= 3, 'the roots differ: no code, slot 0 empty, slot 0 set');
+  for (let round = 0; round < 3; round++) {
+    const order = round === 1 ? [...roots.keys()].reverse() : [...roots.keys()];
+    const got = await Promise.all(
+      order.map(
+        async (i) => (await executor.call({ stateRoot: roots[i]!, to: contract, block })).returnValue,
+      ),
+    );
+    assert.equal(
+      got,
+      order.map((i) => expected[i]),
+      `round ${round}`,
+    );
+  }
+});
+
 test('the block context: BLOCKHASH from getBlockHash, COINBASE, TIMESTAMP, NUMBER, BASEFEE 0, no PUSH0', async () => {
   const withHashes = await createExecutor({
     store,
