@@ -60,6 +60,8 @@ export type PostgresEventStoreOptions = {
   upcasters?: Upcasters;
   /** How often a live subscription polls when no notification arrives (the safety net). @default 1000 */
   pollIntervalMs?: number;
+  /** This process's last appended events kept for its live subscriptions (read instead of the log). @default 4096 */
+  ownEventsKept?: number;
 };
 
 export type PostgresEventStore = EventStore & {
@@ -68,8 +70,6 @@ export type PostgresEventStore = EventStore & {
   readonly schema: string;
 };
 
-/** This process's appended events kept for its live subscriptions (`localPage`). */
-const LOCAL_EVENTS = 4096;
 /** How long a live subscription waits for this process's appends in flight before reading the log instead. */
 const OWN_APPEND_WAIT_MS = 20;
 
@@ -144,6 +144,7 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
   const channel = `${schema}_events`;
   const S = pg.escapeIdentifier(schema);
 
+  const ownEventsKept = opts.ownEventsKept ?? 4096;
   await setUp(pool, schema, channel).catch((cause: unknown) => {
     throw backendError(`cannot set up the event store schema ${schema}`, cause);
   });
@@ -174,7 +175,6 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
   // they are all there, instead of reading them back (see `localPage`)
   type LocalEvent = Omit<EventRow, 'position'> & { position: GlobalPosition };
   const local = new Map<GlobalPosition, LocalEvent>();
-  let localOldest: GlobalPosition | undefined;
   const remember = (
     streamId: string,
     prepared: readonly PreparedEvent[],
@@ -194,10 +194,10 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
         data: e.dataJson,
         metadata: e.metadataJson,
       });
-      if (localOldest === undefined || position < localOldest) localOldest = position;
     }
     sawHead(lastPosition);
-    while (local.size > LOCAL_EVENTS && localOldest !== undefined) local.delete(localOldest++);
+    // The first remembered go first (a Map keeps insertion order): another process's events between ours cost nothing.
+    while (local.size > ownEventsKept) local.delete(local.keys().next().value as GlobalPosition);
   };
 
   let listener: pg.Client | undefined;

@@ -314,6 +314,28 @@ test("postgres: a live subscription fills the gaps between its store's appends f
   await Promise.all([mine.close(), other.close()]);
 });
 
+test('postgres: own events no longer kept are read from the log, none lost', async () => {
+  const store = await createPostgresEventStore({
+    pool: newPool(3),
+    schema: 'evicted',
+    pollIntervalMs: 600_000,
+    ownEventsKept: 2,
+  });
+  const sub = store.subscribeAll();
+  const it = sub[Symbol.asyncIterator]();
+  assert.is((await it.next()).value?.kind, 'caughtUp');
+  // The consumer does not pull while five events are appended: only the last two stay in memory.
+  for (let i = 0; i < 5; i++) await store.append('evicted-1', [ev('A', { i })]);
+  const got: unknown[] = [];
+  while (got.length < 5) {
+    const { value } = await it.next();
+    if (value?.kind === 'events') got.push(...value.events.map((e: RecordedEvent) => e.data['i']));
+  }
+  assert.equal(got, [0, 1, 2, 3, 4]);
+  await sub.close();
+  await store.close();
+});
+
 test('postgres: subscriptions survive losing the LISTEN connection', async () => {
   const pool = newPool(3);
   const store = await createPostgresEventStore({ pool, schema: 'relisten', pollIntervalMs: 100 });
