@@ -527,9 +527,10 @@ function rpcRole(deps: {
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
     await Promise.race([runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }), aborted]);
-    // A node that sequences serves nothing before its genesis block: on a fresh data dir the sequencer creates it
-    // just after start, and a client's first eth_getBlockByNumber must not see null.
-    if (config.node.roles.includes('sequencer')) {
+    // A node that builds the L2 (it sequences, or follows L1 and the trusted sequencer) serves nothing before its
+    // genesis block: on a fresh data dir the sequencer or the synchronizer creates it just after start, and a
+    // client's first eth_getBlockByNumber must not see null, nor its first eth_estimateGas "header not found".
+    if (config.node.roles.includes('sequencer') || config.node.roles.includes('synchronizer')) {
       const changes = runner.watch(L2_HEAD_EVENT_TYPES);
       for (let seen = changes.version(); !signal.aborted && !(await head.latest(db.pool)); ) {
         await changes.changedSince(seen, signal);

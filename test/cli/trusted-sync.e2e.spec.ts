@@ -68,6 +68,8 @@ async function stage(): Promise<void> {
     LEV_METRICS_PORT: String(await freePort()),
   });
   const pUrl = await nodes.p.ready('rpc', 120_000);
+  // Serving means its genesis block is there (the synchronizer creates it just after start).
+  assert.ok(await call(pUrl, 'eth_getBlockByNumber', ['latest', false]), 'a block as soon as P serves');
 
   // Txs sent to P are relayed to A; their receipts show up on P only by following A (nothing reaches L1).
   const viaP = new JsonRpcProvider(pUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
