@@ -153,14 +153,18 @@ async function signLoad(
   return { raws, hashes, deploy, contract: getCreateAddress({ from: deployer.address, nonce: 0 }) };
 }
 
-/** Per tx: send → receipt, and the part of it spent in `eth_sendRawTransaction` itself. */
-type Drive = { seconds: number; latenciesMs: number[]; sendMs: number[] };
+/**
+ * Per tx: send → receipt, and the part of it spent in `eth_sendRawTransaction` itself; the receipt polls of
+ * the whole load (the generator's and the node's work per tx grow with them).
+ */
+type Drive = { seconds: number; latenciesMs: number[]; sendMs: number[]; polls: number };
 
 /** The load generator: CONCURRENCY closed loops, send then poll the receipt. */
 async function drive(rpc: Rpc, load: Load): Promise<Drive> {
   let next = 0;
   const latenciesMs: number[] = [];
   const sendMs: number[] = [];
+  let polls = 0;
   const loop = async () => {
     for (let i = next++; i < load.raws.length; i = next++) {
       const t0 = performance.now();
@@ -169,6 +173,7 @@ async function drive(rpc: Rpc, load: Load): Promise<Drive> {
       sendMs.push(performance.now() - t0);
       for (let wait = POLL_MS; ; wait = Math.min(wait * 2, POLL_MAX_MS)) {
         const receipt = (await rpc('eth_getTransactionReceipt', [hash])) as { status: string } | null;
+        polls++;
         if (receipt) {
           if (receipt.status !== '0x1') throw new Error(`tx ${i} failed: ${JSON.stringify(receipt)}`);
           break;
@@ -180,7 +185,7 @@ async function drive(rpc: Rpc, load: Load): Promise<Drive> {
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-  return { seconds: (performance.now() - started) / 1000, latenciesMs, sendMs };
+  return { seconds: (performance.now() - started) / 1000, latenciesMs, sendMs, polls };
 }
 
 async function waitReceipt(rpc: Rpc, hash: string): Promise<{ status: string }> {
@@ -253,6 +258,8 @@ type Side = {
   p50: number;
   p99: number;
   sendP50: number;
+  /** `eth_getTransactionReceipt` calls per tx. */
+  pollsPerTx: number;
   /** CPU ms per tx over the load phase. */
   cpu: { node: number; db: number; generator: number };
   rss: number;
@@ -312,6 +319,7 @@ async function runSide(
       p50: percentile(sorted, 50),
       p99: percentile(sorted, 99),
       sendP50: percentile(sends, 50),
+      pollsPerTx: d.polls / n,
       cpu,
       rss: maxRss,
       call: await reads(rpc, 'eth_call', [{ to: load.contract, data: callData }, 'latest']),
@@ -348,6 +356,7 @@ export async function benchThroughput(): Promise<Record<string, number>> {
     p50: 0,
     p99: 0,
     sendP50: 0,
+    pollsPerTx: 0,
     cpu: { node: 0, db: 0, generator: 0 },
     rss: 0,
     call: 0,
@@ -447,6 +456,8 @@ export async function benchThroughput(): Promise<Record<string, number>> {
     'e2e.lev.latency.p99.ms': ours.p99,
     'e2e.hardhat.sendRawTransaction.p50.ms': peer.sendP50,
     'e2e.lev.sendRawTransaction.p50.ms': ours.sendP50,
+    'e2e.hardhat.receiptPollsPerTx': peer.pollsPerTx,
+    'e2e.lev.receiptPollsPerTx': ours.pollsPerTx,
     'e2e.hardhat.cpuMsPerTx.node': peer.cpu.node,
     'e2e.hardhat.cpuMsPerTx.generator': peer.cpu.generator,
     'e2e.lev.cpuMsPerTx.node': ours.cpu.node,
