@@ -396,7 +396,6 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
   /** Idle read-only state managers over the store, moved to each read's root (a new trie per read costs more). */
   const idleReaders: MerkleStateManager[] = [];
 
-  /** Runs a read on a state manager at `root`; store failures come out as {@link ExecutionError}. */
   /**
    * Accounts read at a root (`eth_getBalance`, `eth_getTransactionCount`, the pool's checks at the tip), in two
    * generations of at most ACCOUNT_CACHE_ENTRIES each: a read that hits the older one moves it to the newer.
@@ -404,6 +403,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
   const ACCOUNT_CACHE_ENTRIES = 20_000;
   const accountCache = createTwoGenerationCache<AccountInfo>(2 * ACCOUNT_CACHE_ENTRIES, () => 1);
 
+  /** Runs a read on a state manager at `root`; store failures come out as {@link ExecutionError}. */
   async function reading<T>(root: Hash, read: (sm: MerkleStateManager) => Promise<T>): Promise<T> {
     let sm = idleReaders.pop();
     if (sm) {
@@ -537,17 +537,8 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     overlay: ReturnType<typeof createOverlayDb>;
   }[] = [];
   const MAX_IDLE_CALL_VMS = 8;
-  /** What calls read at the last few roots (`SharedReads`), newest last. */
-  const sharedReads = new Map<Hash, SharedReads>();
-  const readsAt = (root: Hash): SharedReads => {
-    let reads = sharedReads.get(root);
-    if (reads && reads.accounts.size + reads.storage.size < SHARED_READS_ENTRIES) return reads;
-    reads = { accounts: new Map(), storage: new Map() };
-    sharedReads.delete(root);
-    sharedReads.set(root, reads);
-    if (sharedReads.size > SHARED_READS_ROOTS) sharedReads.delete(sharedReads.keys().next().value as Hash);
-    return reads;
-  };
+  /** What calls read from the trie ({@link CallReads}), for the calls after them on the same root. */
+  const callReads: CallReads['cache'] = createTwoGenerationCache(CALL_READS_ENTRIES, () => 1);
 
   async function withCallVm<T>(root: Hash, fn: (vm: VM, sm: CallStateManager) => Promise<T>): Promise<T> {
     let entry = idleCallVms.pop();
@@ -574,7 +565,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       throw new UnknownStateRootError(root);
     }
     await entry.sm.setStateRoot(bytes);
-    entry.sm.startCall(readsAt(root));
+    entry.sm.startCall({ cache: callReads, root });
     const result = await fn(entry.vm, entry.sm); // a throw drops the VM: its state manager may be mid-checkpoint
     if (idleCallVms.length < MAX_IDLE_CALL_VMS) idleCallVms.push(entry);
     return result;
@@ -773,14 +764,15 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
 }
 
 /**
- * Writes `overrides` into `sm` (account fields, code, storage replaced or patched).
- * @throws {TypeError} when an account sets both `state` and `stateDiff`, or a slot is not a word.
+ * Accounts (their RLP, null: absent) and storage slots (the stored RLP) calls read from the trie, keyed by the
+ * root they were read at: a root's state never changes.
  */
-/** Accounts (RLP, null: absent) and storage slots (the stored RLP) read at one root, by the calls on it. */
-type SharedReads = { accounts: Map<string, Uint8Array | null>; storage: Map<string, Uint8Array> };
-/** Roots whose reads are kept, and entries per root at most (then it starts over). */
-const SHARED_READS_ROOTS = 4;
-const SHARED_READS_ENTRIES = 50_000;
+type CallReads = {
+  cache: ReturnType<typeof createTwoGenerationCache<Uint8Array | null>>;
+  root: Hash;
+};
+/** Reads kept for calls, over all roots (two generations of half each). */
+const CALL_READS_ENTRIES = 200_000;
 /** RLP of an empty slot value. */
 const RLP_EMPTY = Uint8Array.of(0x80);
 
@@ -789,30 +781,30 @@ const RLP_EMPTY = Uint8Array.of(0x80);
  * and are dropped after the call, so `flush` — run when a tx's outermost checkpoint commits, hashing every written
  * account and slot into trie nodes — has nothing to do. It never answers a state root.
  *
- * What a call reads from the trie, the next calls on the same root take from {@link SharedReads} instead of
- * walking and decoding trie nodes again: a root's state never changes. Not for a call with state overrides (its
- * reads are not the root's), nor for an account whose storage the call cleared (a CREATE over it).
+ * What a call reads from the trie, the next calls on the same root take from {@link CallReads} instead of walking
+ * and decoding trie nodes again. Not for a call with state overrides (its reads are not the root's), nor for an
+ * account whose storage the call cleared (a CREATE over it).
  */
 class CallStateManager extends MerkleStateManager {
-  private shared: SharedReads | null = null;
+  private reads: CallReads | null = null;
   private cleared = new Set<string>();
 
   /** Before each call, after `setStateRoot`: the reads shared at its root, or null to share none. */
-  startCall(shared: SharedReads | null): void {
-    this.shared = shared;
+  startCall(reads: CallReads | null): void {
+    this.reads = reads;
     this.cleared.clear();
   }
 
   override async flush(): Promise<void> {}
 
   override async getAccount(address: EthAddress): Promise<Account | undefined> {
-    const shared = this.shared;
-    if (shared && this._caches?.account?.get(address) === undefined) {
-      const key = address.toString();
-      let rlp = shared.accounts.get(key);
+    const reads = this.reads;
+    if (reads && this._caches?.account?.get(address) === undefined) {
+      const key = `${reads.root}a${address.toString()}`;
+      let rlp = reads.cache.get(key);
       if (rlp === undefined) {
         rlp = await this._trie.get(address.bytes);
-        shared.accounts.set(key, rlp);
+        reads.cache.set(key, rlp);
       }
       this._caches?.account?.put(address, rlp === null ? undefined : createAccountFromRLP(rlp));
     }
@@ -820,22 +812,22 @@ class CallStateManager extends MerkleStateManager {
   }
 
   override async getStorage(address: EthAddress, key: Uint8Array): Promise<Uint8Array> {
-    const shared = this.shared;
+    const reads = this.reads;
     const owner = address.toString();
     if (
-      !shared ||
+      !reads ||
       key.length !== 32 ||
       this.cleared.has(owner) ||
       this._caches?.storage?.get(address, key) !== undefined
     )
       return super.getStorage(address, key);
-    const slot = `${owner}${bytesToHex(key).slice(2)}`;
-    let stored = shared.storage.get(slot);
-    if (stored === undefined) {
+    const slot = `${reads.root}s${owner}${bytesToHex(key).slice(2)}`;
+    let stored = reads.cache.get(slot);
+    if (stored == null) {
       const account = await this.getAccount(address);
       if (!account) return new Uint8Array();
       stored = (await this._getStorageTrie(address, account).get(key)) ?? RLP_EMPTY;
-      shared.storage.set(slot, stored);
+      reads.cache.set(slot, stored);
     }
     this._caches?.storage?.put(address, key, stored);
     return RLP.decode(stored) as Uint8Array;
@@ -847,6 +839,10 @@ class CallStateManager extends MerkleStateManager {
   }
 }
 
+/**
+ * Writes `overrides` into `sm` (account fields, code, storage replaced or patched).
+ * @throws {TypeError} when an account sets both `state` and `stateDiff`, or a slot is not a word.
+ */
 async function applyOverrides(sm: MerkleStateManager, overrides: StateOverrides): Promise<void> {
   for (const [address, o] of Object.entries(overrides)) {
     if (o.state !== undefined && o.stateDiff !== undefined)
