@@ -727,6 +727,46 @@ async function setUp(pool: PgPool, schema: string, channel: string): Promise<voi
   }
 }
 
+/*
+ * plpgsql pieces `append` and `append_many` share: one revision rule, one answer for an empty append, one insert.
+ * `S` is the escaped schema; the other arguments name plpgsql variables or expressions.
+ */
+
+/** The parameters holding an append's events, column by column (as `insertEventsSql` takes them). */
+const EVENT_ARRAYS = ['p_ids', 'p_types', 'p_versions', 'p_data', 'p_metadata'];
+
+/** `into` := the stream's current revision (null: no stream). */
+const currentRevisionSql = (S: string, stream: string, into: string) =>
+  `select e.revision into ${into} from ${S}.events e where e.stream_id = ${stream} order by e.revision desc limit 1;`;
+
+/** True when the expected revision code (≥0 a revision, -1 any, -2 no stream, -3 stream exists) refuses `current`. */
+const refusesRevisionSql = (expected: string, current: string) =>
+  `((${expected} = -2 and ${current} is not null) or (${expected} = -3 and ${current} is null)
+     or (${expected} >= 0 and ${current} is distinct from ${expected}))`;
+
+/** `into` := the position of the stream's event at revision `current` (0: no stream). */
+const lastPositionSql = (S: string, stream: string, current: string, into: string) =>
+  `select e.position into ${into} from ${S}.events e where e.stream_id = ${stream} and e.revision = ${current};
+    ${into} := coalesce(${into}, 0);`;
+
+/** `into` := the log's head position (0: empty). */
+const headSql = (S: string, into: string) =>
+  `select e.position into ${into} from ${S}.events e order by e.position desc limit 1;
+  ${into} := coalesce(${into}, 0);`;
+
+/** Inserts the events of `arrays` (ids, types, versions, data, metadata) after `head`, revisions after `current`. */
+const insertEventsSql = (
+  S: string,
+  stream: string,
+  current: string,
+  head: string,
+  arrays: readonly string[],
+) =>
+  `insert into ${S}.events (position, stream_id, revision, id, type, version, data, metadata)
+    select ${head} + u.ord, ${stream}, coalesce(${current}, -1) + u.ord::integer, u.id, u.type, u.version,
+           u.data::json, u.metadata::json
+      from unnest(${arrays.join(', ')}) with ordinality as u(id, type, version, data, metadata, ord);`;
+
 /**
  * The append function: the whole append in one statement (one round trip), under a transaction-scoped advisory
  * lock that serialises appends until they commit. Statuses: 0 appended, 1 already stored (no-op), 2 expected
@@ -787,11 +827,8 @@ begin
     end if;
   end if;
 
-  select e.revision into v_current from ${S}.events e
-    where e.stream_id = p_stream order by e.revision desc limit 1;
-  if (p_expected = -2 and v_current is not null)
-     or (p_expected = -3 and v_current is null)
-     or (p_expected >= 0 and v_current is distinct from p_expected) then
+  ${currentRevisionSql(S, 'p_stream', 'v_current')}
+  if ${refusesRevisionSql('p_expected', 'v_current')} then
     o_status := 2;
     o_revision := v_current;
     return;
@@ -800,18 +837,12 @@ begin
   if v_n = 0 then
     o_status := 0;
     o_revision := coalesce(v_current, -1);
-    select e.position into o_position from ${S}.events e where e.stream_id = p_stream and e.revision = v_current;
-    o_position := coalesce(o_position, 0);
+    ${lastPositionSql(S, 'p_stream', 'v_current', 'o_position')}
     return;
   end if;
 
-  select e.position into v_head from ${S}.events e order by e.position desc limit 1;
-  v_head := coalesce(v_head, 0);
-  insert into ${S}.events (position, stream_id, revision, id, type, version, data, metadata)
-    select v_head + u.ord, p_stream, coalesce(v_current, -1) + u.ord::integer, u.id, u.type, u.version,
-           u.data::json, u.metadata::json
-      from unnest(p_ids, p_types, p_versions, p_data, p_metadata)
-           with ordinality as u(id, type, version, data, metadata, ord);
+  ${headSql(S, 'v_head')}
+  ${insertEventsSql(S, 'p_stream', 'v_current', 'v_head', EVENT_ARRAYS)}
   o_status := 0;
   o_position := v_head + v_n;
   o_revision := coalesce(v_current, -1) + v_n;
@@ -892,34 +923,27 @@ begin
     return;
   end if;
 
-  select e.position into v_head from ${S}.events e order by e.position desc limit 1;
-  v_head := coalesce(v_head, 0);
+  ${headSql(S, 'v_head')}
   o_conflict_id := null;
   o_conflict_stream := null;
   for i in 1 .. v_streams loop
     v_count := p_counts[i];
     v_to := v_off + v_count;
-    v_current := null;
-    select e.revision into v_current from ${S}.events e
-      where e.stream_id = p_streams[i] order by e.revision desc limit 1;
-    if (p_expected[i] = -2 and v_current is not null)
-       or (p_expected[i] = -3 and v_current is null)
-       or (p_expected[i] >= 0 and v_current is distinct from p_expected[i]) then
+    ${currentRevisionSql(S, 'p_streams[i]', 'v_current')}
+    if ${refusesRevisionSql('p_expected[i]', 'v_current')} then
       raise exception using errcode = '${APPEND_MANY_REFUSED}', message = json_build_object('index', i - 1,
         'status', 2, 'revision', v_current, 'conflictId', null, 'conflictStream', null)::text;
     end if;
     if v_count = 0 then
-      o_position := null;
-      select e.position into o_position from ${S}.events e
-        where e.stream_id = p_streams[i] and e.revision = v_current;
-      o_position := coalesce(o_position, 0);
+      ${lastPositionSql(S, 'p_streams[i]', 'v_current', 'o_position')}
     else
-      insert into ${S}.events (position, stream_id, revision, id, type, version, data, metadata)
-        select v_head + u.ord, p_streams[i], coalesce(v_current, -1) + u.ord::integer, u.id, u.type, u.version,
-               u.data::json, u.metadata::json
-          from unnest(p_ids[v_off + 1 : v_to], p_types[v_off + 1 : v_to], p_versions[v_off + 1 : v_to],
-                      p_data[v_off + 1 : v_to], p_metadata[v_off + 1 : v_to])
-               with ordinality as u(id, type, version, data, metadata, ord);
+      ${insertEventsSql(
+        S,
+        'p_streams[i]',
+        'v_current',
+        'v_head',
+        EVENT_ARRAYS.map((a) => `${a}[v_off + 1 : v_to]`),
+      )}
       v_head := v_head + v_count;
       o_position := v_head;
       v_appended := true;
