@@ -6,11 +6,12 @@
  * A tick stages everything it decides (genesis, batch open/close, one L2 block per ready tx, tx-stream events)
  * and commits it as a group: trie nodes flushed, then ONE `l2` append (the commit point), then ONE multi-stream
  * append of the tx streams' events. Under load that is one fsync'd commit per tick instead of three per block.
- * The pool read model also marks a tx included on `L2BlockSealed`, so it never looks pending again.
+ * The pending txs come from the sequencer's own view of the pool (./pending-pool.ts), which follows the log: a tx
+ * is seen once its `TxReceived` is committed, not once the projector has written it to the pool read model.
  */
-import type { ChangeWatch, ReadModelDb } from '../../projections/index.ts';
+import type { ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
-import { listPending, type PoolTx } from '../../projections/pool/index.ts';
+import type { PoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
 import type { EventStore, GlobalPosition, RecordedEvent, StreamAppend } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
@@ -36,6 +37,7 @@ import {
 import { type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
 import type { LegacyTx } from '../../src/tx/index.ts';
 import { executeIntoBlock } from '../effects/l2-block.ts';
+import type { PendingPool } from './pending-pool.ts';
 
 export type SequencerDeps = {
   store: EventStore;
@@ -47,13 +49,14 @@ export type SequencerDeps = {
   genesisTimestamp?: bigint;
   coinbase: Address;
   limits: BatchLimits;
-  /** Resolves once the read models (the pool) have caught up with the log; awaited before the first tick. */
-  readModelsReady?: () => Promise<void>;
   /**
-   * How far the read models have applied the log now (the runner's position). A round does not wait for its own
-   * appends to be projected: it reads the pool at once and leaves out the txs it finished in appends not projected
-   * yet.
+   * The pending txs, followed from the log (./pending-pool.ts); `load` starts it. A round leaves out the txs it
+   * finished in appends the view has not applied yet.
    */
+  pool: PendingPool;
+  /** Resolves once the read models have caught up with the log; awaited before the first tick. */
+  readModelsReady?: () => Promise<void>;
+  /** How far the read models have applied the log now (the runner's position). */
   readModelsPosition: () => GlobalPosition;
   /** Own appends the read models may lag behind by; beyond, rounds seal nothing until they catch up. @default 64 */
   maxUnprojectedAppends?: number;
@@ -66,11 +69,6 @@ export type SequencerDeps = {
   latestGlobalExitRoot?: () => Promise<Hash | null>;
   /** Txs taken from the pool per tick at most. @default 200 */
   maxTxsPerTick?: number;
-  /**
-   * Batches committed to the pool read model with new txs: when idle, the sequencer wakes on the next one
-   * instead of waiting out its poll interval. Without it, it polls.
-   */
-  poolChanges?: ChangeWatch;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 };
 
@@ -78,13 +76,16 @@ export type SequencerDeps = {
 export type SequencerState = { l2: L2State; revision: number };
 
 export type SequencerEffects = {
-  /** Folds the `l2` stream and repairs a `TxIncluded` lost to a crash right after the last block. */
-  load(nowMs: number): Promise<SequencerState>;
+  /**
+   * Folds the `l2` stream, repairs a `TxIncluded` lost to a crash right after the last block and starts the
+   * pending pool's view (until `signal` aborts).
+   */
+  load(nowMs: number, signal: AbortSignal): Promise<SequencerState>;
   /** One round of work at `nowMs`; `worked` says whether anything was appended (then tick again at once). */
   tick(state: SequencerState, nowMs: number): Promise<{ state: SequencerState; worked: boolean }>;
   /**
-   * Resolves when the pool has changed since the last tick read it (at once if it already has); never without
-   * `poolChanges` — the machine's poll interval bounds the wait either way.
+   * Resolves when a tx was added to the pool since the last tick read it (at once if it was); the machine's poll
+   * interval bounds the wait either way.
    */
   poolChanged(signal: AbortSignal): Promise<void>;
 };
@@ -147,12 +148,14 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   /** The position of this sequencer's last append. */
   let lastAppended: GlobalPosition = 0n;
   /** The pool version the last tick's read saw: a change after it means there may be new work. */
-  let poolSeen = deps.poolChanges?.version() ?? 0;
+  let poolSeen = deps.pool.version();
   /**
-   * The txs this sequencer finished (sealed, failed, invalidated) per append the read models may not show yet: the
-   * pool may still list them as pending, and one sealed would look stale (its nonce used). Dropped once projected.
+   * The txs this sequencer finished (sealed, failed, invalidated) per append the pool's view has not applied yet:
+   * it still lists them as pending, and one sealed would look stale (its nonce used). Dropped once applied.
    */
-  let unprojected: { position: GlobalPosition; hashes: ReadonlySet<string> }[] = [];
+  let unapplied: { position: GlobalPosition; hashes: ReadonlySet<string> }[] = [];
+  /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
+  let unprojected: GlobalPosition[] = [];
 
   /** Decides `command` on the draft's state and folds the events in; nothing is appended yet. */
   function stage(draft: Draft, command: L2Command): L2Event[] {
@@ -189,8 +192,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     // One call: on Postgres one transaction (one commit for the tick); on EventStoreDB the `l2` append first.
     const results = await store.appendMany(appends);
     for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
+    unprojected.push(lastAppended);
     if (txEvents.length > 0)
-      unprojected.push({ position: lastAppended, hashes: new Set(txEvents.map((e) => e.data.hash)) });
+      unapplied.push({ position: lastAppended, hashes: new Set(txEvents.map((e) => e.data.hash)) });
   }
 
   async function createGenesis(draft: Draft): Promise<void> {
@@ -329,16 +333,18 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const due = open && closeReason(open, deps.limits, { nowMs, globalExitRoot: ger });
     if (due) return closeBatch(draft, due);
 
-    // Read-your-writes: a tx sealed by the last tick must not look pending (nor, its nonce now used, stale). The
-    // projected position is read BEFORE the pool: the pool's snapshot then holds at least that much.
-    const projected = deps.readModelsPosition();
-    unprojected = unprojected.filter((u) => u.position > projected);
     // Read models far behind (stalled): seal nothing more until they catch up, rather than run ahead unbounded.
+    const projected = deps.readModelsPosition();
+    unprojected = unprojected.filter((p) => p > projected);
     if (unprojected.length >= (deps.maxUnprojectedAppends ?? MAX_UNPROJECTED_APPENDS)) return;
-    const waiting = unprojected;
+    // Read-your-writes: a tx finished by an earlier tick must not look pending (nor, its nonce now used, stale)
+    // while the pool's view has not applied that append.
+    const applied = deps.pool.position();
+    unapplied = unapplied.filter((u) => u.position > applied);
+    const waiting = unapplied;
     const finished = (hash: string) => waiting.some((u) => u.hashes.has(hash));
-    poolSeen = deps.poolChanges?.version() ?? 0; // before the read: a change during it wakes the next wait
-    const pending = (await listPending(deps.db.pool)).filter((t) => !finished(t.hash));
+    poolSeen = deps.pool.version();
+    const pending = deps.pool.pending().filter((t) => !finished(t.hash));
     if (pending.length === 0) return;
     const tipRoot = draft.state.l2.tip.stateRoot;
     const nonces = new Map<string, bigint>();
@@ -370,7 +376,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   }
 
   return {
-    async load(nowMs) {
+    async load(nowMs, signal) {
       await deps.readModelsReady?.();
       const events = (await store.readStream(L2_STREAM_ID)) as RecordedEvent<L2Event>[];
       const l2 = events.reduce(evolve, initialState());
@@ -394,6 +400,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
           })),
         );
       }
+      // The pool's view, as of at least everything appended before this point (a repair above included).
+      await deps.pool.start(signal);
       return { l2, revision: events.length - 1 };
     },
 
@@ -405,8 +413,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     },
 
     poolChanged(signal) {
-      if (!deps.poolChanges) return new Promise(() => {});
-      return deps.poolChanges.changedSince(poolSeen, signal);
+      return deps.pool.changedSince(poolSeen, signal);
     },
   };
 }

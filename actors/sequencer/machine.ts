@@ -11,7 +11,7 @@ export function createSequencerMachine(effects: SequencerEffects, opts: { pollMs
   return createTickMachine<SequencerState>(
     'sequencer',
     {
-      load: (nowMs) => effects.load(nowMs),
+      load: (nowMs, signal) => effects.load(nowMs, signal),
       tick: (state, nowMs) => effects.tick(state, nowMs),
       wake: (signal) => effects.poolChanged(signal),
     },

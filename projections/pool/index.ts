@@ -9,4 +9,5 @@ export {
   listPending,
   type PoolTx,
   type PoolTxStatus,
+  pendingSnapshot,
 } from './queries.ts';

@@ -128,6 +128,23 @@ export async function getHighestPendingNonce(sql: SqlClient, from: Address): Pro
   return n == null ? null : BigInt(n);
 }
 
+/**
+ * Every pending tx in the order received, and the pool projection's checkpoint they are as of — one statement, so
+ * one snapshot (the runner moves the checkpoint in the transaction that writes the rows). Position 0 before the
+ * runner's first batch.
+ */
+export async function pendingSnapshot(sql: SqlClient): Promise<{ position: bigint; txs: PoolTx[] }> {
+  const { rows } = await sql.query<Row & { checkpoint: string | null }>(
+    `select (select position::text from checkpoints where name = 'pool') as checkpoint, t.*
+       from (select 1) one
+       left join lateral (select ${COLUMNS} from pool_txs where status = 'pending' order by pool_txs.position) t on true`,
+  );
+  return {
+    position: BigInt(rows[0]?.checkpoint ?? 0),
+    txs: rows.filter((r) => r.hash !== null).map(toPoolTx),
+  };
+}
+
 /** Every pending tx (of one sender when given), ordered by sender and nonce. */
 export async function listPending(sql: SqlClient, from?: Address): Promise<PoolTx[]> {
   const { rows } = from

@@ -24,7 +24,7 @@
  */
 import { Wallet } from 'ethers';
 import pg from 'pg';
-import { createSequencerEffects } from '../../actors/sequencer/index.ts';
+import { createPendingPool, createSequencerEffects } from '../../actors/sequencer/index.ts';
 import { createL2Builder, createSynchronizerEffects } from '../../actors/synchronizer/index.ts';
 import { allProjections, createProjectionRunner, createReadModelDb } from '../../projections/index.ts';
 import { lastVirtualBatchNumber } from '../../projections/l1sync/index.ts';
@@ -250,8 +250,10 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
           timeoutMs: 3_600_000,
         },
         readModelsPosition: () => seqRunner.position(),
+        pool: createPendingPool({ store: seqStore, db: seqDb }),
       });
-      let seq = await sequencer.load(Date.now());
+      const following = new AbortController();
+      let seq = await sequencer.load(Date.now(), following.signal);
       const t0 = performance.now();
       while (seq.l2.status === 'empty' || seq.l2.tip.number < BigInt(decoded.flat().length)) {
         const r = await sequencer.tick(seq, Date.now());
@@ -264,6 +266,7 @@ export async function benchL1Sync(opts: { url: string }): Promise<Record<string,
       const elapsed = (performance.now() - t0) / 1000;
       if (seq.l2.tip.stateRoot !== root)
         throw new Error(`the sequencer ended on ${seq.l2.tip.stateRoot}, the peer on ${root}`);
+      following.abort();
       await seqRunner.stop();
       await seqRunning.catch(() => {});
       await seqDb.close();

@@ -11,7 +11,7 @@ import { aggregatorRole } from '../../actors/aggregator/index.ts';
 import { ethTxManagerRole } from '../../actors/eth-tx-manager/index.ts';
 import { createSupervisor, defineRole, type RoleSpec, type SupervisorOutput } from '../../actors/index.ts';
 import { sequenceSenderRole } from '../../actors/sequence-sender/index.ts';
-import { sequencerRole } from '../../actors/sequencer/index.ts';
+import { createPendingPool, sequencerRole } from '../../actors/sequencer/index.ts';
 import { createL2Builder, createTrustedNode, synchronizerRole } from '../../actors/synchronizer/index.ts';
 import {
   createProjectionRunner,
@@ -294,7 +294,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             },
             readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
             readModelsPosition: () => runner.position(),
-            poolChanges: runner.watch(['TxReceived']),
+            pool: createPendingPool({ store, db }),
             // Read again only after the L1 read models changed: the sequencer asks every round.
             pendingForcedBatches: readBetweenChanges(l1Changes, () =>
               listForcedBatches(db.pool, { pendingOnly: true }),

@@ -1,13 +1,19 @@
 /**
- * The sequencer's rounds (actors/sequencer/effects.ts) with read models that lag behind its appends, as under load:
- * a round reads the pool at once and leaves out the txs it finished in appends not projected yet — none is sealed
- * twice or failed as "nonce too low" because the pool still lists it — over a real Postgres store, pool intake,
- * executor and projections, with the projection run by hand so the test decides how far behind it is.
+ * The sequencer's rounds (actors/sequencer/effects.ts) with a pool view and read models that lag behind its appends,
+ * as under load: a round takes the pending txs at once and leaves out the txs it finished in appends the view has
+ * not applied yet — none is sealed twice or failed as "nonce too low" because the view still lists it — over a
+ * real Postgres store, pool intake, executor and projections, with the projection run by hand and the view held
+ * where the test says, so the test decides how far behind each is.
  */
 import { Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSequencerEffects, type SequencerState } from '../../actors/sequencer/index.ts';
+import {
+  createPendingPool,
+  createSequencerEffects,
+  type PendingPool,
+  type SequencerState,
+} from '../../actors/sequencer/index.ts';
 import {
   allProjections,
   createProjectionRunner,
@@ -103,7 +109,17 @@ async function harness(
       ),
       '127.0.0.1',
     );
+  const pendingPool = createPendingPool({ store: realStore, db });
+  /** The view as the sequencer last saw it while the test holds it (a view slow to apply the log), else null. */
+  let held: { pending: ReturnType<PendingPool['pending']>; position: GlobalPosition } | null = null;
+  const view: PendingPool = {
+    ...pendingPool,
+    pending: () => held?.pending ?? pendingPool.pending(),
+    position: () => held?.position ?? pendingPool.position(),
+  };
+  const following = new AbortController();
   const sequencer = createSequencerEffects({
+    pool: view,
     store,
     db,
     executor,
@@ -114,6 +130,13 @@ async function harness(
     readModelsPosition: () => shown ?? projected,
     ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
   });
+  /** The position of the last event of a tx stream: the pool's view sees only those. */
+  const lastTxEvent = async (): Promise<GlobalPosition> => {
+    const { rows } = await pool.query<{ p: string }>(
+      `select coalesce(max(position), 0)::text as p from lev_es.events where stream_id like 'tx-%'`,
+    );
+    return BigInt(rows[0]!.p);
+  };
   let state: SequencerState | null = null;
   const now = Date.now();
   return {
@@ -122,6 +145,12 @@ async function harness(
     project,
     send,
     projected: () => projected,
+    /** Holds the pool's view where it is now (true), as a view slow to apply the log would be, or lets it go. */
+    holdView: (hold: boolean) => {
+      held = hold ? { pending: pendingPool.pending(), position: pendingPool.position() } : null;
+    },
+    /** Resolves once the pool's view has applied every tx event appended so far. */
+    viewCaughtUp: async () => pendingPool.waitFor(await lastTxEvent()),
     /** Tells the sequencer the read models stay at `position` (null: where they really are). */
     show: (position: GlobalPosition | null) => {
       shown = position;
@@ -129,9 +158,11 @@ async function harness(
     state: () => state!,
     /** Loads (as the machine does after a start or a failure). */
     load: async () => {
-      state = await sequencer.load(now);
+      state = await sequencer.load(now, following.signal);
     },
+    /** A round once the pool's view has every event appended so far (in a node it wakes on the view's change). */
     tick: async () => {
+      if (!held) await pendingPool.waitFor(await lastTxEvent());
       const out = await sequencer.tick(state!, now);
       state = out.state;
       return out.worked;
@@ -154,6 +185,7 @@ async function harness(
       }
     },
     async close() {
+      following.abort();
       await realStore.close?.();
       await db.close();
       await pool.end();
@@ -184,6 +216,45 @@ test('a round does not wait for its last append to be projected, and never takes
     assert.not.ok(await h.tick(), 'nor once they are projected');
 
     hashes.push(await h.send(3));
+    assert.ok(await h.tick());
+    await h.project();
+    await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a pool view behind the last append: a round takes none of the txs it finished again, nor fails them', async () => {
+  const h = await harness();
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    const hashes = [await h.send(0), await h.send(1)];
+    await h.viewCaughtUp();
+    h.holdView(true); // from here the view lists txs 0 and 1 as pending, as of a position before the next append
+    assert.ok(await h.tick(), 'txs 0 and 1 sealed');
+    assert.not.ok(await h.tick(), 'the held view still lists them: neither is sealed again nor failed');
+    hashes.push(await h.send(2));
+    assert.not.ok(await h.tick(), 'nor is tx 2 seen while the view is held');
+    h.holdView(false);
+    assert.ok(await h.tick(), 'tx 2 sealed once the view moves');
+    assert.not.ok(await h.tick());
+    await h.project();
+    await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a load when the log ends in events the pool view does not see (a batch closed last) returns at once', async () => {
+  const h = await harness();
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis: `l2` events only');
+    const started = performance.now();
+    await h.load(); // a restart of the role
+    assert.ok(performance.now() - started < 5_000, 'the view caught up without waiting for a tx event');
+    const hashes = [await h.send(0)];
     assert.ok(await h.tick());
     await h.project();
     await h.assertChain(hashes);

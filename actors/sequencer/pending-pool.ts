@@ -1,0 +1,186 @@
+/**
+ * The sequencer's own view of the pending pool: the pool read model's pending txs as of its checkpoint, then the
+ * tx streams' events that follow, folded in memory as the subscription delivers them. A tx the intake of this
+ * process appends reaches the sequencer right after its commit (the store's memory of its own appends), not one
+ * projector transaction later; one of another RPC process through the store's notification and a read, as the
+ * projector gets it.
+ *
+ * Same rule as the pool projection: `TxReceived` makes a tx pending; `TxReplaced`, `TxIncluded`, `TxFailed` and
+ * `TxInvalidated` end it. (The projection also ends a tx on its `L2BlockSealed`, for a store that appends the `l2`
+ * stream and the tx streams separately; the sequencer leaves out the txs it sealed until this view has passed the
+ * append of their `TxIncluded` — see `unfinished` in effects.ts.)
+ */
+
+import type { ReadModelDb } from '../../projections/index.ts';
+import { type PoolTx, pendingSnapshot } from '../../projections/pool/index.ts';
+import type { EventStore, GlobalPosition, RecordedEvent } from '../../src/eventstore/index.ts';
+import type { TxEvent, TxReceived } from '../../src/streams/tx/index.ts';
+
+export type PendingPool = {
+  /**
+   * Loads the read model's pending txs and follows the log from its checkpoint until `signal` aborts (a call
+   * while one runs aborts that one first). Resolves once the view has caught up with the log: it holds every tx
+   * event appended before the call.
+   */
+  start(signal: AbortSignal): Promise<void>;
+  /** The pending txs now, in the order they were received. @throws the subscription's error once it failed. */
+  pending(): PoolTx[];
+  /**
+   * How far the view has applied the log: every tx event up to here. (Only tx events are delivered to it: after
+   * other events it can stay at the last tx event before them.)
+   */
+  position(): GlobalPosition;
+  /** A counter of delivered batches that added a pending tx. */
+  version(): number;
+  /** Resolves once `version()` is above `seen` (at once if it already is), or when `signal` aborts. */
+  changedSince(seen: number, signal?: AbortSignal): Promise<void>;
+  /** Resolves once `position()` has reached `position` (a tx event's). @throws after `timeoutMs` (default 10 s). */
+  waitFor(position: GlobalPosition, opts?: { timeoutMs?: number }): Promise<void>;
+};
+
+const TYPES = ['TxReceived', 'TxReplaced', 'TxIncluded', 'TxFailed', 'TxInvalidated'] as const;
+
+/** The pool row a `TxReceived` makes (the pool projection's insert, in memory). */
+function receivedTx(e: RecordedEvent<TxReceived>): PoolTx {
+  const d = e.data;
+  return {
+    hash: d.hash,
+    from: d.from,
+    nonce: BigInt(d.nonce),
+    gasPrice: BigInt(d.gasPrice),
+    gas: BigInt(d.gas),
+    to: d.to,
+    value: BigInt(d.value),
+    input: d.data,
+    chainId: BigInt(d.chainId),
+    v: BigInt(d.v),
+    r: d.r,
+    s: d.s,
+    raw: d.raw,
+    status: 'pending',
+    statusReason: null,
+    replacedBy: null,
+    receivedAt: new Date(e.metadata.at),
+    position: e.position,
+  };
+}
+
+export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }): PendingPool {
+  let txs = new Map<string, PoolTx>();
+  let applied: GlobalPosition = 0n;
+  let failure: unknown = null;
+  let controller: AbortController | null = null;
+  let version = 0;
+  let wakers: (() => void)[] = [];
+  let waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+
+  const advance = (position: GlobalPosition) => {
+    if (position <= applied) return;
+    applied = position;
+    const ready = waiters.filter((w) => w.position <= position);
+    if (ready.length === 0) return;
+    waiters = waiters.filter((w) => w.position > position);
+    for (const w of ready) w.resolve();
+  };
+
+  const bump = () => {
+    version++;
+    const woken = wakers;
+    wakers = [];
+    for (const w of woken) w();
+  };
+
+  function apply(events: readonly RecordedEvent[]): boolean {
+    let added = false;
+    for (const e of events as readonly RecordedEvent<TxEvent>[]) {
+      if (e.type === 'TxReceived') {
+        txs.set(e.data.hash, receivedTx(e));
+        added = true;
+      } else {
+        txs.delete(e.data.hash);
+      }
+    }
+    return added;
+  }
+
+  async function follow(from: GlobalPosition, signal: AbortSignal, caughtUp: () => void): Promise<void> {
+    const subscription = deps.store.subscribeAll({
+      fromPosition: from,
+      filter: { types: [...TYPES] },
+      signal,
+    });
+    try {
+      for await (const message of subscription) {
+        if (signal.aborted) break;
+        const added = message.kind === 'events' && apply(message.events);
+        advance(message.position);
+        if (added) bump();
+        if (message.kind === 'caughtUp') caughtUp();
+      }
+    } finally {
+      await subscription.close();
+    }
+  }
+
+  return {
+    async start(signal) {
+      controller?.abort();
+      const ctl = new AbortController();
+      controller = ctl;
+      signal.addEventListener('abort', () => ctl.abort(), { once: true });
+      const snapshot = await pendingSnapshot(deps.db.pool);
+      txs = new Map(snapshot.txs.map((t) => [t.hash, t]));
+      applied = 0n;
+      failure = null;
+      advance(snapshot.position);
+      bump();
+      await new Promise<void>((resolve, reject) => {
+        follow(snapshot.position, ctl.signal, resolve).then(resolve, (err: unknown) => {
+          if (!ctl.signal.aborted) failure = err;
+          bump(); // a waiting sequencer wakes and meets the failure
+          reject(err);
+        });
+      });
+    },
+    pending() {
+      if (failure) throw failure;
+      return [...txs.values()];
+    },
+    position: () => applied,
+    version: () => version,
+    changedSince(seen, signal) {
+      if (version > seen || signal?.aborted) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          signal?.removeEventListener('abort', done);
+          wakers = wakers.filter((w) => w !== done);
+          resolve();
+        };
+        wakers.push(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    },
+    waitFor(position, opts = {}) {
+      if (position <= applied) return Promise.resolve();
+      const timeoutMs = opts.timeoutMs ?? 10_000;
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          position,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter);
+          reject(
+            new Error(
+              `the pending pool did not reach position ${position} within ${timeoutMs} ms (at ${applied})`,
+            ),
+          );
+        }, timeoutMs);
+        waiters.push(waiter);
+      });
+    },
+  };
+}
