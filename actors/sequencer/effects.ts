@@ -6,12 +6,12 @@
  * A tick stages everything it decides (genesis, batch open/close, one L2 block per ready tx, tx-stream events)
  * and commits it as a group: trie nodes flushed, then ONE `l2` append (the commit point), then ONE multi-stream
  * append of the tx streams' events. Under load that is one fsync'd commit per tick instead of three per block.
- * The pending txs come from the sequencer's own view of the pool (./pending-pool.ts), which follows the log: a tx
+ * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the log: a tx
  * is seen once its `TxReceived` is committed, not once the projector has written it to the pool read model.
  */
 import type { ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
-import type { PoolTx } from '../../projections/pool/index.ts';
+import type { PendingPool, PoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
 import type { EventStore, GlobalPosition, RecordedEvent, StreamAppend } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
@@ -37,7 +37,6 @@ import {
 import { type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
 import type { LegacyTx } from '../../src/tx/index.ts';
 import { executeIntoBlock } from '../effects/l2-block.ts';
-import type { PendingPool } from './pending-pool.ts';
 
 export type SequencerDeps = {
   store: EventStore;
@@ -50,7 +49,7 @@ export type SequencerDeps = {
   coinbase: Address;
   limits: BatchLimits;
   /**
-   * The pending txs, followed from the log (./pending-pool.ts); `load` starts it. A round leaves out the txs it
+   * The pending txs, followed from the log (projections/pool/pending.ts); `load` starts it. A round leaves out the txs it
    * finished in appends the view has not applied yet.
    */
   pool: PendingPool;

@@ -13,7 +13,6 @@ export {
   type SequencerState,
 } from './effects.ts';
 export { createSequencerMachine, type SequencerContext } from './machine.ts';
-export { createPendingPool, type PendingPool } from './pending-pool.ts';
 
 /** The supervised sequencer role. */
 export function sequencerRole(deps: SequencerDeps, opts: { pollMs?: number } = {}): RoleSpec {

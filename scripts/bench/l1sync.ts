@@ -24,10 +24,11 @@
  */
 import { Wallet } from 'ethers';
 import pg from 'pg';
-import { createPendingPool, createSequencerEffects } from '../../actors/sequencer/index.ts';
+import { createSequencerEffects } from '../../actors/sequencer/index.ts';
 import { createL2Builder, createSynchronizerEffects } from '../../actors/synchronizer/index.ts';
 import { allProjections, createProjectionRunner, createReadModelDb } from '../../projections/index.ts';
 import { lastVirtualBatchNumber } from '../../projections/l1sync/index.ts';
+import { createPendingPool } from '../../projections/pool/index.ts';
 import { decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import { createEventStore, type RecordedEvent } from '../../src/eventstore/index.ts';

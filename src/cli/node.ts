@@ -11,7 +11,7 @@ import { aggregatorRole } from '../../actors/aggregator/index.ts';
 import { ethTxManagerRole } from '../../actors/eth-tx-manager/index.ts';
 import { createSupervisor, defineRole, type RoleSpec, type SupervisorOutput } from '../../actors/index.ts';
 import { sequenceSenderRole } from '../../actors/sequence-sender/index.ts';
-import { createPendingPool, sequencerRole } from '../../actors/sequencer/index.ts';
+import { sequencerRole } from '../../actors/sequencer/index.ts';
 import { createL2Builder, createTrustedNode, synchronizerRole } from '../../actors/synchronizer/index.ts';
 import {
   createProjectionRunner,
@@ -30,6 +30,7 @@ import {
   type LatestBlockCache,
   RECENT_RECEIPTS_EVENT_TYPES,
 } from '../../projections/l2/index.ts';
+import { createPendingPool } from '../../projections/pool/index.ts';
 import {
   type Config,
   isPermissionless,

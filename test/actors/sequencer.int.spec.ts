@@ -8,12 +8,7 @@
 import { Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  createPendingPool,
-  createSequencerEffects,
-  type PendingPool,
-  type SequencerState,
-} from '../../actors/sequencer/index.ts';
+import { createSequencerEffects, type SequencerState } from '../../actors/sequencer/index.ts';
 import {
   allProjections,
   createProjectionRunner,
@@ -21,7 +16,7 @@ import {
   migrate,
 } from '../../projections/index.ts';
 import { getLatestBlock } from '../../projections/l2/index.ts';
-import { getPoolTx } from '../../projections/pool/index.ts';
+import { createPendingPool, getPoolTx, type PendingPool } from '../../projections/pool/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import {
   createPostgresEventStore,
@@ -74,6 +69,7 @@ async function harness(
     if (head > 0n) await runner.run();
     projected = head;
   }
+  const pendingPool = createPendingPool({ store: realStore, db });
   const intake = createPoolIntake({
     store: realStore,
     db,
@@ -109,7 +105,6 @@ async function harness(
       ),
       '127.0.0.1',
     );
-  const pendingPool = createPendingPool({ store: realStore, db });
   /** The view as the sequencer last saw it while the test holds it (a view slow to apply the log), else null. */
   let held: { pending: ReturnType<PendingPool['pending']>; position: GlobalPosition } | null = null;
   const view: PendingPool = {

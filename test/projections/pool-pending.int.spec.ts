@@ -1,19 +1,18 @@
 /**
- * The sequencer's view of the pending pool (actors/sequencer/pending-pool.ts) over a real Postgres store and read
+ * The in-memory view of the pending pool (projections/pool/pending.ts) over a real Postgres store and read
  * models: the read model's pending txs as of its checkpoint, then the log after it, folded as the pool projection
  * folds it — a tx appended here, or by another process's store, is seen without the projector writing it first.
  */
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createPendingPool } from '../../actors/sequencer/index.ts';
 import {
   allProjections,
   createProjectionRunner,
   createReadModelDb,
   migrate,
 } from '../../projections/index.ts';
-import { listPending } from '../../projections/pool/index.ts';
+import { createPendingPool, listPending } from '../../projections/pool/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore, type EventStore, type Subscription } from '../../src/eventstore/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';

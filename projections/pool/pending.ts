@@ -1,33 +1,33 @@
 /**
- * The sequencer's own view of the pending pool: the pool read model's pending txs as of its checkpoint, then the
- * tx streams' events that follow, folded in memory as the subscription delivers them. A tx the intake of this
- * process appends reaches the sequencer right after its commit (the store's memory of its own appends), not one
- * projector transaction later; one of another RPC process through the store's notification and a read, as the
- * projector gets it.
+ * An in-memory view of the pending pool, the sequencer's (which txs to take): the pool read model's pending txs as
+ * of its checkpoint, then the tx streams' events that follow, folded as the subscription delivers them. A tx the
+ * intake of this process appends is in the view right after its commit (the store's memory of its own appends),
+ * not one projector transaction later; one appended by another process arrives through the store's notification
+ * and a read, as the projector gets it.
  *
  * Same rule as the pool projection: `TxReceived` makes a tx pending; `TxReplaced`, `TxIncluded`, `TxFailed` and
  * `TxInvalidated` end it. (The projection also ends a tx on its `L2BlockSealed`, for a store that appends the `l2`
- * stream and the tx streams separately; the sequencer leaves out the txs it sealed until this view has passed the
- * append of their `TxIncluded` — see `unfinished` in effects.ts.)
+ * stream and the tx streams separately; the sequencer leaves out the txs it sealed until this view has applied the
+ * append of their `TxIncluded`, and its load appends a missing one before it starts the view.)
  */
-
-import type { ReadModelDb } from '../../projections/index.ts';
-import { type PoolTx, pendingSnapshot } from '../../projections/pool/index.ts';
 import type { EventStore, GlobalPosition, RecordedEvent } from '../../src/eventstore/index.ts';
 import type { TxEvent, TxReceived } from '../../src/streams/tx/index.ts';
+import type { ReadModelDb } from '../db.ts';
+import { type PoolTx, pendingSnapshot } from './queries.ts';
 
 export type PendingPool = {
   /**
    * Loads the read model's pending txs and follows the log from its checkpoint until `signal` aborts (a call
    * while one runs aborts that one first). Resolves once the view has caught up with the log: it holds every tx
    * event appended before the call.
+   * @throws the subscription's error when it fails before that.
    */
   start(signal: AbortSignal): Promise<void>;
-  /** The pending txs now, in the order they were received. @throws the subscription's error once it failed. */
+  /** The pending txs now, in the order received. @throws the subscription's error once it failed. */
   pending(): PoolTx[];
   /**
    * How far the view has applied the log: every tx event up to here. (Only tx events are delivered to it: after
-   * other events it can stay at the last tx event before them.)
+   * other events it stays at the last tx event before them.)
    */
   position(): GlobalPosition;
   /** A counter of delivered batches that added a pending tx. */
@@ -66,9 +66,10 @@ function receivedTx(e: RecordedEvent<TxReceived>): PoolTx {
 }
 
 export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }): PendingPool {
+  /** By hash, in the order received. */
   let txs = new Map<string, PoolTx>();
   let applied: GlobalPosition = 0n;
-  let failure: unknown = null;
+  let failed: { error: unknown } | null = null;
   let controller: AbortController | null = null;
   let version = 0;
   let wakers: (() => void)[] = [];
@@ -90,6 +91,7 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
     for (const w of woken) w();
   };
 
+  /** Folds delivered events in; true when one added a pending tx. */
   function apply(events: readonly RecordedEvent[]): boolean {
     let added = false;
     for (const e of events as readonly RecordedEvent<TxEvent>[]) {
@@ -122,6 +124,10 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
     }
   }
 
+  const check = () => {
+    if (failed) throw failed.error;
+  };
+
   return {
     async start(signal) {
       controller?.abort();
@@ -131,19 +137,20 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
       const snapshot = await pendingSnapshot(deps.db.pool);
       txs = new Map(snapshot.txs.map((t) => [t.hash, t]));
       applied = 0n;
-      failure = null;
+      failed = null;
       advance(snapshot.position);
       bump();
       await new Promise<void>((resolve, reject) => {
         follow(snapshot.position, ctl.signal, resolve).then(resolve, (err: unknown) => {
-          if (!ctl.signal.aborted) failure = err;
+          if (ctl.signal.aborted || controller !== ctl) return resolve();
+          failed = { error: err };
           bump(); // a waiting sequencer wakes and meets the failure
           reject(err);
         });
       });
     },
     pending() {
-      if (failure) throw failure;
+      check();
       return [...txs.values()];
     },
     position: () => applied,
@@ -175,7 +182,7 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
           waiters = waiters.filter((w) => w !== waiter);
           reject(
             new Error(
-              `the pending pool did not reach position ${position} within ${timeoutMs} ms (at ${applied})`,
+              `the pending pool view did not reach position ${position} within ${timeoutMs} ms (at ${applied})`,
             ),
           );
         }, timeoutMs);
