@@ -30,6 +30,7 @@ export {
   readBetweenChanges,
   rebuildReadModels,
 } from './runner.ts';
+export { readSnapshot, type StreamSnapshot, writeSnapshot } from './snapshots.ts';
 
 /** Every read model of the node, in the order they are applied within a batch. */
 export const allProjections: readonly Projection[] = [

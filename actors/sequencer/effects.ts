@@ -9,7 +9,7 @@
  * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the log: a tx
  * is seen once its `TxReceived` is committed, not once the projector has written it to the pool read model.
  */
-import type { ReadModelDb } from '../../projections/index.ts';
+import { type ReadModelDb, readSnapshot, writeSnapshot } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import type { PendingPool, PoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
@@ -28,11 +28,14 @@ import {
   decide,
   evolve,
   initialState,
+  L2_STATE_FORMAT,
   L2_STREAM_ID,
   type L2BlockSealed,
   type L2Command,
   type L2Event,
   type L2State,
+  l2StateFromJson,
+  l2StateToJson,
 } from '../../src/streams/l2/index.ts';
 import { type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
 import type { LegacyTx } from '../../src/tx/index.ts';
@@ -68,6 +71,8 @@ export type SequencerDeps = {
   latestGlobalExitRoot?: () => Promise<Hash | null>;
   /** Txs taken from the pool per tick at most. @default 200 */
   maxTxsPerTick?: number;
+  /** `l2` events between snapshots of the fold (projections/snapshots.ts). @default 2000 */
+  snapshotEvery?: number;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 };
 
@@ -90,6 +95,11 @@ export type SequencerEffects = {
 };
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** `l2` events between snapshots of the sequencer's fold (a start folds at most about this many). */
+const SNAPSHOT_EVERY = 2000;
+/** Events per page when folding `l2` at a start, and when walking back to repair `TxIncluded`. */
+const FOLD_PAGE = 1000;
+const REPAIR_PAGE = 64;
 /** Appends of this sequencer the read models may lag behind by before it waits for them (rounds idle). */
 const MAX_UNPROJECTED_APPENDS = 64;
 
@@ -153,6 +163,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    * it still lists them as pending, and one sealed would look stale (its nonce used). Dropped once applied.
    */
   let unapplied: { position: GlobalPosition; hashes: ReadonlySet<string> }[] = [];
+  /** The revision of the last snapshot of the `l2` fold this sequencer wrote or loaded. */
+  let snapshotRevision = -1;
+  const snapshotEvery = deps.snapshotEvery ?? SNAPSHOT_EVERY;
   /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
   let unprojected: GlobalPosition[] = [];
 
@@ -174,26 +187,124 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    * on EventStoreDB the `l2` append first, so after a crash the sealed blocks whose `TxIncluded` is missing are
    * exactly the last ones ({@link load} repairs them).
    */
-  async function commitDraft(draft: Draft, base: SequencerState, nowMs: number): Promise<void> {
+  async function commitDraft(draft: Draft, base: SequencerState, nowMs: number): Promise<string | null> {
     const txEvents = [...draft.tx, ...draft.sealed.map(includedEvent)];
     const appends: StreamAppend[] = [];
+    let lastL2Id: string | null = null;
     if (draft.l2.length > 0) {
       if (draft.l2.some((e) => e.type === 'L2BlockSealed')) await trie.flush();
+      const events = envelope(draft.l2, at(nowMs));
+      lastL2Id = events.at(-1)!.id;
       appends.push({
         streamId: L2_STREAM_ID,
-        events: envelope(draft.l2, at(nowMs)),
+        events,
         expectedRevision: base.revision < 0 ? 'no_stream' : base.revision,
       });
     }
     for (const e of txEvents)
       appends.push({ streamId: txStreamId(e.data.hash), events: envelope([e], at(nowMs)) });
-    if (appends.length === 0) return;
+    if (appends.length === 0) return null;
     // One call: on Postgres one transaction (one commit for the tick); on EventStoreDB the `l2` append first.
     const results = await store.appendMany(appends);
     for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
     unprojected.push(lastAppended);
     if (txEvents.length > 0)
       unapplied.push({ position: lastAppended, hashes: new Set(txEvents.map((e) => e.data.hash)) });
+    return lastL2Id;
+  }
+
+  /**
+   * The `l2` fold: from the newest snapshot this code can read (same format, and the log still holds the event it
+   * was taken at), else from the start; the rest read in pages, so memory stays bounded whatever the chain's length.
+   */
+  async function foldL2(): Promise<{ l2: L2State; revision: number; folded: number }> {
+    let l2 = initialState();
+    let revision = -1;
+    const snapshot = await readSnapshot(deps.db.pool, L2_STREAM_ID);
+    if (snapshot && snapshot.format === L2_STATE_FORMAT) {
+      try {
+        const saved = snapshot.state as { eventId?: unknown; state?: unknown };
+        const [at] = await store.readStream(L2_STREAM_ID, { from: snapshot.revision, limit: 1 });
+        if (!at || at.id !== saved.eventId)
+          throw new Error(`the log has no event ${String(saved.eventId)} at revision ${snapshot.revision}`);
+        l2 = l2StateFromJson(saved.state);
+        revision = snapshot.revision;
+        snapshotRevision = revision;
+      } catch (err) {
+        log('l2 snapshot not usable: folding the whole stream', { reason: (err as Error).message });
+        l2 = initialState();
+        revision = -1;
+      }
+    }
+    let folded = 0;
+    for (;;) {
+      const page = (await store.readStream(L2_STREAM_ID, {
+        from: revision + 1,
+        limit: FOLD_PAGE,
+      })) as RecordedEvent<L2Event>[];
+      for (const e of page) l2 = evolve(l2, e);
+      if (page.length > 0) revision = page.at(-1)!.revision;
+      folded += page.length;
+      if (page.length < FOLD_PAGE) break;
+    }
+    return { l2, revision, folded };
+  }
+
+  /** The id of the `l2` event at `revision` (null for an empty stream). */
+  async function lastEventId(revision: number): Promise<string | null> {
+    if (revision < 0) return null;
+    const [e] = await store.readStream(L2_STREAM_ID, { from: revision, limit: 1 });
+    return e?.id ?? null;
+  }
+
+  /** Stores the state at `revision` as the snapshot; a failure is logged (it is a cache) and the next one retried. */
+  async function saveSnapshot(l2: L2State, revision: number, eventId: string | null): Promise<void> {
+    if (eventId === null) return;
+    try {
+      await writeSnapshot(deps.db.pool, L2_STREAM_ID, {
+        revision,
+        format: L2_STATE_FORMAT,
+        state: { eventId, state: l2StateToJson(l2) },
+      });
+      snapshotRevision = revision;
+    } catch (err) {
+      log('l2 snapshot not written', { revision, reason: (err as Error).message });
+    }
+  }
+
+  /**
+   * A crash between the `l2` append and the tx streams' append (EventStoreDB: two appends) leaves the last sealed
+   * blocks without their `TxIncluded`: walk back from the newest block to the first that has it and append the
+   * missing ones.
+   */
+  async function repairIncluded(nowMs: number): Promise<void> {
+    const missing: L2BlockSealed['data'][] = [];
+    let from: number | undefined;
+    walk: for (;;) {
+      const page = await store.readStream(L2_STREAM_ID, {
+        direction: 'backwards',
+        ...(from === undefined ? {} : { from }),
+        limit: REPAIR_PAGE,
+      });
+      for (const e of page) {
+        if (e.type !== 'L2BlockSealed') continue;
+        const block = (e as RecordedEvent<L2BlockSealed>).data;
+        const txEvents = await store.readStream(txStreamId(block.tx.hash));
+        if (txEvents.some((t) => t.type === 'TxIncluded')) break walk;
+        missing.unshift(block);
+      }
+      const oldest = page.at(-1);
+      if (page.length < REPAIR_PAGE || !oldest || oldest.revision === 0) break;
+      from = oldest.revision - 1;
+    }
+    if (missing.length === 0) return;
+    log('repairing TxIncluded after a crash', { blocks: missing.length });
+    await store.appendMany(
+      missing.map((b) => ({
+        streamId: txStreamId(b.tx.hash),
+        events: envelope([includedEvent(b)], at(nowMs)),
+      })),
+    );
   }
 
   async function createGenesis(draft: Draft): Promise<void> {
@@ -377,37 +488,21 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   return {
     async load(nowMs, signal) {
       await deps.readModelsReady?.();
-      const events = (await store.readStream(L2_STREAM_ID)) as RecordedEvent<L2Event>[];
-      const l2 = events.reduce(evolve, initialState());
-      // A crash between the `l2` append and the tx streams' append leaves the last sealed blocks without their
-      // `TxIncluded` (that append is all or none): walk back to the first block that has it and repair after it.
-      const missing: L2BlockSealed['data'][] = [];
-      for (let i = events.length - 1; i >= 0; i--) {
-        const e = events[i]!;
-        if (e.type !== 'L2BlockSealed') continue;
-        const block = (e as RecordedEvent<L2BlockSealed>).data;
-        const txEvents = await store.readStream(txStreamId(block.tx.hash));
-        if (txEvents.some((t) => t.type === 'TxIncluded')) break;
-        missing.unshift(block);
-      }
-      if (missing.length > 0) {
-        log('repairing TxIncluded after a crash', { blocks: missing.length });
-        await store.appendMany(
-          missing.map((b) => ({
-            streamId: txStreamId(b.tx.hash),
-            events: envelope([includedEvent(b)], at(nowMs)),
-          })),
-        );
-      }
+      const { l2, revision, folded } = await foldL2();
+      await repairIncluded(nowMs);
+      // A long fold now is a long fold at every start until the next snapshot: write one at once.
+      if (folded >= snapshotEvery) await saveSnapshot(l2, revision, await lastEventId(revision));
       // The pool's view, as of at least everything appended before this point (a repair above included).
       await deps.pool.start(signal);
-      return { l2, revision: events.length - 1 };
+      return { l2, revision };
     },
 
     async tick(state, nowMs) {
       const draft: Draft = { state, l2: [], tx: [], sealed: [] };
       await work(draft, nowMs);
-      await commitDraft(draft, state, nowMs);
+      const lastId = await commitDraft(draft, state, nowMs);
+      if (lastId && draft.state.revision - snapshotRevision >= snapshotEvery)
+        await saveSnapshot(draft.state.l2, draft.state.revision, lastId);
       return { state: draft.state, worked: draft.l2.length > 0 || draft.tx.length > 0 };
     },
 

@@ -17,6 +17,7 @@ import {
 } from '../../projections/index.ts';
 import { getLatestBlock } from '../../projections/l2/index.ts';
 import { createPendingPool, getPoolTx, type PendingPool } from '../../projections/pool/index.ts';
+import { readSnapshot, writeSnapshot } from '../../projections/snapshots.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import {
   createPostgresEventStore,
@@ -37,7 +38,13 @@ const BALANCE = 10n ** 21n;
 
 /** A real store, pool intake, executor and read models; the projection runs only when the test calls `project`. */
 async function harness(
-  opts: { failAppend?: (call: number) => boolean; maxUnprojectedAppends?: number } = {},
+  opts: {
+    failAppend?: (call: number) => boolean;
+    maxUnprojectedAppends?: number;
+    snapshotEvery?: number;
+    /** Txs per batch. @default 100 */
+    maxTxs?: number;
+  } = {},
 ) {
   const tdb = await createTestDatabase('seq');
   const pool = createPgPool(tdb.url);
@@ -113,18 +120,28 @@ async function harness(
     position: () => held?.position ?? pendingPool.position(),
   };
   const following = new AbortController();
-  const sequencer = createSequencerEffects({
-    pool: view,
-    store,
-    db,
-    executor,
-    trie,
-    genesis: [{ address: wallet.address.toLowerCase(), balance: BALANCE, nonce: 0n }],
-    coinbase: COINBASE,
-    limits: { maxTxs: 100, maxBytes: 120_000, maxGas: 30_000_000n, timeoutMs: 3_600_000 },
-    readModelsPosition: () => shown ?? projected,
-    ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
-  });
+  /** The `l2` reads of the sequencer (`from` of each): what a load folds. */
+  const l2Reads: (number | undefined)[] = [];
+  const effects = () =>
+    createSequencerEffects({
+      pool: view,
+      store: Object.assign(Object.create(store) as EventStore, {
+        readStream: (id: string, o?: Parameters<EventStore['readStream']>[1]) => {
+          if (id === L2_STREAM_ID && o?.direction !== 'backwards') l2Reads.push(o?.from);
+          return store.readStream(id, o);
+        },
+      }),
+      db,
+      executor,
+      trie,
+      genesis: [{ address: wallet.address.toLowerCase(), balance: BALANCE, nonce: 0n }],
+      coinbase: COINBASE,
+      limits: { maxTxs: opts.maxTxs ?? 100, maxBytes: 120_000, maxGas: 30_000_000n, timeoutMs: 3_600_000 },
+      readModelsPosition: () => shown ?? projected,
+      ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
+      ...(opts.snapshotEvery ? { snapshotEvery: opts.snapshotEvery } : {}),
+    });
+  let sequencer = effects();
   /** The position of the last event of a tx stream: the pool's view sees only those. */
   const lastTxEvent = async (): Promise<GlobalPosition> => {
     const { rows } = await pool.query<{ p: string }>(
@@ -137,6 +154,11 @@ async function harness(
   return {
     store: realStore,
     db,
+    l2Reads,
+    /** A new sequencer over the same store and database, as after a restart of the process (then `load`). */
+    restart: () => {
+      sequencer = effects();
+    },
     project,
     send,
     projected: () => projected,
@@ -250,6 +272,83 @@ test('a load when the log ends in events the pool view does not see (a batch clo
     await h.load(); // a restart of the role
     assert.ok(performance.now() - started < 5_000, 'the view caught up without waiting for a tx event');
     const hashes = [await h.send(0)];
+    assert.ok(await h.tick());
+    await h.project();
+    await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a restart folds from the snapshot: the same state as a fold of the whole stream, and the chain goes on', async () => {
+  const h = await harness({ snapshotEvery: 4, maxTxs: 2 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    const hashes: Hash[] = [];
+    for (let n = 0; n < 7; n++) {
+      hashes.push(await h.send(n));
+      assert.ok(await h.tick()); // batches of two: opened, sealed, closed along the way
+    }
+    const snapshot = await readSnapshot(h.db.pool, L2_STREAM_ID);
+    assert.ok(snapshot && snapshot.revision > 0, 'a snapshot was written');
+    const log = (await h.store.readStream(L2_STREAM_ID)) as unknown as L2Event[];
+    assert.ok(snapshot.revision < log.length - 1, 'and events were appended after it');
+    const before = h.state();
+
+    h.restart();
+    h.l2Reads.length = 0;
+    await h.load();
+    assert.equal(h.state(), before, 'the state the running sequencer had');
+    assert.equal(h.state().l2, foldL2(log), 'and a fold of the whole stream');
+    assert.equal(
+      h.l2Reads,
+      [snapshot.revision, snapshot.revision + 1],
+      'the load read the event the snapshot names, then the events after it',
+    );
+    hashes.push(await h.send(7));
+    assert.ok(await h.tick());
+    await h.project();
+    await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a snapshot that does not fit the log or this code is ignored: the whole stream is folded', async () => {
+  const h = await harness({ snapshotEvery: 2 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    const hashes = [await h.send(0)];
+    assert.ok(await h.tick());
+    const snapshot = await readSnapshot(h.db.pool, L2_STREAM_ID);
+    assert.ok(snapshot);
+    const full = foldL2((await h.store.readStream(L2_STREAM_ID)) as unknown as L2Event[]);
+    const stored = snapshot.state as { eventId: string; state: unknown };
+    const cases: [string, string][] = [
+      [
+        'another event at its revision',
+        `update stream_snapshots set state = json_build_object('eventId', 'x', 'state', state->'state')`,
+      ],
+      ['an older format', 'update stream_snapshots set format = format - 1'],
+      [
+        'a state that does not parse',
+        `update stream_snapshots set state = json_build_object('eventId', '${stored.eventId}', 'state', '{"status":"open"}'::json)`,
+      ],
+      ['a revision past the log', 'update stream_snapshots set revision = revision + 100'],
+    ];
+    for (const [what, sql] of cases) {
+      await h.db.pool.query('delete from stream_snapshots');
+      await writeSnapshot(h.db.pool, L2_STREAM_ID, snapshot);
+      await h.db.pool.query(sql);
+      h.restart();
+      h.l2Reads.length = 0;
+      await h.load();
+      assert.equal(h.state().l2, full, what);
+      assert.ok(h.l2Reads.includes(0), `${what}: folded from the first event`);
+    }
+    hashes.push(await h.send(1));
     assert.ok(await h.tick());
     await h.project();
     await h.assertChain(hashes);

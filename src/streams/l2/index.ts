@@ -27,3 +27,4 @@ export {
   stateAfterBatch,
   type TrustedStateReset,
 } from './l2.ts';
+export { L2_STATE_FORMAT, l2StateFromJson, l2StateToJson } from './snapshot.ts';
