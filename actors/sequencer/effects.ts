@@ -9,7 +9,7 @@
  * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the log: a tx
  * is seen once its `TxReceived` is committed, not once the projector has written it to the pool read model.
  */
-import { type ReadModelDb, readSnapshot, writeSnapshot } from '../../projections/index.ts';
+import type { ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import type { PendingPool, PoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
@@ -27,19 +27,16 @@ import {
   type BatchCloseReason,
   decide,
   evolve,
-  initialState,
-  L2_STATE_FORMAT,
   L2_STREAM_ID,
   type L2BlockSealed,
   type L2Command,
   type L2Event,
   type L2State,
-  l2StateFromJson,
-  l2StateToJson,
 } from '../../src/streams/l2/index.ts';
 import { type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
 import type { LegacyTx } from '../../src/tx/index.ts';
 import { executeIntoBlock } from '../effects/l2-block.ts';
+import { createL2Fold } from '../effects/l2-fold.ts';
 
 export type SequencerDeps = {
   store: EventStore;
@@ -95,10 +92,7 @@ export type SequencerEffects = {
 };
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-/** `l2` events between snapshots of the sequencer's fold (a start folds at most about this many). */
-const SNAPSHOT_EVERY = 2000;
-/** Events per page when folding `l2` at a start, and when walking back to repair `TxIncluded`. */
-const FOLD_PAGE = 1000;
+/** Events per page when walking `l2` back to repair `TxIncluded`. */
 const REPAIR_PAGE = 64;
 /** Appends of this sequencer the read models may lag behind by before it waits for them (rounds idle). */
 const MAX_UNPROJECTED_APPENDS = 64;
@@ -163,9 +157,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    * it still lists them as pending, and one sealed would look stale (its nonce used). Dropped once applied.
    */
   let unapplied: { position: GlobalPosition; hashes: ReadonlySet<string> }[] = [];
-  /** The revision of the last snapshot of the `l2` fold this sequencer wrote or loaded. */
-  let snapshotRevision = -1;
-  const snapshotEvery = deps.snapshotEvery ?? SNAPSHOT_EVERY;
+  /** The `l2` fold at a start, from a snapshot; told each commit, it writes the next snapshot. */
+  const fold = createL2Fold({ store, db: deps.db, snapshotEvery: deps.snapshotEvery, log });
   /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
   let unprojected: GlobalPosition[] = [];
 
@@ -211,65 +204,6 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     if (txEvents.length > 0)
       unapplied.push({ position: lastAppended, hashes: new Set(txEvents.map((e) => e.data.hash)) });
     return lastL2Id;
-  }
-
-  /**
-   * The `l2` fold: from the newest snapshot this code can read (same format, and the log still holds the event it
-   * was taken at), else from the start; the rest read in pages, so memory stays bounded whatever the chain's length.
-   */
-  async function foldL2(): Promise<{ l2: L2State; revision: number; folded: number }> {
-    let l2 = initialState();
-    let revision = -1;
-    const snapshot = await readSnapshot(deps.db.pool, L2_STREAM_ID);
-    if (snapshot && snapshot.format === L2_STATE_FORMAT) {
-      try {
-        const saved = snapshot.state as { eventId?: unknown; state?: unknown };
-        const [at] = await store.readStream(L2_STREAM_ID, { from: snapshot.revision, limit: 1 });
-        if (!at || at.id !== saved.eventId)
-          throw new Error(`the log has no event ${String(saved.eventId)} at revision ${snapshot.revision}`);
-        l2 = l2StateFromJson(saved.state);
-        revision = snapshot.revision;
-        snapshotRevision = revision;
-      } catch (err) {
-        log('l2 snapshot not usable: folding the whole stream', { reason: (err as Error).message });
-        l2 = initialState();
-        revision = -1;
-      }
-    }
-    let folded = 0;
-    for (;;) {
-      const page = (await store.readStream(L2_STREAM_ID, {
-        from: revision + 1,
-        limit: FOLD_PAGE,
-      })) as RecordedEvent<L2Event>[];
-      for (const e of page) l2 = evolve(l2, e);
-      if (page.length > 0) revision = page.at(-1)!.revision;
-      folded += page.length;
-      if (page.length < FOLD_PAGE) break;
-    }
-    return { l2, revision, folded };
-  }
-
-  /** The id of the `l2` event at `revision` (null for an empty stream). */
-  async function lastEventId(revision: number): Promise<string | null> {
-    if (revision < 0) return null;
-    const [e] = await store.readStream(L2_STREAM_ID, { from: revision, limit: 1 });
-    return e?.id ?? null;
-  }
-
-  /** Stores the state at `revision` as the snapshot; a failure is logged (it is a cache) and the next one retried. */
-  async function saveSnapshot(l2: L2State, revision: number, eventId: string | null): Promise<void> {
-    if (eventId === null) return;
-    try {
-      await writeSnapshot(deps.db.pool, L2_STREAM_ID, {
-        revision,
-        format: L2_STATE_FORMAT,
-        state: { eventId, state: l2StateToJson(l2) },
-      });
-      snapshotRevision = revision;
-    } catch (err) {
-      log('l2 snapshot not written', { revision, reason: (err as Error).message });
-    }
   }
 
   /**
@@ -488,10 +422,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   return {
     async load(nowMs, signal) {
       await deps.readModelsReady?.();
-      const { l2, revision, folded } = await foldL2();
+      const { state: l2, revision } = await fold.load();
       await repairIncluded(nowMs);
-      // A long fold now is a long fold at every start until the next snapshot: write one at once.
-      if (folded >= snapshotEvery) await saveSnapshot(l2, revision, await lastEventId(revision));
       // The pool's view, as of at least everything appended before this point (a repair above included).
       await deps.pool.start(signal);
       return { l2, revision };
@@ -501,8 +433,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       const draft: Draft = { state, l2: [], tx: [], sealed: [] };
       await work(draft, nowMs);
       const lastId = await commitDraft(draft, state, nowMs);
-      if (lastId && draft.state.revision - snapshotRevision >= snapshotEvery)
-        await saveSnapshot(draft.state.l2, draft.state.revision, lastId);
+      if (lastId) await fold.committed(draft.state.l2, draft.state.revision, lastId);
       return { state: draft.state, worked: draft.l2.length > 0 || draft.tx.length > 0 };
     },
 

@@ -20,6 +20,7 @@
  * or built twice, as after a restart.
  */
 import { setImmediate } from 'node:timers/promises';
+import type { ReadModelDb } from '../../projections/index.ts';
 import { accInputHash, type BatchTx, encodeBatchL2Data } from '../../src/batch/index.ts';
 import { IllegalStateError, NodeError } from '../../src/errors/index.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
@@ -37,7 +38,6 @@ import {
 import {
   decide,
   evolve,
-  initialState,
   L2_STREAM_ID,
   type L2Command,
   type L2Event,
@@ -45,11 +45,16 @@ import {
   stateAfterBatch,
 } from '../../src/streams/l2/index.ts';
 import { executeIntoBlock } from '../effects/l2-block.ts';
+import { createL2Fold } from '../effects/l2-fold.ts';
 import { createBatchDecoder, type DecodedBatch, type DecodeJob, type TxBlockParts } from './batch-decoder.ts';
 import { type TrustedNode, type TrustedNodeBatch, TrustedNodeError } from './trusted-node.ts';
 
 export type L2BuilderDeps = {
   store: EventStore;
+  /** Where the `l2` fold's snapshots are kept (actors/effects/l2-fold.ts); without it a start folds from the first event. */
+  db?: ReadModelDb;
+  /** `l2` events between snapshots. @default 2000 */
+  snapshotEvery?: number;
   executor: Executor;
   trie: TrieStore;
   genesis: readonly GenesisAllocation[];
@@ -119,6 +124,8 @@ const ACTOR = 'synchronizer';
 export function createL2Builder(deps: L2BuilderDeps): L2Builder {
   const { store, executor, trie } = deps;
   const log = deps.log ?? (() => {});
+  /** The `l2` fold at a (re)load, from a snapshot; told each commit, it writes the next snapshot. */
+  const fold = createL2Fold({ store, db: deps.db, snapshotEvery: deps.snapshotEvery, log });
   const maxBatches = deps.maxBatchesPerRound ?? 1000;
   const maxTxs = deps.maxTxsPerRound ?? 4000;
   const batchesPerAppend = deps.batchesPerAppend ?? 20;
@@ -195,8 +202,8 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
 
   async function loadL2(): Promise<{ state: L2State; revision: number }> {
     if (!l2) {
-      const events = (await store.readStream(L2_STREAM_ID)) as RecordedEvent<L2Event>[];
-      l2 = { state: events.reduce(evolve, initialState()), revision: events.length - 1 };
+      const { state, revision } = await fold.load();
+      l2 = { state, revision };
     }
     return l2;
   }
@@ -265,12 +272,10 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
       committing = committing.then(async () => {
         // The nodes of every root the group names (and maybe some of the next group's) before the group itself.
         await trie.flush();
-        await store.append(
-          L2_STREAM_ID,
-          envelope(events, { actor: ACTOR, at }),
-          expected < 0 ? 'no_stream' : expected,
-        );
+        const recorded = envelope(events, { actor: ACTOR, at });
+        await store.append(L2_STREAM_ID, recorded, expected < 0 ? 'no_stream' : expected);
         l2 = after;
+        await fold.committed(after.state, after.revision, recorded.at(-1)!.id);
       });
       committing.catch(() => {
         failed = true; // awaited (and thrown) below; stop executing meanwhile

@@ -364,6 +364,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
         const l2Builder = permissionless
           ? createL2Builder({
               store,
+              db,
               executor,
               trie,
               genesis: genesis.accounts,

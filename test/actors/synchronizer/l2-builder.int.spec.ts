@@ -16,6 +16,7 @@ import {
   type L2BuilderDeps,
   L2RebuildError,
 } from '../../../actors/synchronizer/index.ts';
+import { createReadModelDb, migrate, readSnapshot } from '../../../projections/index.ts';
 import { encodeBatchL2Data } from '../../../src/batch/index.ts';
 import { createPgPool, type PgPool } from '../../../src/db/index.ts';
 import { messageOf } from '../../../src/errors/index.ts';
@@ -189,7 +190,7 @@ test.after(async () => {
   for (const d of databases) await d.drop();
 });
 
-type Node = { pool: PgPool; store: EventStore; trie: TrieStore };
+type Node = { url: string; pool: PgPool; store: EventStore; trie: TrieStore };
 
 /** A fresh database holding the `l1-sync` events. */
 async function freshNode(): Promise<Node> {
@@ -204,7 +205,7 @@ async function freshNode(): Promise<Node> {
     envelope(l1SyncEvents, { actor: 'test', at: new Date(0).toISOString() }),
     'no_stream',
   );
-  return { pool, store, trie: await createTrieStore({ pool }) };
+  return { url: db.url, pool, store, trie: await createTrieStore({ pool }) };
 }
 
 /** A builder as a node makes one (its own executor), with overrides. */
@@ -360,6 +361,38 @@ test('a failed flush appends nothing after it; a new builder (a restart) goes on
   assert.is(await buildAll(restarted), 9);
   assert.equal(await chainOf(node.store), reference);
   await assertRootsPersisted(node);
+});
+
+test('a restart folds `l2` from the snapshot it wrote; the chain it goes on building is the same', async () => {
+  const node = await freshNode();
+  const readModels = createReadModelDb(node.url);
+  await migrate(readModels);
+  try {
+    const first = await builderOf(node, { db: readModels, snapshotEvery: 5, maxBatchesPerRound: 6 });
+    assert.is(await first.build(1_700_000_000_000), 6);
+    await first.close();
+    const snapshot = await readSnapshot(readModels.pool, L2_STREAM_ID);
+    assert.ok(snapshot && snapshot.revision >= 5, 'a snapshot was written');
+    const l2Reads: (number | undefined)[] = [];
+    const spied: EventStore = {
+      ...node.store,
+      readStream: (id, o) => {
+        if (id === L2_STREAM_ID && o?.direction !== 'backwards') l2Reads.push(o?.from);
+        return node.store.readStream(id, o);
+      },
+    };
+    const restarted = await builderOf(
+      { store: spied, trie: await createTrieStore({ pool: node.pool }) },
+      { db: readModels, snapshotEvery: 5 },
+    );
+    assert.is(await buildAll(restarted), 7);
+    assert.is(l2Reads[0], snapshot.revision, 'the load started at the snapshot: the event it names');
+    assert.is(l2Reads[1], snapshot.revision + 1, 'then the events after it');
+    assert.equal(await chainOf(node.store), reference);
+    await assertRootsPersisted(node);
+  } finally {
+    await readModels.close();
+  }
 });
 
 test('a sequenced batch that does not decode is a critical L2RebuildError; the groups before it stay', async () => {
