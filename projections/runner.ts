@@ -12,6 +12,9 @@
 import { withTransaction } from '../src/db/index.ts';
 import type { EventStore, GlobalPosition, RecordedEvent } from '../src/eventstore/types.ts';
 import { migrate, type ReadModelDb, type SqlClient } from './db.ts';
+import { type ChangeWatch, createAppliedPosition, createChangeCounter } from './progress.ts';
+
+export type { ChangeWatch } from './progress.ts';
 
 export type Projection = {
   /** Unique name; the checkpoint's key. */
@@ -44,13 +47,6 @@ export type ProjectionRunner = {
    */
   watch(types: readonly string[], onCommitted?: (events: readonly RecordedEvent[]) => void): ChangeWatch;
   stop(): Promise<void>;
-};
-
-/** A counter of committed batches that held events of the watched types. */
-export type ChangeWatch = {
-  version(): number;
-  /** Resolves once `version()` is above `seen` (at once if it already is), or when `signal` aborts. */
-  changedSince(seen: number, signal?: AbortSignal): Promise<void>;
 };
 
 export type ProjectionRunnerOptions = {
@@ -102,8 +98,14 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
     : [...new Set(projections.flatMap((p) => p.canHandle as readonly string[]))];
   const handles = (p: Projection, type: string) => p.canHandle === 'all' || p.canHandle.includes(type);
 
-  let current: GlobalPosition = -1n; // unknown until the checkpoints are read
-  let waiters: { position: GlobalPosition; resolve: () => void }[] = [];
+  // -1: unknown until the checkpoints are read.
+  const applied = createAppliedPosition(
+    -1n,
+    (position, timeoutMs, at) =>
+      new ReadModelTimeoutError(
+        `read models did not reach position ${position} within ${timeoutMs} ms (at ${at})`,
+      ),
+  );
   let controller: AbortController | undefined;
   let running: Promise<void> | undefined;
   const watches: {
@@ -116,43 +118,12 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
     types: readonly string[],
     onCommitted?: (events: readonly RecordedEvent[]) => void,
   ): ChangeWatch {
-    let version = 0;
-    let wakers: (() => void)[] = [];
-    watches.push({
-      types: new Set(types),
-      onCommitted,
-      bump() {
-        version++;
-        const woken = wakers;
-        wakers = [];
-        for (const w of woken) w();
-      },
-    });
-    return {
-      version: () => version,
-      changedSince(seen, signal) {
-        if (version > seen || signal?.aborted) return Promise.resolve();
-        return new Promise((resolve) => {
-          const done = () => {
-            signal?.removeEventListener('abort', done);
-            wakers = wakers.filter((w) => w !== done);
-            resolve();
-          };
-          wakers.push(done);
-          signal?.addEventListener('abort', done, { once: true });
-        });
-      },
-    };
+    const changes = createChangeCounter();
+    watches.push({ types: new Set(types), onCommitted, bump: changes.bump });
+    return { version: changes.version, changedSince: changes.changedSince };
   }
 
-  const advance = (position: GlobalPosition) => {
-    if (position <= current) return;
-    current = position;
-    const ready = waiters.filter((w) => w.position <= position);
-    if (ready.length === 0) return;
-    waiters = waiters.filter((w) => w.position > position);
-    for (const w of ready) w.resolve();
-  };
+  const advance = (position: GlobalPosition) => applied.advance(position);
 
   async function readCheckpoints(): Promise<Map<string, GlobalPosition>> {
     const { rows } = await db.pool.query<{ name: string; position: string }>(
@@ -215,7 +186,7 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
         if (signal.aborted) break;
         const stopAt = opts.stopAt;
         const upTo = stopAt !== undefined && message.position > stopAt ? stopAt : message.position;
-        if (upTo > current) {
+        if (upTo > applied.get()) {
           const delivered = message.kind === 'events' ? message.events : [];
           const events = stopAt === undefined ? delivered : delivered.filter((e) => e.position <= stopAt);
           const lowest = await applyBatch(events, upTo);
@@ -228,35 +199,14 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
           }
           opts.onProgress?.({ position: lowest, applied: events.length });
         }
-        if (stopAt !== undefined && current >= stopAt) break;
+        if (stopAt !== undefined && applied.get() >= stopAt) break;
       }
     } finally {
       await subscription.close();
     }
   }
 
-  function waitFor(position: GlobalPosition, o: { timeoutMs?: number } = {}): Promise<void> {
-    if (position <= current) return Promise.resolve();
-    const timeoutMs = o.timeoutMs ?? 10_000;
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        position,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        waiters = waiters.filter((w) => w !== waiter);
-        reject(
-          new ReadModelTimeoutError(
-            `read models did not reach position ${position} within ${timeoutMs} ms (at ${current})`,
-          ),
-        );
-      }, timeoutMs);
-      waiters.push(waiter);
-    });
-  }
+  const waitFor = (position: GlobalPosition, o: { timeoutMs?: number } = {}) => applied.waitFor(position, o);
 
   return {
     run(signal?: AbortSignal) {
@@ -273,7 +223,10 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
     async waitForCatchUp(o = {}) {
       await waitFor(await store.headPosition(), o);
     },
-    position: () => (current < 0n ? 0n : current),
+    position: () => {
+      const at = applied.get();
+      return at < 0n ? 0n : at;
+    },
     watch,
     async stop() {
       controller?.abort();

@@ -2,10 +2,8 @@
 export { createPendingPool, type PendingPool } from './pending.ts';
 export { poolProjection } from './projection.ts';
 export {
-  countPending,
   getAdmissionView,
   getHighestPendingNonce,
-  getPendingBySenderNonce,
   getPoolTx,
   listPending,
   type PoolTx,

@@ -13,6 +13,7 @@
 import type { EventStore, GlobalPosition, RecordedEvent } from '../../src/eventstore/index.ts';
 import type { TxEvent, TxReceived } from '../../src/streams/tx/index.ts';
 import type { ReadModelDb } from '../db.ts';
+import { createAppliedPosition, createChangeCounter } from '../progress.ts';
 import { type PoolTx, pendingSnapshot } from './queries.ts';
 
 export type PendingPool = {
@@ -68,28 +69,14 @@ function receivedTx(e: RecordedEvent<TxReceived>): PoolTx {
 export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }): PendingPool {
   /** By hash, in the order received. */
   let txs = new Map<string, PoolTx>();
-  let applied: GlobalPosition = 0n;
   let failed: { error: unknown } | null = null;
   let controller: AbortController | null = null;
-  let version = 0;
-  let wakers: (() => void)[] = [];
-  let waiters: { position: GlobalPosition; resolve: () => void }[] = [];
-
-  const advance = (position: GlobalPosition) => {
-    if (position <= applied) return;
-    applied = position;
-    const ready = waiters.filter((w) => w.position <= position);
-    if (ready.length === 0) return;
-    waiters = waiters.filter((w) => w.position > position);
-    for (const w of ready) w.resolve();
-  };
-
-  const bump = () => {
-    version++;
-    const woken = wakers;
-    wakers = [];
-    for (const w of woken) w();
-  };
+  const changes = createChangeCounter();
+  const applied = createAppliedPosition(
+    0n,
+    (position, timeoutMs, at) =>
+      new Error(`the pending pool view did not reach position ${position} within ${timeoutMs} ms (at ${at})`),
+  );
 
   /** Folds delivered events in; true when one added a pending tx. */
   function apply(events: readonly RecordedEvent[]): boolean {
@@ -115,8 +102,8 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
       for await (const message of subscription) {
         if (signal.aborted) break;
         const added = message.kind === 'events' && apply(message.events);
-        advance(message.position);
-        if (added) bump();
+        applied.advance(message.position);
+        if (added) changes.bump();
         if (message.kind === 'caughtUp') caughtUp();
       }
     } finally {
@@ -136,15 +123,15 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
       signal.addEventListener('abort', () => ctl.abort(), { once: true });
       const snapshot = await pendingSnapshot(deps.db.pool);
       txs = new Map(snapshot.txs.map((t) => [t.hash, t]));
-      applied = 0n;
+      applied.reset(0n);
       failed = null;
-      advance(snapshot.position);
-      bump();
+      applied.advance(snapshot.position);
+      changes.bump();
       await new Promise<void>((resolve, reject) => {
         follow(snapshot.position, ctl.signal, resolve).then(resolve, (err: unknown) => {
           if (ctl.signal.aborted || controller !== ctl) return resolve();
           failed = { error: err };
-          bump(); // a waiting sequencer wakes and meets the failure
+          changes.bump(); // a waiting sequencer wakes and meets the failure
           reject(err);
         });
       });
@@ -153,41 +140,9 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
       check();
       return [...txs.values()];
     },
-    position: () => applied,
-    version: () => version,
-    changedSince(seen, signal) {
-      if (version > seen || signal?.aborted) return Promise.resolve();
-      return new Promise((resolve) => {
-        const done = () => {
-          signal?.removeEventListener('abort', done);
-          wakers = wakers.filter((w) => w !== done);
-          resolve();
-        };
-        wakers.push(done);
-        signal?.addEventListener('abort', done, { once: true });
-      });
-    },
-    waitFor(position, opts = {}) {
-      if (position <= applied) return Promise.resolve();
-      const timeoutMs = opts.timeoutMs ?? 10_000;
-      return new Promise((resolve, reject) => {
-        const waiter = {
-          position,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        };
-        const timer = setTimeout(() => {
-          waiters = waiters.filter((w) => w !== waiter);
-          reject(
-            new Error(
-              `the pending pool view did not reach position ${position} within ${timeoutMs} ms (at ${applied})`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.push(waiter);
-      });
-    },
+    position: applied.get,
+    version: changes.version,
+    changedSince: changes.changedSince,
+    waitFor: applied.waitFor,
   };
 }

@@ -75,19 +75,6 @@ export async function getPoolTx(sql: SqlClient, hash: Hash): Promise<PoolTx | nu
   return rows[0] ? toPoolTx(rows[0]) : null;
 }
 
-/** Pending txs of one sender with one nonce (normally zero or one). */
-export async function getPendingBySenderNonce(
-  sql: SqlClient,
-  from: Address,
-  nonce: bigint,
-): Promise<PoolTx[]> {
-  const { rows } = await sql.query<Row>(
-    `select ${COLUMNS} from pool_txs where status = 'pending' and from_addr = $1 and nonce = $2 order by pool_txs.position`,
-    [from, nonce.toString()],
-  );
-  return rows.map(toPoolTx);
-}
-
 /**
  * What the pool's stateful rules need for one incoming tx, in one round trip: the number of pending txs and the
  * pending txs of the sender with the same nonce.
@@ -109,13 +96,6 @@ export async function getAdmissionView(
     pendingCount: rows[0]?.pending_count ?? 0,
     sameNonce: rows.filter((r) => r.hash !== null).map(toPoolTx),
   };
-}
-
-export async function countPending(sql: SqlClient): Promise<number> {
-  const { rows } = await sql.query<{ n: number }>(
-    `select count(*)::int as n from pool_txs where status = 'pending'`,
-  );
-  return rows[0]?.n ?? 0;
 }
 
 /** The sender's highest pending nonce, or null when it has no pending tx. */
