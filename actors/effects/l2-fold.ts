@@ -66,9 +66,9 @@ export function createL2Fold(deps: {
   /** The snapshot's state and revision when usable here, else null. */
   async function fromSnapshot(): Promise<{ state: L2State; revision: number } | null> {
     if (!db) return null;
-    const snapshot = await readSnapshot(db.pool, L2_STREAM_ID);
-    if (!snapshot || snapshot.format !== L2_STATE_FORMAT) return null;
     try {
+      const snapshot = await readSnapshot(db.pool, L2_STREAM_ID);
+      if (!snapshot || snapshot.format !== L2_STATE_FORMAT) return null;
       const stored = snapshot.state as { eventId?: unknown; state?: unknown };
       const [at] = await store.readStream(L2_STREAM_ID, { from: snapshot.revision, limit: 1 });
       if (!at || at.id !== stored.eventId)

@@ -131,7 +131,14 @@ const toLegacyTx = (tx: PoolTx): LegacyTx => ({
  * for tx streams. {@link commitDraft} appends them — a group commit: one trie flush, one `l2` append, one
  * multi-stream append for the tx streams, whatever the number of blocks sealed in the tick.
  */
-type Draft = { state: SequencerState; l2: L2Event[]; tx: TxEvent[]; sealed: L2BlockSealed['data'][] };
+type Draft = {
+  state: SequencerState;
+  l2: L2Event[];
+  tx: TxEvent[];
+  sealed: L2BlockSealed['data'][];
+  /** Hashes of the txs sealed in batches forced on L1 (no `TxIncluded`: the pool may hold the same tx). */
+  forcedSealed: string[];
+};
 
 const includedEvent = (block: L2BlockSealed['data']): TxEvent => ({
   type: 'TxIncluded',
@@ -201,8 +208,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const results = await store.appendMany(appends);
     for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
     unprojected.push(lastAppended);
-    if (txEvents.length > 0)
-      unapplied.push({ position: lastAppended, hashes: new Set(txEvents.map((e) => e.data.hash)) });
+    // Also the txs of forced batches: the pool may hold the same tx, sealed now without a `TxIncluded`.
+    const finished = [...txEvents.map((e) => e.data.hash), ...draft.forcedSealed];
+    if (finished.length > 0) unapplied.push({ position: lastAppended, hashes: new Set(finished) });
     return lastL2Id;
   }
 
@@ -327,7 +335,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
         log('forced tx invalid: no block', { tx: tx.hash, reason: out.invalid });
         continue;
       }
-      stage(draft, out.command);
+      const [sealed] = stage(draft, out.command);
+      draft.forcedSealed.push((sealed as L2BlockSealed).data.tx.hash);
       blocks++;
     }
     const open = draft.state.l2;
@@ -430,7 +439,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     },
 
     async tick(state, nowMs) {
-      const draft: Draft = { state, l2: [], tx: [], sealed: [] };
+      const draft: Draft = { state, l2: [], tx: [], sealed: [], forcedSealed: [] };
       await work(draft, nowMs);
       const lastId = await commitDraft(draft, state, nowMs);
       if (lastId) await fold.committed(draft.state.l2, draft.state.revision, lastId);

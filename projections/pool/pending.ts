@@ -5,12 +5,12 @@
  * not one projector transaction later; one appended by another process arrives through the store's notification
  * and a read, as the projector gets it.
  *
- * Same rule as the pool projection: `TxReceived` makes a tx pending; `TxReplaced`, `TxIncluded`, `TxFailed` and
- * `TxInvalidated` end it. (The projection also ends a tx on its `L2BlockSealed`, for a store that appends the `l2`
- * stream and the tx streams separately; the sequencer leaves out the txs it sealed until this view has applied the
- * append of their `TxIncluded`, and its load appends a missing one before it starts the view.)
+ * Same rule as the pool projection: `TxReceived` makes a tx pending; `TxReplaced`, `TxIncluded`, `TxFailed`,
+ * `TxInvalidated` and the `L2BlockSealed` of a block holding it end it (a tx can be sealed without a `TxIncluded`:
+ * in a batch forced on L1).
  */
 import type { EventStore, GlobalPosition, RecordedEvent } from '../../src/eventstore/index.ts';
+import type { L2BlockSealed } from '../../src/streams/l2/index.ts';
 import type { TxEvent, TxReceived } from '../../src/streams/tx/index.ts';
 import type { ReadModelDb } from '../db.ts';
 import { createAppliedPosition, createChangeCounter } from '../progress.ts';
@@ -27,19 +27,29 @@ export type PendingPool = {
   /** The pending txs now, in the order received. @throws the subscription's error once it failed. */
   pending(): PoolTx[];
   /**
-   * How far the view has applied the log: every tx event up to here. (Only tx events are delivered to it: after
-   * other events it stays at the last tx event before them.)
+   * How far the view has applied the log: every event it takes up to here. (Only tx events and `L2BlockSealed` are
+   * delivered to it: after other events it stays at the last of those before them.)
    */
   position(): GlobalPosition;
   /** A counter of delivered batches that added a pending tx. */
   version(): number;
   /** Resolves once `version()` is above `seen` (at once if it already is), or when `signal` aborts. */
   changedSince(seen: number, signal?: AbortSignal): Promise<void>;
-  /** Resolves once `position()` has reached `position` (a tx event's). @throws after `timeoutMs` (default 10 s). */
+  /**
+   * Resolves once `position()` has reached `position` (that of an event the view takes).
+   * @throws after `timeoutMs` (default 10 s).
+   */
   waitFor(position: GlobalPosition, opts?: { timeoutMs?: number }): Promise<void>;
 };
 
-const TYPES = ['TxReceived', 'TxReplaced', 'TxIncluded', 'TxFailed', 'TxInvalidated'] as const;
+const TYPES = [
+  'TxReceived',
+  'TxReplaced',
+  'TxIncluded',
+  'TxFailed',
+  'TxInvalidated',
+  'L2BlockSealed',
+] as const;
 
 /** The pool row a `TxReceived` makes (the pool projection's insert, in memory). */
 function receivedTx(e: RecordedEvent<TxReceived>): PoolTx {
@@ -81,10 +91,12 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
   /** Folds delivered events in; true when one added a pending tx. */
   function apply(events: readonly RecordedEvent[]): boolean {
     let added = false;
-    for (const e of events as readonly RecordedEvent<TxEvent>[]) {
+    for (const e of events as readonly RecordedEvent<TxEvent | L2BlockSealed>[]) {
       if (e.type === 'TxReceived') {
         txs.set(e.data.hash, receivedTx(e));
         added = true;
+      } else if (e.type === 'L2BlockSealed') {
+        txs.delete(e.data.tx.hash);
       } else {
         txs.delete(e.data.hash);
       }
@@ -122,18 +134,23 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
       controller = ctl;
       signal.addEventListener('abort', () => ctl.abort(), { once: true });
       const snapshot = await pendingSnapshot(deps.db.pool);
+      if (controller !== ctl) return; // a later start took over meanwhile
       txs = new Map(snapshot.txs.map((t) => [t.hash, t]));
       applied.reset(0n);
       failed = null;
       applied.advance(snapshot.position);
       changes.bump();
       await new Promise<void>((resolve, reject) => {
-        follow(snapshot.position, ctl.signal, resolve).then(resolve, (err: unknown) => {
+        const stopped = (err: unknown) => {
           if (ctl.signal.aborted || controller !== ctl) return resolve();
           failed = { error: err };
           changes.bump(); // a waiting sequencer wakes and meets the failure
           reject(err);
-        });
+        };
+        follow(snapshot.position, ctl.signal, resolve).then(
+          () => stopped(new Error('the pending pool view stopped following the log (the store closed)')),
+          stopped,
+        );
       });
     },
     pending() {

@@ -15,9 +15,11 @@ import {
   createReadModelDb,
   migrate,
 } from '../../projections/index.ts';
+import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import { getLatestBlock } from '../../projections/l2/index.ts';
 import { createPendingPool, getPoolTx, type PendingPool } from '../../projections/pool/index.ts';
 import { readSnapshot, writeSnapshot } from '../../projections/snapshots.ts';
+import { encodeBatchL2Data } from '../../src/batch/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import {
   createPostgresEventStore,
@@ -25,7 +27,7 @@ import {
   type GlobalPosition,
 } from '../../src/eventstore/index.ts';
 import { createExecutor, createTrieStore } from '../../src/execution/index.ts';
-import { type Address, type Hash, hexToBytes } from '../../src/primitives/index.ts';
+import { type Address, bytesToHex, type Hash, hexToBytes } from '../../src/primitives/index.ts';
 import { createPoolIntake } from '../../src/rpc/pool/index.ts';
 import { foldL2, L2_STREAM_ID, type L2Event } from '../../src/streams/l2/index.ts';
 import { txStreamId } from '../../src/streams/tx/index.ts';
@@ -42,6 +44,8 @@ async function harness(
     failAppend?: (call: number) => boolean;
     maxUnprojectedAppends?: number;
     snapshotEvery?: number;
+    /** The batches forced on L1 the sequencer is told are pending. @default none */
+    forced?: () => ForcedBatchRow[];
     /** Txs per batch. @default 100 */
     maxTxs?: number;
   } = {},
@@ -140,12 +144,14 @@ async function harness(
       readModelsPosition: () => shown ?? projected,
       ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
       ...(opts.snapshotEvery ? { snapshotEvery: opts.snapshotEvery } : {}),
+      pendingForcedBatches: async () => opts.forced?.() ?? [],
     });
   let sequencer = effects();
-  /** The position of the last event of a tx stream: the pool's view sees only those. */
+  /** The position of the last event the pool's view takes (a tx stream's, or an `L2BlockSealed`). */
   const lastTxEvent = async (): Promise<GlobalPosition> => {
     const { rows } = await pool.query<{ p: string }>(
-      `select coalesce(max(position), 0)::text as p from lev_es.events where stream_id like 'tx-%'`,
+      `select coalesce(max(position), 0)::text as p from lev_es.events
+        where stream_id like 'tx-%' or type = 'L2BlockSealed'`,
     );
     return BigInt(rows[0]!.p);
   };
@@ -258,6 +264,70 @@ test('a pool view behind the last append: a round takes none of the txs it finis
     assert.not.ok(await h.tick());
     await h.project();
     await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a pool tx sealed in a batch forced on L1 is not taken again nor failed afterwards', async () => {
+  let forced: ForcedBatchRow[] = [];
+  const h = await harness({ forced: () => forced });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    const hash = await h.send(0);
+    await h.viewCaughtUp();
+    const p = (await getPoolTx(h.db.pool, hash))!;
+    const blob = encodeBatchL2Data([
+      {
+        nonce: p.nonce,
+        gasPrice: p.gasPrice,
+        gas: p.gas,
+        to: p.to,
+        value: p.value,
+        data: p.input,
+        chainId: p.chainId,
+        v: p.v,
+        r: BigInt(p.r),
+        s: BigInt(p.s),
+      },
+    ]);
+    // The same signed tx forced on L1.
+    forced = [
+      {
+        forcedBatchNumber: 1n,
+        l1BlockNumber: 1n,
+        txHash: `0x${'aa'.repeat(32)}`,
+        globalExitRoot: `0x${'00'.repeat(32)}`,
+        sequencer: COINBASE,
+        transactions: bytesToHex(blob),
+        timestamp: 0n,
+        batchNumber: null,
+      },
+    ];
+    h.holdView(true); // the view still lists the tx as pending while the next rounds run
+    assert.ok(await h.tick(), 'the forced batch: the tx sealed in it');
+    forced = [];
+    assert.not.ok(await h.tick(), 'the held view lists it: not sealed again, not failed');
+    h.holdView(false);
+    // A later tx moves the view past the forced batch's append: the sequencer's own memory of it is dropped then.
+    const next = await h.send(1);
+    assert.ok(await h.tick(), 'the next tx sealed');
+    assert.not.ok(await h.tick(), 'the view has applied the forced block: the tx is gone from it');
+    const blocks = ((await h.store.readStream(L2_STREAM_ID)) as unknown as L2Event[]).filter(
+      (e) => e.type === 'L2BlockSealed',
+    );
+    assert.equal(
+      blocks.map((e) => (e.type === 'L2BlockSealed' ? e.data.tx.hash : null)),
+      [hash, next],
+    );
+    assert.equal(
+      (await h.store.readStream(txStreamId(hash))).map((e) => e.type),
+      ['TxReceived'],
+      'no TxFailed on its stream',
+    );
+    await h.project();
+    assert.is((await getPoolTx(h.db.pool, hash))?.status, 'included');
   } finally {
     await h.close();
   }

@@ -216,4 +216,23 @@ test('a subscription that fails: before catch-up start rejects; after it, pendin
   }
 });
 
+test('a store that closes under the view: pending() throws, saying the view stopped', async () => {
+  const h = await harness();
+  const following = new AbortController();
+  try {
+    const pool = createPgPool(h.url);
+    const store = await createPostgresEventStore({ pool });
+    const view = createPendingPool({ store, db: h.db });
+    await view.start(following.signal);
+    const seen = view.version();
+    await store.close();
+    await view.changedSince(seen);
+    assert.throws(() => view.pending(), /stopped following the log/);
+    await pool.end();
+  } finally {
+    following.abort();
+    await h.close();
+  }
+});
+
 test.run();
