@@ -23,6 +23,20 @@ export const L2_SNAPSHOT_EVERY = 2000;
 /** Events per page of the fold. */
 const FOLD_PAGE = 1000;
 
+/** The `l2` stream from revision `from` back to its first event, `pageSize` events a page (newest first). */
+export async function* l2PagesBackwards(
+  store: EventStore,
+  from: number,
+  pageSize: number,
+): AsyncGenerator<RecordedEvent<L2Event>[]> {
+  for (let at = from; at >= 0; at -= pageSize)
+    yield (await store.readStream(L2_STREAM_ID, {
+      from: at,
+      direction: 'backwards',
+      limit: pageSize,
+    })) as RecordedEvent<L2Event>[];
+}
+
 export type L2Fold = {
   /**
    * The folded stream and its last revision (-1: empty), and how many events were folded (after the snapshot

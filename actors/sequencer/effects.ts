@@ -6,14 +6,15 @@
  * A tick stages everything it decides (genesis, batch open/close, one L2 block per ready tx, tx-stream events)
  * and commits it as a group: trie nodes flushed, then ONE `l2` append (the commit point), then ONE multi-stream
  * append of the tx streams' events. Under load that is one fsync'd commit per tick instead of three per block.
- * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the log: a tx
- * is seen once its `TxReceived` is committed, not once the projector has written it to the pool read model.
+ * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the
+ * log: a tx is seen once its `TxReceived` is committed, not once the projector has written it to the pool read
+ * model.
  */
 import type { ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import type { PendingPool, PoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
-import type { EventStore, GlobalPosition, RecordedEvent, StreamAppend } from '../../src/eventstore/index.ts';
+import type { EventStore, GlobalPosition, StreamAppend } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import {
@@ -36,7 +37,7 @@ import {
 import { type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
 import type { LegacyTx } from '../../src/tx/index.ts';
 import { executeIntoBlock } from '../effects/l2-block.ts';
-import { createL2Fold } from '../effects/l2-fold.ts';
+import { createL2Fold, l2PagesBackwards } from '../effects/l2-fold.ts';
 
 export type SequencerDeps = {
   store: EventStore;
@@ -49,8 +50,8 @@ export type SequencerDeps = {
   coinbase: Address;
   limits: BatchLimits;
   /**
-   * The pending txs, followed from the log (projections/pool/pending.ts); `load` starts it. A round leaves out the txs it
-   * finished in appends the view has not applied yet.
+   * The pending txs, followed from the log (projections/pool/pending.ts); `load` starts it. A round leaves out the
+   * txs it finished in appends the view has not applied yet.
    */
   pool: PendingPool;
   /** Resolves once the read models have caught up with the log; awaited before the first tick. */
@@ -219,25 +220,15 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    * blocks without their `TxIncluded`: walk back from the newest block to the first that has it and append the
    * missing ones.
    */
-  async function repairIncluded(nowMs: number): Promise<void> {
+  async function repairIncluded(revision: number, nowMs: number): Promise<void> {
     const missing: L2BlockSealed['data'][] = [];
-    let from: number | undefined;
-    walk: for (;;) {
-      const page = await store.readStream(L2_STREAM_ID, {
-        direction: 'backwards',
-        ...(from === undefined ? {} : { from }),
-        limit: REPAIR_PAGE,
-      });
+    walk: for await (const page of l2PagesBackwards(store, revision, REPAIR_PAGE)) {
       for (const e of page) {
         if (e.type !== 'L2BlockSealed') continue;
-        const block = (e as RecordedEvent<L2BlockSealed>).data;
-        const txEvents = await store.readStream(txStreamId(block.tx.hash));
+        const txEvents = await store.readStream(txStreamId(e.data.tx.hash));
         if (txEvents.some((t) => t.type === 'TxIncluded')) break walk;
-        missing.unshift(block);
+        missing.unshift(e.data);
       }
-      const oldest = page.at(-1);
-      if (page.length < REPAIR_PAGE || !oldest || oldest.revision === 0) break;
-      from = oldest.revision - 1;
     }
     if (missing.length === 0) return;
     log('repairing TxIncluded after a crash', { blocks: missing.length });
@@ -432,7 +423,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     async load(nowMs, signal) {
       await deps.readModelsReady?.();
       const { state: l2, revision } = await fold.load();
-      await repairIncluded(nowMs);
+      await repairIncluded(revision, nowMs);
       // The pool's view, as of at least everything appended before this point (a repair above included).
       await deps.pool.start(signal);
       return { l2, revision };

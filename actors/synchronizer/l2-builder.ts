@@ -45,13 +45,16 @@ import {
   stateAfterBatch,
 } from '../../src/streams/l2/index.ts';
 import { executeIntoBlock } from '../effects/l2-block.ts';
-import { createL2Fold } from '../effects/l2-fold.ts';
+import { createL2Fold, l2PagesBackwards } from '../effects/l2-fold.ts';
 import { createBatchDecoder, type DecodedBatch, type DecodeJob, type TxBlockParts } from './batch-decoder.ts';
 import { type TrustedNode, type TrustedNodeBatch, TrustedNodeError } from './trusted-node.ts';
 
 export type L2BuilderDeps = {
   store: EventStore;
-  /** Where the `l2` fold's snapshots are kept (actors/effects/l2-fold.ts); without it a start folds from the first event. */
+  /**
+   * Where the `l2` fold's snapshots are kept (actors/effects/l2-fold.ts); without it a start folds from the first
+   * event.
+   */
   db?: ReadModelDb;
   /** `l2` events between snapshots. @default 2000 */
   snapshotEvery?: number;
@@ -211,12 +214,7 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
   /** The state after batch `n` closed, read from the newest `l2` events back (a page at a time). */
   async function stateAfter(n: bigint, revision: number) {
     const newestFirst: L2Event[] = [];
-    for (let from = revision; from >= 0; from -= 1000) {
-      const page = (await store.readStream(L2_STREAM_ID, {
-        from,
-        direction: 'backwards',
-        limit: 1000,
-      })) as RecordedEvent<L2Event>[];
+    for await (const page of l2PagesBackwards(store, revision, 1000)) {
       newestFirst.push(...page);
       const found = stateAfterBatch(newestFirst, n);
       if (found) return found;

@@ -350,6 +350,38 @@ test('a load when the log ends in events the pool view does not see (a batch clo
   }
 });
 
+test('a restart appends the TxIncluded a crash left missing after the last blocks, and only those', async () => {
+  const h = await harness();
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    const hashes = [await h.send(0)];
+    assert.ok(await h.tick());
+    hashes.push(await h.send(1), await h.send(2));
+    assert.ok(await h.tick());
+    // As a crash between the `l2` append and the tx streams' append leaves it (EventStoreDB: two appends): the last
+    // round's TxIncluded events are the newest of the log; drop them.
+    const dropped = await h.db.pool.query(
+      `delete from lev_es.events where type = 'TxIncluded' and stream_id = any($1)`,
+      [hashes.slice(1).map((x) => txStreamId(x))],
+    );
+    assert.is(dropped.rowCount, 2);
+    h.restart();
+    await h.load();
+    for (const x of hashes)
+      assert.equal(
+        (await h.store.readStream(txStreamId(x))).map((e) => e.type),
+        ['TxReceived', 'TxIncluded'],
+        `tx ${x}: included once`,
+      );
+    assert.not.ok(await h.tick(), 'nothing pending: the repaired txs are included');
+    await h.project();
+    await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
 test('a restart folds from the snapshot: the same state as a fold of the whole stream, and the chain goes on', async () => {
   const h = await harness({ snapshotEvery: 4, maxTxs: 2 });
   try {
