@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// The `lev` command: registers tsx so the TypeScript sources run as they are, then hands over to the CLI.
-import { register } from 'tsx/esm/api';
+// The `lev` command: runs the CLI compiled (bin/cli-build.js: built once per source change, source-mapped), or —
+// when it cannot be built — its TypeScript sources through tsx.
+import { compiledCli } from './cli-build.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+let entry = await compiledCli();
+if (entry) process.setSourceMapsEnabled(true);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  entry = new URL('../src/cli/main.ts', import.meta.url).href;
+}
+const { main } = await import(entry);
 process.exit(await main(process.argv.slice(2)));

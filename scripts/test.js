@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { register } from 'tsx/esm/api';
+import { compiledCli } from '../bin/cli-build.js';
 
 register();
 const { startEmbeddedPostgres } = await import('../src/db/index.ts');
@@ -32,6 +33,9 @@ const files = walk(join(root, 'test'))
   .filter((f) => !tier || f.endsWith(`.${tier}.spec.ts`))
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
   .sort();
+
+// The compiled `lev` the e2e tests spawn, built once here rather than by their first processes at once.
+await compiledCli();
 
 const pgDir = mkdtempSync(join(tmpdir(), 'lev-test-pg-'));
 const pg = await startEmbeddedPostgres({ dataDir: pgDir, port: 0 });
