@@ -1,5 +1,6 @@
 # The Levitation node image: one image for every role, the prover and the devnet (`lev <command>`).
-# TypeScript runs as is through tsx (a runtime dependency), so there is no build step.
+# `lev` runs its sources bundled by esbuild (bin/cli-build.js), built here once so the unprivileged user never needs
+# to write the cache; the worker threads run their TypeScript through tsx (a runtime dependency).
 FROM node:20-bookworm-slim
 
 ENV NODE_ENV=production
@@ -17,6 +18,7 @@ COPY projections ./projections
 COPY contracts ./contracts
 COPY proto ./proto
 COPY scripts ./scripts
+RUN node --input-type=module -e "const { compiledCli } = await import('./bin/cli-build.js'); if (!(await compiledCli())) process.exit(1);"
 
 RUN mkdir -p /data && chown node:node /data
 USER node
