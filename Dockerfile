@@ -18,7 +18,7 @@ COPY projections ./projections
 COPY contracts ./contracts
 COPY proto ./proto
 COPY scripts ./scripts
-RUN node --input-type=module -e "const { compiledCli } = await import('./bin/cli-build.js'); if (!(await compiledCli())) process.exit(1);"
+RUN node --input-type=module -e "const { compiledCli } = await import('./bin/cli-build.js'); if (!(await compiledCli(undefined, { onError: console.error }))) process.exit(1);"
 
 RUN mkdir -p /data && chown node:node /data
 USER node

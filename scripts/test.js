@@ -34,8 +34,13 @@ const files = walk(join(root, 'test'))
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
   .sort();
 
-// The compiled `lev` the e2e tests spawn, built once here rather than by their first processes at once.
-await compiledCli();
+// The compiled `lev` the e2e tests spawn, built once here rather than by their first processes at once. A build
+// that fails would leave them running the sources through tsx, unnoticed: stop here instead.
+if (!(await compiledCli(undefined, { onError: (err) => console.error(err) }))) {
+  console.error('the compiled CLI (bin/cli-build.js) could not be built');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 const pgDir = mkdtempSync(join(tmpdir(), 'lev-test-pg-'));
 const pg = await startEmbeddedPostgres({ dataDir: pgDir, port: 0 });

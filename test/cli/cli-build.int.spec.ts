@@ -5,7 +5,7 @@
  * builds are pruned. And the real CLI compiled answers as from source.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -70,9 +70,8 @@ test('an unchanged tree reuses its build; a change makes a new one', async () =>
   writeFileSync(join(p.root, 'src/data/more.ts'), 'export const more = 1;');
   assert.is.not(buildKey(p), key, 'a new file');
   const added = buildKey(p);
-  const later = new Date(Date.now() + 5000);
-  utimesSync(join(p.root, 'src/cli/main.ts'), later, later);
-  assert.is.not(buildKey(p), added, 'a touched file');
+  writeFileSync(join(p.root, 'src/data/more.ts'), 'export const more = 2;');
+  assert.is.not(buildKey(p), added, 'an edit of the same size');
   const second = await compiledCli(p);
   assert.ok(second && second !== first);
   assert.is(readdirSync(p.cacheDir).length, 2);
@@ -102,9 +101,42 @@ test('old builds are pruned: the newest five stay', async () => {
   assert.is(readdirSync(p.cacheDir).length, 5);
 });
 
-test('the real CLI, compiled, answers as from source', async () => {
+test('a moved tree runs its own files, not those of where it was built', async () => {
+  const p = project();
+  const before = await compiledCli(p);
+  const moved = `${p.root}-moved`;
+  dirs.push(moved);
+  renameSync(p.root, moved); // keeps every mtime, as mv, cp -a and rsync -a do
+  const q = { ...p, root: moved, cacheDir: join(moved, 'cache') };
+  const url = await compiledCli(q);
+  assert.is(
+    url,
+    before?.replace(pathToFileURL(p.root).href, pathToFileURL(moved).href),
+    'the same build, moved',
+  );
+  const mod = await import(url!);
+  assert.is(mod.here, pathToFileURL(join(moved, 'src/cli/main.ts')).href);
+  assert.is(JSON.parse(await mod.main([])).greeting, 'hello');
+});
+
+test('a build reading a file its key does not cover is refused', async () => {
+  const p = project();
+  writeFileSync(join(p.root, 'outside.json'), '{"x":1}');
+  writeFileSync(
+    join(p.root, 'src/cli/main.ts'),
+    `import outside from '../../outside.json';
+     export async function main(): Promise<number> { return outside.x; }`,
+  );
+  const errors: unknown[] = [];
+  assert.is(await compiledCli(p, { onError: (err: unknown) => errors.push(err) }), null);
+  assert.match(String(errors[0]), /outside\.json/);
+});
+
+test('the real CLI compiles, and compiled answers as from source', async () => {
   const run = promisify(execFile);
   const root = fileURLToPath(new URL('../../', import.meta.url));
+  const errors: unknown[] = [];
+  assert.ok(await compiledCli(undefined, { onError: (err: unknown) => errors.push(err) }), String(errors[0]));
   const compiled = await run(process.execPath, [join(root, 'bin/lev.js'), '--help'], { cwd: root });
   const source = await run(process.execPath, ['--import', 'tsx', '-e', HELP_FROM_SOURCE], { cwd: root });
   assert.is(compiled.stdout, source.stdout);
