@@ -585,18 +585,40 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
         throw new ExecutionError(`cannot apply state overrides at ${input.stateRoot}`, { cause: err });
       }
     }
+    // As geth and the reference: the sender must be able to pay what the call moves, value + gas × price (just
+    // the value when no price is given), nonce and fee otherwise unchecked.
+    const from = input.from ?? '0x0000000000000000000000000000000000000000';
+    const gasLimit = input.gas ?? input.block.gasLimit ?? L2_BLOCK_GAS_LIMIT;
+    const want = (input.value ?? 0n) + gasLimit * (input.gasPrice ?? 0n);
+    if (want > 0n) {
+      let have: bigint;
+      try {
+        have = (await sm.getAccount(ethAddress(from)))?.balance ?? 0n;
+      } catch (err) {
+        throw new ExecutionError(`cannot read the balance of ${from} at ${input.stateRoot}`, { cause: err });
+      }
+      if (have < want) {
+        return {
+          status: 0,
+          gasUsed: 0n,
+          returnValue: '0x',
+          logs: [],
+          vmError: `insufficient funds for gas * price + value: address ${from} have ${have} want ${want}`,
+        };
+      }
+    }
     const tx = createLegacyTx(
       {
         nonce: 0n,
         gasPrice: input.gasPrice ?? 0n,
-        gasLimit: input.gas ?? input.block.gasLimit ?? L2_BLOCK_GAS_LIMIT,
+        gasLimit,
         ...(input.to ? { to: input.to } : {}),
         value: input.value ?? 0n,
         data: hexToBytes(input.data ?? '0x'),
       },
       { common, freeze: false, params: PARAMS_MERGED },
     );
-    setKnownSender(tx, input.from ?? '0x0000000000000000000000000000000000000000');
+    setKnownSender(tx, from);
     let result: RunTxResult;
     try {
       result = await runTx(callVm, {

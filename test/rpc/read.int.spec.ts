@@ -728,4 +728,43 @@ test('eth_call at any block, with state overrides; a revert is code 3 with its d
   assert.is(overrides?.code, -32602);
 });
 
+test('eth_call and eth_estimateGas: the sender must afford value + gas × price; without from it is 0x1111…1111', async () => {
+  const poor = '0x000000000000000000000000000000000000dead';
+  const send = { from: poor, to: addr(bob), value: '0x1000' };
+  const broke = {
+    code: -32000,
+    message: `insufficient funds for gas * price + value: address ${poor} have 0 want 4096`,
+  };
+  assert.equal(await callError('eth_call', [send, 'latest']), broke);
+  assert.equal(await callError('eth_estimateGas', [send]), broke);
+  const anon = await callError('eth_call', [{ to: addr(bob), value: '0x1' }, 'latest']);
+  assert.is(
+    anon?.message,
+    `insufficient funds for gas * price + value: address 0x${'11'.repeat(20)} have 0 want 1`,
+  );
+  // Funded by an override: the same call works.
+  const funded = { [poor]: { balance: '0x1000' } };
+  assert.is(await call('eth_call', [send, 'latest', funded]), '0x');
+  assert.is(await call('eth_estimateGas', [send, 'latest', funded]), '0x5208');
+  // A gas price: the search stops at what the balance pays for (geth's allowance).
+  const balance = expected[HEAD]!.balance.get(addr(alice))!;
+  const priced = (gasPrice: bigint, value = 1n) => ({
+    from: addr(alice),
+    to: addr(bob),
+    value: `0x${value.toString(16)}`,
+    gasPrice: `0x${gasPrice.toString(16)}`,
+  });
+  assert.is(await call('eth_estimateGas', [priced(balance / 30_000n)]), '0x5208');
+  assert.equal(await callError('eth_estimateGas', [priced(balance / 20_000n)]), {
+    code: -32000,
+    message: `gas required exceeds allowance (${(balance - 1n) / (balance / 20_000n)})`,
+  });
+  assert.equal(await callError('eth_estimateGas', [priced(1n, balance)]), {
+    code: -32000,
+    message: 'insufficient funds for transfer',
+  });
+  const afford = await callError('eth_call', [{ ...priced(balance / 20_000n), gas: '0x5208' }, 'latest']);
+  assert.match(String(afford?.message), /^insufficient funds for gas \* price \+ value: address /);
+});
+
 test.run();

@@ -38,7 +38,7 @@ export type CallObject = z.output<typeof callObject>;
 
 export type CallDeps = {
   readonly db: ReadModelDb;
-  readonly executor: Pick<Executor, 'call'>;
+  readonly executor: Pick<Executor, 'call' | 'getAccount'>;
   readonly head?: LatestBlockCache;
 };
 
@@ -109,13 +109,16 @@ export const stateOverrides = z.record(z.string(), accountOverride).transform((m
 /** Options of {@link callAt}: a gas limit replacing the call's, state overrides. */
 export type CallOptions = { gas?: bigint; overrides?: StateOverrides | undefined };
 
+/** The sender of a call without `from`, as in the reference (zkevm-node's `DefaultSenderAddress`). */
+export const DEFAULT_CALL_SENDER = '0x1111111111111111111111111111111111111111' as Address;
+
 /** Runs `call` at `block` (a resolved block), with that block's context. */
 function callOn(deps: CallDeps, call: CallObject, block: StateBlock, opts: CallOptions): Promise<CallResult> {
   const gas = opts.gas ?? call.gas;
   return deps.executor.call({
     stateRoot: block.stateRoot,
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
-    ...(call.from ? { from: call.from } : {}),
+    from: call.from ?? DEFAULT_CALL_SENDER,
     to: (call.to ?? null) as Address | null,
     ...(call.data ? { data: call.data } : {}),
     ...(call.value !== undefined ? { value: call.value } : {}),
@@ -153,10 +156,26 @@ export async function estimateGas(
 ): Promise<bigint> {
   const block = await stateBlock(deps.db.pool, ref, deps.head);
   const run = (gas: bigint) => callOn(deps, call, block, { gas, overrides });
-  const cap = call.gas ?? L2_BLOCK_GAS_LIMIT;
-  const atCap = await run(cap);
-  if (atCap.status !== 1) throw callFailure(atCap);
+  let cap = call.gas ?? L2_BLOCK_GAS_LIMIT;
+  // With a gas price the search stops at what the sender can pay for, as geth's does.
+  const price = call.gasPrice ?? 0n;
+  if (price > 0n) {
+    const from = call.from ?? DEFAULT_CALL_SENDER;
+    const have =
+      overrides?.[from.toLowerCase() as Address]?.balance ??
+      (await deps.executor.getAccount(block.stateRoot, from)).balance;
+    const value = call.value ?? 0n;
+    if (value > 0n && value >= have) throw new ServerRpcError('insufficient funds for transfer');
+    const allowance = (have - value) / price;
+    if (cap > allowance) cap = allowance;
+  }
   const floor = intrinsicGas({ to: call.to ?? null, data: call.data ?? '0x' });
+  if (cap < floor) throw new ServerRpcError(`gas required exceeds allowance (${cap})`);
+  const atCap = await run(cap);
+  if (atCap.status !== 1) {
+    if (atCap.vmError === 'out of gas') throw new ServerRpcError(`gas required exceeds allowance (${cap})`);
+    throw callFailure(atCap);
+  }
   // lo always fails (or is below the intrinsic gas), hi always succeeds.
   let lo = atCap.gasUsed - 1n;
   if (lo < floor - 1n) lo = floor - 1n;
