@@ -8,10 +8,12 @@
  */
 import { Wallet } from 'ethers';
 import { allProjections, createProjectionRunner, createReadModelDb } from '../../projections/index.ts';
+import { DEV_COINBASE } from '../../src/config/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore } from '../../src/eventstore/index.ts';
 import { createGenesisAccountReader } from '../../src/execution/index.ts';
 import { REFERENCE_POOL_LIMITS } from '../../src/pool/index.ts';
+import type { Address } from '../../src/primitives/index.ts';
 import { createRpcServer } from '../../src/rpc/index.ts';
 import { simpleMethods } from '../../src/rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../../src/rpc/pool/index.ts';
@@ -64,7 +66,7 @@ export async function benchSendRawTransaction(opts: { url: string }): Promise<Re
   const server = await createRpcServer({
     port: 0,
     methods: [...simpleMethods, ...poolMethods],
-    deps: { chainId: 1001n, minGasPrice: GWEI, db, intake, accounts },
+    deps: { chainId: 1001n, minGasPrice: GWEI, coinbase: DEV_COINBASE as Address, db, intake, accounts },
     rateLimitPerIp: 0,
   });
   let next = 0;

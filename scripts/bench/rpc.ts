@@ -26,6 +26,8 @@ import { spawn } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DEV_COINBASE } from '../../src/config/index.ts';
+import type { Address } from '../../src/primitives/index.ts';
 import { createRpcServer } from '../../src/rpc/index.ts';
 import { simpleMethods } from '../../src/rpc/methods/index.ts';
 
@@ -176,7 +178,7 @@ export async function benchRpc(): Promise<Record<string, number>> {
   const ours = await createRpcServer({
     port: 0,
     methods: simpleMethods,
-    deps: { chainId: CHAIN_ID, minGasPrice: 1_000_000_000n },
+    deps: { chainId: CHAIN_ID, minGasPrice: 1_000_000_000n, coinbase: DEV_COINBASE as Address },
     rateLimitPerIp: 0,
   });
   try {

@@ -550,6 +550,7 @@ function rpcRole(deps: {
       methods: [...simpleMethods, ...poolMethods, ...readMethods, ...logMethods],
       deps: {
         chainId: BigInt(config.l2.chainId),
+        coinbase: config.l2.coinbase,
         minGasPrice: config.l2.minGasPrice,
         db,
         intake,

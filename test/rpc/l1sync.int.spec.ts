@@ -126,6 +126,8 @@ test('before L1 says anything: only the genesis batch and block 0 are virtual an
   assert.equal([b1['sendSequencesTxHash'], b1['verifyBatchTxHash']], [null, null]);
   const b0 = await call<Record<string, unknown>>('zkevm_getBatchByNumber', ['0x0', false]);
   assert.equal([b0['sendSequencesTxHash'], b0['verifyBatchTxHash']], [ZERO, ZERO]);
+  assert.is(await call('zkevm_getLatestGlobalExitRoot'), ZERO);
+  assert.is(await call('zkevm_getExitRootsByGER', [GER]), null);
 });
 
 test('after L1 sequenced batches 1-3 and verified 1-2', async () => {
@@ -217,6 +219,15 @@ test('after L1 sequenced batches 1-3 and verified 1-2', async () => {
   );
   const b4 = await call<Record<string, unknown>>('zkevm_getBatchByNumber', ['0x4', false]);
   assert.equal([b4['sendSequencesTxHash'], b4['closed']], [null, false]);
+  // The global exit root L1 announced in block 200.
+  assert.is(await call('zkevm_getLatestGlobalExitRoot'), GER);
+  assert.equal(await call('zkevm_getExitRootsByGER', [GER.toUpperCase().replace('0X', '0x')]), {
+    blockNumber: '0xc8',
+    timestamp: `0x${(T0 + 1200n).toString(16)}`,
+    mainnetExitRoot: MAINNET,
+    rollupExitRoot: ROLLUP,
+  });
+  assert.is(await call('zkevm_getExitRootsByGER', [h(0x33)]), null);
 });
 
 test('after an L1 reorg undid the verification', async () => {

@@ -6,10 +6,12 @@ import { JsonRpcProvider, keccak256, WebSocketProvider } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import pkg from '../../package.json' with { type: 'json' };
+import type { Address } from '../../src/primitives/index.ts';
 import { createRpcServer, type RpcServer } from '../../src/rpc/index.ts';
 import { CLIENT_VERSION, simpleMethods } from '../../src/rpc/methods/index.ts';
 
-const deps = { chainId: 1001n, minGasPrice: 1_000_000_000n };
+const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as Address;
+const deps = { chainId: 1001n, minGasPrice: 1_000_000_000n, coinbase: COINBASE };
 let server: RpcServer;
 
 async function call(
@@ -36,6 +38,19 @@ test.after(async () => {
 test('eth_chainId is the chain id as a quantity', async () => {
   assert.equal(await call('eth_chainId', []), { jsonrpc: '2.0', id: 1, result: '0x3e9' });
   assert.equal((await call('eth_chainId')).result, '0x3e9');
+});
+
+test("eth_coinbase is the L2 coinbase; the reference's fixed answers for compilers, protocol version and uncles", async () => {
+  assert.is((await call('eth_coinbase', [])).result, COINBASE);
+  assert.equal((await call('eth_getCompilers', [])).result, []);
+  assert.is((await call('eth_protocolVersion', [])).result, '0x0');
+  const hash = `0x${'ab'.repeat(32)}`;
+  assert.is((await call('eth_getUncleByBlockHashAndIndex', [hash, '0x0'])).result, null);
+  assert.is((await call('eth_getUncleByBlockNumberAndIndex', ['latest', '0x0'])).result, null);
+  assert.is((await call('eth_getUncleCountByBlockHash', [hash])).result, '0x0');
+  assert.is((await call('eth_getUncleCountByBlockNumber', ['0x5'])).result, '0x0');
+  assert.is((await call('eth_getUncleCountByBlockHash', ['0x12'])).error?.code, -32602);
+  assert.is((await call('eth_getUncleByBlockNumberAndIndex', ['latest'])).error?.code, -32602);
 });
 
 test('net_version is the chain id in decimal', async () => {
@@ -76,7 +91,7 @@ test('eth_gasPrice is the configured minimum gas price', async () => {
   const other = await createRpcServer({
     port: 0,
     methods: simpleMethods,
-    deps: { chainId: 7n, minGasPrice: 0n },
+    deps: { chainId: 7n, minGasPrice: 0n, coinbase: COINBASE },
   });
   try {
     const res = await fetch(other.url, {

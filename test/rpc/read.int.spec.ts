@@ -283,8 +283,12 @@ test('blocks: by number and hash agree; hashes, parents, sizes and tx roots matc
     const byHash = await call<RpcBlock>('eth_getBlockByHash', [byNumber.hash, false]);
     const byHashFull = await call<RpcBlock>('eth_getBlockByHash', [byNumber.hash, true, true]);
     assert.equal(byHash, byNumber);
-    assert.equal({ ...byHashFull, globalExitRoot: undefined }, { ...full, globalExitRoot: undefined });
+    assert.equal(
+      { ...byHashFull, globalExitRoot: undefined, blockInfoRoot: undefined },
+      { ...full, globalExitRoot: undefined, blockInfoRoot: undefined },
+    );
     assert.is(byHashFull['globalExitRoot'], ZERO_HASH);
+    assert.is(byHashFull['blockInfoRoot'], ZERO_HASH);
     assert.is(byNumber.number, toQuantity(n));
     assert.not.ok('baseFeePerGas' in byNumber);
     assert.equal(

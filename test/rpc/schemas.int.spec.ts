@@ -40,6 +40,7 @@ async function check(method: string, params: unknown[] = []) {
 
 test('eth_chainId, eth_gasPrice', async () => {
   await check('eth_chainId');
+  await check('eth_coinbase');
   await check('eth_gasPrice');
 });
 

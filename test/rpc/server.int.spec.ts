@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
+import type { Address } from '../../src/primitives/index.ts';
 import {
   blockTag,
   boolean,
@@ -25,8 +26,12 @@ import {
 } from '../../src/rpc/index.ts';
 import { simpleMethods } from '../../src/rpc/methods/index.ts';
 
-type Deps = { chainId: bigint; minGasPrice: bigint };
-const deps: Deps = { chainId: 1001n, minGasPrice: 1_000_000_000n };
+type Deps = { chainId: bigint; minGasPrice: bigint; coinbase: Address };
+const deps: Deps = {
+  chainId: 1001n,
+  minGasPrice: 1_000_000_000n,
+  coinbase: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
+};
 
 type Json = Record<string, unknown>;
 type RpcResponse = {

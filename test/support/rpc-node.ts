@@ -12,7 +12,7 @@ import {
   type ReadModelDb,
 } from '../../projections/index.ts';
 import { getLatestBlock } from '../../projections/l2/index.ts';
-import { devGenesis } from '../../src/config/index.ts';
+import { DEV_COINBASE, devGenesis } from '../../src/config/index.ts';
 import { createPgPool, type PgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore, type EventStore } from '../../src/eventstore/index.ts';
 import {
@@ -132,7 +132,14 @@ async function build(
     },
     waitForReadModels: (p) => runner.waitFor(p),
   });
-  const deps = { chainId: CHAIN_ID, minGasPrice: GWEI, db, intake, accounts };
+  const deps = {
+    chainId: CHAIN_ID,
+    minGasPrice: GWEI,
+    coinbase: DEV_COINBASE as Address,
+    db,
+    intake,
+    accounts,
+  };
   const server = state
     ? await createRpcServer({
         port: 0,

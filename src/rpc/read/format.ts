@@ -58,6 +58,8 @@ export type RpcBlock = {
   uncles: [];
   /** With `includeExtraInfo`: the global exit root of the block's batch. */
   globalExitRoot?: string;
+  /** With `includeExtraInfo`: the block-info-tree root (zero: fork 5 has none). */
+  blockInfoRoot?: string;
 };
 
 export type RpcLog = {
@@ -194,7 +196,11 @@ export function formatBlock(
     size: toQuantity(blockSize(block, txs)),
     transactions: opts.fullTx ? txs.map(formatTx) : txs.map((t) => t.hash),
     uncles: [],
-    ...(opts.globalExitRoot === undefined ? {} : { globalExitRoot: opts.globalExitRoot }),
+    // The reference's extra info: the batch's global exit root, and the block-info-tree root, which fork 5 (this
+    // chain's rules) does not have: zero, as the reference reports for blocks before that tree.
+    ...(opts.globalExitRoot === undefined
+      ? {}
+      : { globalExitRoot: opts.globalExitRoot, blockInfoRoot: ZERO_HASH }),
   };
 }
 

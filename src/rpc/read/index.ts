@@ -30,8 +30,10 @@ import { zkevm_batchNumberByBlockNumber } from '../methods/zkevm_batchNumberByBl
 import { zkevm_consolidatedBlockNumber } from '../methods/zkevm_consolidatedBlockNumber.ts';
 import { zkevm_estimateFee } from '../methods/zkevm_estimateFee.ts';
 import { zkevm_getBatchByNumber } from '../methods/zkevm_getBatchByNumber.ts';
+import { zkevm_getExitRootsByGER } from '../methods/zkevm_getExitRootsByGER.ts';
 import { zkevm_getFullBlockByHash } from '../methods/zkevm_getFullBlockByHash.ts';
 import { zkevm_getFullBlockByNumber } from '../methods/zkevm_getFullBlockByNumber.ts';
+import { zkevm_getLatestGlobalExitRoot } from '../methods/zkevm_getLatestGlobalExitRoot.ts';
 import { zkevm_getNativeBlockHashesInRange } from '../methods/zkevm_getNativeBlockHashesInRange.ts';
 import { zkevm_isBlockConsolidated } from '../methods/zkevm_isBlockConsolidated.ts';
 import { zkevm_isBlockVirtualized } from '../methods/zkevm_isBlockVirtualized.ts';
@@ -106,5 +108,7 @@ export const readMethods = [
   zkevm_isBlockVirtualized,
   zkevm_isBlockConsolidated,
   zkevm_consolidatedBlockNumber,
+  zkevm_getExitRootsByGER,
+  zkevm_getLatestGlobalExitRoot,
   debug_traceTransaction,
 ] as const;

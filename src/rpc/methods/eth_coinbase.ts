@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import type { Address } from '../../primitives/index.ts';
+import { defineMethod, type RpcContext } from '../method.ts';
+
+export type CoinbaseDeps = { readonly coinbase: Address };
+
+/** `eth_coinbase` → the L2 coinbase: the address the sequencer's batches pay fees to (the reference's `L2Coinbase`). */
+export const eth_coinbase = defineMethod({
+  name: 'eth_coinbase',
+  params: z.tuple([]),
+  handler: (_params, ctx: RpcContext<CoinbaseDeps>) => ctx.deps.coinbase,
+});
