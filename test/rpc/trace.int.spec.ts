@@ -386,6 +386,58 @@ test('errors: unknown tracer, bad config members, unknown or pending hash, malfo
   assert.is((await rpcError(node.url, 'debug_traceTransaction', [])).code, -32602);
 });
 
+test('block and batch traces: each tx as debug_traceTransaction traces it, in order; missing ones named', async () => {
+  const t = sent['transfer'] ?? Object.values(sent)[0]!;
+  const blockNumber = `0x${(t.parentNumber + 1n).toString(16)}`;
+  const block = (
+    await rpc<{ hash: Hash; transactions: Hash[] }>(node.url, 'eth_getBlockByNumber', [blockNumber, false])
+  ).result!;
+  assert.equal(block.transactions, [t.hash]);
+  const config = { tracer: 'callTracer' };
+  const one = await callTrace(t.hash);
+  const byNumber = await rpc(node.url, 'debug_traceBlockByNumber', [blockNumber, config]);
+  assert.equal(byNumber.result, [{ result: one }]);
+  const byHash = await rpc(node.url, 'debug_traceBlockByHash', [block.hash, config]);
+  assert.equal(byHash.result, [{ result: one }]);
+  assert.equal((await rpc(node.url, 'debug_traceBlockByNumber', [blockNumber])).result, [
+    { result: await structTrace(t.hash) },
+  ]);
+  assert.equal((await rpc(node.url, 'debug_traceBlockByNumber', ['earliest'])).result, []);
+
+  // The batch of that block: every tx of its blocks, with its hash.
+  const batchNumber = (await rpc<string>(node.url, 'zkevm_batchNumberByBlockNumber', [blockNumber])).result!;
+  const batch = (
+    await rpc<{ transactions: Hash[] }>(node.url, 'zkevm_getBatchByNumber', [batchNumber, false])
+  ).result!;
+  assert.ok(batch.transactions.includes(t.hash));
+  const traced = await rpc<{ txHash: Hash; result: unknown }[]>(node.url, 'debug_traceBatchByNumber', [
+    batchNumber,
+    config,
+  ]);
+  assert.equal(
+    traced.result!.map((e) => e.txHash),
+    batch.transactions,
+  );
+  for (const e of traced.result!) assert.equal(e.result, await callTrace(e.txHash));
+
+  assert.equal(await rpcError(node.url, 'debug_traceBlockByNumber', ['0xffff']), {
+    code: -32000,
+    message: 'block #65535 not found',
+  });
+  assert.equal(await rpcError(node.url, 'debug_traceBlockByHash', [word(0xabc)]), {
+    code: -32000,
+    message: `block ${word(0xabc)} not found`,
+  });
+  assert.equal(await rpcError(node.url, 'debug_traceBatchByNumber', ['0xffff']), {
+    code: -32000,
+    message: 'batch #65535 not found',
+  });
+  assert.is(
+    (await rpcError(node.url, 'debug_traceBlockByNumber', [blockNumber, { tracer: 'nope' }])).code,
+    -32602,
+  );
+});
+
 test('tracing writes nothing: no trie node buffered or stored, the chain unchanged', async () => {
   for (const name of Object.keys(sent)) {
     await structTrace(sent[name]!.hash, { enableMemory: true });

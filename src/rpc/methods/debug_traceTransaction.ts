@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import type { ReadModelDb } from '../../../projections/index.ts';
-import { getBlockByNumber, getTxByHash, getTxsOfBlock, type TxRow } from '../../../projections/l2/index.ts';
+import type { ReadModelDb, SqlClient } from '../../../projections/index.ts';
+import {
+  type BlockRow,
+  getBlockByNumber,
+  getTxByHash,
+  getTxsOfBlock,
+  type TxRow,
+} from '../../../projections/l2/index.ts';
 import {
   type CallTracerConfig,
   createCallTracer,
@@ -129,23 +135,52 @@ export const debug_traceTransaction = defineMethod({
     if (!found) throw new ServerRpcError('transaction not found');
     const { tx, block, parent, before } = found;
     if (!block || !parent) throw new InternalRpcError(`the block of ${txHash} or its parent is missing`);
-
-    const opts = options ?? { tracer: 'structLogger', config: {} };
-    const tracer =
-      opts.tracer === 'callTracer' ? createCallTracer(opts.config) : createStructLogger(opts.config);
-    const traced = await ctx.deps.executor.traceTx({
-      stateRoot: parent.stateRoot as Hash,
-      before: before.map(txInput),
-      tx: txInput(tx),
-      block: {
-        number: block.number,
-        timestamp: block.timestamp,
-        coinbase: block.coinbase as Address,
-        gasLimit: block.gasLimit,
-        parentHash: block.parentHash as Hash,
-      },
-      hooks: tracer,
-    });
-    return tracer.result(traced);
+    return traceTx(ctx.deps, { block, parent, before, tx }, options);
   },
 });
+
+/** A mined tx to trace: its block, that block's parent, the block's txs before it. */
+export type TxToTrace = { block: BlockRow; parent: BlockRow; before: readonly TxRow[]; tx: TxRow };
+
+/** Re-executes `t.tx` with the tracer `options` names (the struct logger when absent) and returns its result. */
+export async function traceTx(
+  deps: TraceDeps,
+  t: TxToTrace,
+  options: TraceOptions | undefined,
+): Promise<unknown> {
+  const opts = options ?? { tracer: 'structLogger', config: {} };
+  const tracer =
+    opts.tracer === 'callTracer' ? createCallTracer(opts.config) : createStructLogger(opts.config);
+  const traced = await deps.executor.traceTx({
+    stateRoot: t.parent.stateRoot as Hash,
+    before: t.before.map(txInput),
+    tx: txInput(t.tx),
+    block: {
+      number: t.block.number,
+      timestamp: t.block.timestamp,
+      coinbase: t.block.coinbase as Address,
+      gasLimit: t.block.gasLimit,
+      parentHash: t.block.parentHash as Hash,
+    },
+    hooks: tracer,
+  });
+  return tracer.result(traced);
+}
+
+/**
+ * Every tx of `blocks` (in order) with its block and parent, read in one snapshot: what the block and batch traces
+ * re-execute. Block 0 holds no tx.
+ * @throws {InternalRpcError} when a block's parent is missing.
+ */
+export async function txsToTrace(sql: SqlClient, blocks: readonly BlockRow[]): Promise<TxToTrace[]> {
+  const out: TxToTrace[] = [];
+  for (const block of blocks) {
+    if (block.number === 0n) continue;
+    const txs = await getTxsOfBlock(sql, block.number);
+    if (txs.length === 0) continue;
+    const parent = await getBlockByNumber(sql, block.number - 1n);
+    if (!parent) throw new InternalRpcError(`the parent of block ${block.number} is missing`);
+    for (const tx of txs) out.push({ block, parent, before: txs.filter((t) => t.index < tx.index), tx });
+  }
+  return out;
+}

@@ -9,6 +9,11 @@
  * executor when the deps hold one) are served by the pool's method list (`poolMethods`), not this one.
  */
 
+import {
+  debug_traceBatchByNumber,
+  debug_traceBlockByHash,
+  debug_traceBlockByNumber,
+} from '../methods/debug_traceBlock.ts';
 import { debug_traceTransaction } from '../methods/debug_traceTransaction.ts';
 import { eth_blockNumber } from '../methods/eth_blockNumber.ts';
 import { eth_call } from '../methods/eth_call.ts';
@@ -111,4 +116,7 @@ export const readMethods = [
   zkevm_getExitRootsByGER,
   zkevm_getLatestGlobalExitRoot,
   debug_traceTransaction,
+  debug_traceBlockByNumber,
+  debug_traceBlockByHash,
+  debug_traceBatchByNumber,
 ] as const;
