@@ -2,6 +2,7 @@
 export { createPendingPool, type PendingPool } from './pending.ts';
 export { poolProjection } from './projection.ts';
 export {
+  countPending,
   getAdmissionView,
   getHighestPendingNonce,
   getPoolTx,

@@ -464,6 +464,15 @@ test('eth_getTransactionCount: state nonce at the block; pending = max(state, po
   assert.is(await call('eth_getTransactionCount', [addr(alice), 'pending']), '0x3');
   assert.is(await call('eth_getTransactionCount', [addr(alice), '0x1']), '0x1');
   assert.is(await call('eth_getTransactionCount', [addr(bob), 'pending']), '0x2');
+  // The reference's `pending` tx count: the txs the pool holds pending (alice's nonce 2 and one more), not a
+  // block's (one tx).
+  const other = wallet(5);
+  const sent = await rpc(node.url, 'eth_sendRawTransaction', [
+    await sign(other, { nonce: 0, to: addr(bob) }),
+  ]);
+  assert.ok(sent.result, JSON.stringify(sent.error));
+  assert.is(await call('eth_getBlockTransactionCountByNumber', ['pending']), '0x2');
+  assert.is(await call('eth_getBlockTransactionCountByNumber', ['latest']), '0x1');
 });
 
 test('eth_getProof verifies against the state root of every block', async () => {
