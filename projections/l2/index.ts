@@ -20,6 +20,7 @@ export {
   type LogBlocks,
   type LogQuery,
   type LogRow,
+  latestBatchGlobalExitRoot,
   latestBatchNumber,
   latestBlockNumber,
   latestVerifiedBlockNumber,

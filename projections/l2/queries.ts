@@ -104,6 +104,18 @@ export type BatchRow = {
   minForcedTimestamp: bigint | null;
 };
 
+/**
+ * The global exit root of the newest trusted batch that carries one (not zero), or null: the last one the L2 used
+ * (the reference's `GetLatestBatchGlobalExitRoot`).
+ */
+export async function latestBatchGlobalExitRoot(sql: SqlClient): Promise<string | null> {
+  const { rows } = await sql.query<{ global_exit_root: string }>(
+    `select global_exit_root from batches where global_exit_root <> $1 order by number desc limit 1`,
+    [`0x${'00'.repeat(32)}`],
+  );
+  return rows[0]?.global_exit_root ?? null;
+}
+
 export async function getBatch(sql: SqlClient, number: bigint): Promise<BatchRow | null> {
   const { rows } = await sql.query<Record<string, string | boolean | null>>(
     `select number::text, status, closed, close_reason, timestamp::text, coinbase, global_exit_root, state_root,

@@ -531,6 +531,7 @@ test('eth_getProof verifies against the state root of every block', async () => 
 });
 
 test('zkevm_: batches, batch of a block, native block hashes', async () => {
+  assert.is(await call('zkevm_getLatestGlobalExitRoot'), ZERO_HASH, 'no batch carries a global exit root');
   assert.is(await call('zkevm_batchNumberByBlockNumber', ['0x0']), '0x0');
   assert.is(await call('zkevm_batchNumberByBlockNumber', ['0x3']), '0x1');
   assert.is(await call('zkevm_batchNumberByBlockNumber', ['0x4']), '0x2');
@@ -776,6 +777,15 @@ test('eth_call and eth_estimateGas: the sender must afford value + gas × price;
     code: -32000,
     message: 'insufficient funds for transfer',
   });
+  // A gas of 0 counts as not given, one below the intrinsic gas is ignored by the estimate (geth, the reference),
+  // and one above the block's is capped to it (a funded sender affords 30M gas at 1 gwei, not 10^13).
+  const plain = { from: addr(alice), to: addr(bob), value: '0x1' };
+  assert.is(await call('eth_call', [{ ...plain, gas: '0x0' }, 'latest']), '0x');
+  assert.is(await call('eth_estimateGas', [{ ...plain, gas: '0x0' }]), '0x5208');
+  assert.is(await call('eth_estimateGas', [{ ...plain, gas: '0x1000' }]), '0x5208');
+  const huge = { ...plain, gas: `0x${(10n ** 13n).toString(16)}`, gasPrice: `0x${GWEI.toString(16)}` };
+  assert.is(await call('eth_call', [huge, 'latest']), '0x');
+  assert.is(await call('eth_estimateGas', [huge]), '0x5208');
   const afford = await callError('eth_call', [{ ...priced(balance / 20_000n), gas: '0x5208' }, 'latest']);
   assert.match(String(afford?.message), /^insufficient funds for gas \* price \+ value: address /);
 });

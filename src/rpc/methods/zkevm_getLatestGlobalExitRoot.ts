@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { latestExitRoots } from '../../../projections/l1sync/index.ts';
+import { latestBatchGlobalExitRoot } from '../../../projections/l2/index.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
 import type { ReadRpcDeps } from '../read/deps.ts';
 
 const ZERO_HASH = `0x${'00'.repeat(32)}`;
 
-/** `zkevm_getLatestGlobalExitRoot` → the newest global exit root L1 announced (zero before any). */
+/**
+ * `zkevm_getLatestGlobalExitRoot` → the last global exit root the L2 used: that of the newest trusted batch carrying
+ * one (the reference's answer; a root L1 announced that no batch carries yet is not it), zero before any.
+ */
 export const zkevm_getLatestGlobalExitRoot = defineMethod({
   name: 'zkevm_getLatestGlobalExitRoot',
   params: z.tuple([]),
   handler: async (_params, ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) =>
-    (await latestExitRoots(ctx.deps.db.pool))?.globalExitRoot ?? ZERO_HASH,
+    (await latestBatchGlobalExitRoot(ctx.deps.db.pool)) ?? ZERO_HASH,
 });

@@ -112,9 +112,13 @@ export type CallOptions = { gas?: bigint; overrides?: StateOverrides | undefined
 /** The sender of a call without `from`, as in the reference (zkevm-node's `DefaultSenderAddress`). */
 export const DEFAULT_CALL_SENDER = '0x1111111111111111111111111111111111111111' as Address;
 
-/** Runs `call` at `block` (a resolved block), with that block's context. */
+/** A call's gas: at most the block gas limit (the reference's cap; a call cannot hold a core for longer). Pure. */
+const cappedGas = (gas: bigint): bigint => (gas > L2_BLOCK_GAS_LIMIT ? L2_BLOCK_GAS_LIMIT : gas);
+
+/** Runs `call` at `block` (a resolved block), with that block's context. `gas` 0 counts as not given. */
 function callOn(deps: CallDeps, call: CallObject, block: StateBlock, opts: CallOptions): Promise<CallResult> {
-  const gas = opts.gas ?? call.gas;
+  const given = opts.gas ?? call.gas;
+  const gas = given === undefined || given === 0n ? undefined : cappedGas(given);
   return deps.executor.call({
     stateRoot: block.stateRoot,
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
@@ -156,7 +160,9 @@ export async function estimateGas(
 ): Promise<bigint> {
   const block = await stateBlock(deps.db.pool, ref, deps.head);
   const run = (gas: bigint) => callOn(deps, call, block, { gas, overrides });
-  let cap = call.gas ?? L2_BLOCK_GAS_LIMIT;
+  const floor = intrinsicGas({ to: call.to ?? null, data: call.data ?? '0x' });
+  // A `gas` below the intrinsic gas is ignored (geth's and the reference's rule); above the block's, capped.
+  let cap = call.gas !== undefined && call.gas >= floor ? cappedGas(call.gas) : L2_BLOCK_GAS_LIMIT;
   // With a gas price the search stops at what the sender can pay for, as geth's does.
   const price = call.gasPrice ?? 0n;
   if (price > 0n) {
@@ -165,11 +171,10 @@ export async function estimateGas(
       overrides?.[from.toLowerCase() as Address]?.balance ??
       (await deps.executor.getAccount(block.stateRoot, from)).balance;
     const value = call.value ?? 0n;
-    if (value > 0n && value >= have) throw new ServerRpcError('insufficient funds for transfer');
+    if (value >= have) throw new ServerRpcError('insufficient funds for transfer');
     const allowance = (have - value) / price;
     if (cap > allowance) cap = allowance;
   }
-  const floor = intrinsicGas({ to: call.to ?? null, data: call.data ?? '0x' });
   if (cap < floor) throw new ServerRpcError(`gas required exceeds allowance (${cap})`);
   const atCap = await run(cap);
   if (atCap.status !== 1) {
