@@ -63,7 +63,13 @@ import { createProverClient } from '../prover/index.ts';
 import { createRpcServer } from '../rpc/index.ts';
 import { createLogWatcher, logMethods } from '../rpc/logs/index.ts';
 import { simpleMethods } from '../rpc/methods/index.ts';
-import { createPoolIntake, createRefusingIntake, createRelayIntake, poolMethods } from '../rpc/pool/index.ts';
+import {
+  createPoolIntake,
+  createRefusingIntake,
+  createRelayedCoinbase,
+  createRelayIntake,
+  poolMethods,
+} from '../rpc/pool/index.ts';
 import { readMethods } from '../rpc/read/index.ts';
 import type { L2BlockSealed } from '../streams/l2/index.ts';
 import { deployDevContracts, ensureDevL1 } from './devnet.ts';
@@ -550,7 +556,10 @@ function rpcRole(deps: {
       methods: [...simpleMethods, ...poolMethods, ...readMethods, ...logMethods],
       deps: {
         chainId: BigInt(config.l2.chainId),
-        coinbase: config.l2.coinbase,
+        coinbase:
+          isPermissionless(config.node) && config.rpc.sequencerUrl
+            ? createRelayedCoinbase({ url: config.rpc.sequencerUrl })
+            : config.l2.coinbase,
         minGasPrice: config.l2.minGasPrice,
         db,
         intake,

@@ -48,6 +48,8 @@ test('follows trusted batches before L1 has them, and resets to what L1 sequence
   }
 });
 
+const A_COINBASE = '0x00000000000000000000000000000000000000c0';
+
 async function stage(): Promise<void> {
   const l1Url = `http://127.0.0.1:${await freePort()}`;
   devnet = runLev(['devnet'], { LEV_L1_URL: l1Url });
@@ -55,6 +57,8 @@ async function stage(): Promise<void> {
   const common = { LEV_L1_URL: l1Url, LEV_SEQUENCER_BATCH_TIMEOUT_MS: '300' };
   nodes.a = runLev(['start', '--dev', '--roles', 'rpc,sequencer'], {
     ...common,
+    // A coinbase of its own: what P answers for eth_coinbase must come from A, not from P's (default) setting.
+    LEV_L2_COINBASE: A_COINBASE,
     LEV_NODE_DATA_DIR: dirs.a,
     LEV_RPC_PORT: String(await freePort()),
     LEV_METRICS_PORT: String(await freePort()),
@@ -70,6 +74,8 @@ async function stage(): Promise<void> {
   const pUrl = await nodes.p.ready('rpc', 120_000);
   // Serving means its genesis block is there (the synchronizer creates it just after start).
   assert.ok(await call(pUrl, 'eth_getBlockByNumber', ['latest', false]), 'a block as soon as P serves');
+  // P's coinbase is the trusted sequencer's, asked of A (as the reference relays it).
+  assert.is(await call(pUrl, 'eth_coinbase'), A_COINBASE);
 
   // Txs sent to P are relayed to A; their receipts show up on P only by following A (nothing reaches L1).
   const viaP = new JsonRpcProvider(pUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });

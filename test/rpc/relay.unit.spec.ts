@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RpcError } from '../../src/rpc/errors.ts';
-import { createRefusingIntake, createRelayIntake } from '../../src/rpc/pool/index.ts';
+import { createRefusingIntake, createRelayedCoinbase, createRelayIntake } from '../../src/rpc/pool/index.ts';
 import { freePort } from '../support/node-process.ts';
 
 const test = suite('rpc/relay');
@@ -75,6 +75,20 @@ test('a confused or dead sequencer, and a node without one, are -32000 naming wh
   err = await failure(createRefusingIntake().submit(RAW, '127.0.0.1'));
   assert.is(err.rpcCode, -32000);
   assert.match(err.message, /set rpc\.sequencerUrl/);
+});
+
+test('eth_coinbase of a node that does not sequence: the sequencer’s, asked each time; its errors pass through', async () => {
+  const coinbase = createRelayedCoinbase({ url });
+  answer = { result: '0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266' };
+  assert.is(await coinbase(), '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266');
+  assert.equal(received, { jsonrpc: '2.0', id: 1, method: 'eth_coinbase', params: [] });
+  const error = { code: -32601, message: 'the method eth_coinbase does not exist/is not available' };
+  answer = { error };
+  assert.equal((await failure(coinbase())).toJsonRpc(), error);
+  answer = { result: '0x1234' };
+  assert.match((await failure(coinbase())).message, /gave no coinbase address/);
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  assert.match((await failure(createRelayedCoinbase({ url: dead })())).message, /does not answer/);
 });
 
 test.run();

@@ -2,15 +2,19 @@ import { z } from 'zod';
 import type { Address } from '../../primitives/index.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
 
-export type CoinbaseDeps = { readonly coinbase: Address };
+/** The L2 coinbase: this node's setting, or how to ask for it (a permissionless node asks the trusted sequencer). */
+export type CoinbaseDeps = { readonly coinbase: Address | (() => Promise<Address>) };
 
 /**
- * `eth_coinbase` → the L2 coinbase (`[l2] coinbase`): the address the sequencer's batches pay fees to, the
- * reference's `L2Coinbase`. A permissionless node answers its own setting (the reference relays the call to the
- * trusted sequencer, as it does `eth_gasPrice`, which this node also answers from its configuration).
+ * `eth_coinbase` → the L2 coinbase, the address the sequencer's batches pay fees to (the reference's
+ * `L2Coinbase`): `[l2] coinbase` on a node that sequences; a node that does not relays the call to the trusted
+ * sequencer at `rpc.sequencerUrl`, as the reference does.
  */
 export const eth_coinbase = defineMethod({
   name: 'eth_coinbase',
   params: z.tuple([]),
-  handler: (_params, ctx: RpcContext<CoinbaseDeps>) => ctx.deps.coinbase,
+  handler: (_params, ctx: RpcContext<CoinbaseDeps>) => {
+    const { coinbase } = ctx.deps;
+    return typeof coinbase === 'function' ? coinbase() : coinbase;
+  },
 });

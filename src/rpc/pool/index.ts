@@ -10,7 +10,7 @@ import { txpool_content, txpool_contentFrom, txpool_status } from '../methods/tx
 export type { PoolRpcDeps } from './deps.ts';
 export { formatPendingTx, type RpcPendingTx, splitBySenderNonce } from './format.ts';
 export { createPoolIntake, type PoolIntake, type PoolIntakeDeps } from './intake.ts';
-export { createRefusingIntake, createRelayIntake } from './relay.ts';
+export { createRefusingIntake, createRelayedCoinbase, createRelayIntake } from './relay.ts';
 
 /** Every pool method, for `createRpcServer({ methods: [...simpleMethods, ...poolMethods] })`. */
 export const poolMethods = [
