@@ -46,6 +46,7 @@ import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import {
   type Address,
   bytesToHex,
+  checksumAddress,
   ecrecover,
   type Hash,
   type Hex,
@@ -603,7 +604,8 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
           gasUsed: 0n,
           returnValue: '0x',
           logs: [],
-          vmError: `insufficient funds for gas * price + value: address ${from} have ${have} want ${want}`,
+          // geth's words, the address EIP-55 checksummed as geth prints it
+          vmError: `insufficient funds for gas * price + value: address ${checksumAddress(from)} have ${have} want ${want}`,
         };
       }
     }

@@ -747,7 +747,9 @@ test('eth_call and eth_estimateGas: the sender must afford value + gas × price;
   const send = { from: poor, to: addr(bob), value: '0x1000' };
   const broke = {
     code: -32000,
-    message: `insufficient funds for gas * price + value: address ${poor} have 0 want 4096`,
+    // The address checksummed, as geth prints it.
+    message:
+      'insufficient funds for gas * price + value: address 0x000000000000000000000000000000000000dEaD have 0 want 4096',
   };
   assert.equal(await callError('eth_call', [send, 'latest']), broke);
   assert.equal(await callError('eth_estimateGas', [send]), broke);
@@ -773,9 +775,13 @@ test('eth_call and eth_estimateGas: the sender must afford value + gas × price;
     code: -32000,
     message: `gas required exceeds allowance (${(balance - 1n) / (balance / 20_000n)})`,
   });
-  assert.equal(await callError('eth_estimateGas', [priced(1n, balance)]), {
+  assert.equal(await callError('eth_estimateGas', [priced(1n, balance + 1n)]), {
     code: -32000,
     message: 'insufficient funds for transfer',
+  });
+  assert.equal(await callError('eth_estimateGas', [priced(1n, balance)]), {
+    code: -32000,
+    message: 'gas required exceeds allowance (0)',
   });
   // A gas of 0 counts as not given, one below the intrinsic gas is ignored by the estimate (geth, the reference),
   // and one above the block's is capped to it (a funded sender affords 30M gas at 1 gwei, not 10^13).

@@ -171,7 +171,8 @@ export async function estimateGas(
       overrides?.[from.toLowerCase() as Address]?.balance ??
       (await deps.executor.getAccount(block.stateRoot, from)).balance;
     const value = call.value ?? 0n;
-    if (value >= have) throw new ServerRpcError('insufficient funds for transfer');
+    // The reference's rule (geth refuses a value equal to the balance too).
+    if (value > have) throw new ServerRpcError('insufficient funds for transfer');
     const allowance = (have - value) / price;
     if (cap > allowance) cap = allowance;
   }
