@@ -16,7 +16,25 @@ import { ServerRpcError } from '../errors.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
 import { blockNumberOrTag, hash } from '../params.ts';
 import { findBlock, readSnapshot, tagBatchNumber } from '../read/blocks.ts';
-import { type TraceDeps, traceConfig, traceTx, txsToTrace } from './debug_traceTransaction.ts';
+import {
+  type TraceDeps,
+  type TraceOptions,
+  type TxToTrace,
+  traceConfig,
+  traceTx,
+  txsToTrace,
+} from './debug_traceTransaction.ts';
+
+/** The `[{result}]` of a block's txs, traced one after another. */
+async function blockTraces(
+  deps: TraceDeps,
+  txs: readonly TxToTrace[],
+  options: TraceOptions | undefined,
+): Promise<{ result: unknown }[]> {
+  const out: { result: unknown }[] = [];
+  for (const t of txs) out.push({ result: await traceTx(deps, t, options) });
+  return out;
+}
 
 export const debug_traceBlockByNumber = defineMethod({
   name: 'debug_traceBlockByNumber',
@@ -30,9 +48,7 @@ export const debug_traceBlockByNumber = defineMethod({
       }
       return txsToTrace(sql, [block]);
     });
-    const out: { result: unknown }[] = [];
-    for (const t of txs) out.push({ result: await traceTx(ctx.deps, t, options) });
-    return out;
+    return blockTraces(ctx.deps, txs, options);
   },
 });
 
@@ -45,9 +61,7 @@ export const debug_traceBlockByHash = defineMethod({
       if (!block) throw new ServerRpcError(`block ${blockHash} not found`);
       return txsToTrace(sql, [block]);
     });
-    const out: { result: unknown }[] = [];
-    for (const t of txs) out.push({ result: await traceTx(ctx.deps, t, options) });
-    return out;
+    return blockTraces(ctx.deps, txs, options);
   },
 });
 
