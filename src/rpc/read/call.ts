@@ -147,10 +147,13 @@ export async function callAt(
 
 /**
  * The smallest gas limit with which `call` succeeds at the block `ref` names: a binary search between the gas it
- * used at the cap and the cap (the call's `gas`, else the block gas limit, 30,000,000), as geth does; the block
- * is resolved once.
- * @throws {ExecutionRevertedRpcError} code 3 when the call reverts at the cap; {@link ServerRpcError} -32000 for
- * another halt or a missing block.
+ * used at the cap and the cap, as geth does; the block is resolved once. The cap: the call's `gas` (ignored below
+ * the intrinsic gas, capped at the block gas limit), else the block gas limit (30,000,000); with a gas price, at
+ * most what the sender's balance pays for after the value.
+ * @throws {ExecutionRevertedRpcError} code 3 when the call reverts at the cap; {@link ServerRpcError} -32000
+ * `gas required exceeds allowance (N)` when it runs out of gas at the cap or the allowance is below the intrinsic
+ * gas, `insufficient funds for transfer` when the value exceeds the balance, for another halt, or for a missing
+ * block.
  */
 export async function estimateGas(
   deps: CallDeps,
