@@ -98,7 +98,6 @@ export async function getAdmissionView(
   };
 }
 
-/** The sender's highest pending nonce, or null when it has no pending tx. */
 /** How many txs the pool holds pending (queued ones, behind a nonce gap, included). */
 export async function countPending(sql: SqlClient): Promise<number> {
   const { rows } = await sql.query<{ n: number }>(
@@ -107,6 +106,7 @@ export async function countPending(sql: SqlClient): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** The sender's highest pending nonce, or null when it has no pending tx. */
 export async function getHighestPendingNonce(sql: SqlClient, from: Address): Promise<bigint | null> {
   const { rows } = await sql.query<{ n: string | null }>(
     `select max(nonce)::text as n from pool_txs where status = 'pending' and from_addr = $1`,
