@@ -9,24 +9,30 @@ import { type Address, bytesToHex, type Hash, isAddress, isHex } from '../../pri
 import { RpcError, ServerRpcError } from '../errors.ts';
 import type { PoolIntake } from './intake.ts';
 
+/** How a relayed call reaches the trusted sequencer: its URL and how long to wait for it. */
+type RelayTarget = { url: string; timeoutMs?: number };
+
 /**
- * Relays to `url`. Transport failures and non-JSON-RPC answers → -32000 naming the sequencer; the sequencer's own
- * JSON-RPC errors pass through unchanged.
+ * `method(params)` asked of the trusted sequencer at `url`: its result, or its own JSON-RPC error passed through
+ * unchanged; a transport failure or an answer that is not JSON-RPC → -32000 naming the sequencer.
  */
-export function createRelayIntake(opts: { url: string; timeoutMs?: number }): PoolIntake {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+async function relay(target: RelayTarget, method: string, params: unknown[]): Promise<unknown> {
+  try {
+    return await jsonRpcCall(target.url, method, params, { timeoutMs: target.timeoutMs ?? 30_000 });
+  } catch (err) {
+    if (err instanceof JsonRpcResponseError) {
+      const e = err.error;
+      throw new RpcError(e.code, e.message, e.data === undefined ? {} : { data: e.data });
+    }
+    throw new ServerRpcError(`the trusted sequencer at ${target.url} does not answer`, { cause: err });
+  }
+}
+
+/** Relays to `url` (see {@link relay}); an answer that is not a tx hash → -32000 naming the sequencer. */
+export function createRelayIntake(opts: RelayTarget): PoolIntake {
   return {
     async submit(raw) {
-      let result: unknown;
-      try {
-        result = await jsonRpcCall(opts.url, 'eth_sendRawTransaction', [bytesToHex(raw)], { timeoutMs });
-      } catch (err) {
-        if (err instanceof JsonRpcResponseError) {
-          const e = err.error;
-          throw new RpcError(e.code, e.message, e.data === undefined ? {} : { data: e.data });
-        }
-        throw new ServerRpcError(`the trusted sequencer at ${opts.url} does not answer`, { cause: err });
-      }
+      const result = await relay(opts, 'eth_sendRawTransaction', [bytesToHex(raw)]);
       if (typeof result === 'string' && isHex(result) && result.length === 66) return result as Hash;
       throw new ServerRpcError(`the trusted sequencer at ${opts.url} gave no tx hash`);
     },
@@ -35,21 +41,11 @@ export function createRelayIntake(opts: { url: string; timeoutMs?: number }): Po
 
 /**
  * `eth_coinbase` of a node that does not sequence, as the reference answers it: the trusted sequencer's, asked at
- * `url` on each call. Its JSON-RPC error passes through; no answer or not an address → -32000 naming it.
+ * `url` on each call (see {@link relay}); an answer that is not an address → -32000 naming the sequencer.
  */
-export function createRelayedCoinbase(opts: { url: string; timeoutMs?: number }): () => Promise<Address> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+export function createRelayedCoinbase(opts: RelayTarget): () => Promise<Address> {
   return async () => {
-    let result: unknown;
-    try {
-      result = await jsonRpcCall(opts.url, 'eth_coinbase', [], { timeoutMs });
-    } catch (err) {
-      if (err instanceof JsonRpcResponseError) {
-        const e = err.error;
-        throw new RpcError(e.code, e.message, e.data === undefined ? {} : { data: e.data });
-      }
-      throw new ServerRpcError(`the trusted sequencer at ${opts.url} does not answer`, { cause: err });
-    }
+    const result = await relay(opts, 'eth_coinbase', []);
     if (typeof result === 'string' && isAddress(result)) return result.toLowerCase() as Address;
     throw new ServerRpcError(`the trusted sequencer at ${opts.url} gave no coinbase address`);
   };
