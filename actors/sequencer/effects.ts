@@ -4,8 +4,9 @@
  * src/sequencer policy); this module reads the pool and the state, runs the executor and appends.
  *
  * A tick stages everything it decides (genesis, batch open/close, one L2 block per ready tx, tx-stream events)
- * and commits it as a group: trie nodes flushed, then ONE `l2` append (the commit point), then ONE multi-stream
- * append of the tx streams' events. Under load that is one fsync'd commit per tick instead of three per block.
+ * and commits it as a group: trie nodes flushed, then ONE `appendMany` of the `l2` events and the tx streams'
+ * events (on Postgres one transaction; on EventStoreDB the `l2` append, the commit point, first). Under load that
+ * is one fsync'd commit per tick instead of three per block.
  * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the
  * log: a tx is seen once its `TxReceived` is committed, not once the projector has written it to the pool read
  * model.
@@ -129,8 +130,8 @@ const toLegacyTx = (tx: PoolTx): LegacyTx => ({
 
 /**
  * What one tick has decided but not yet appended: the `l2` events (already folded into `state`) and the events
- * for tx streams. {@link commitDraft} appends them — a group commit: one trie flush, one `l2` append, one
- * multi-stream append for the tx streams, whatever the number of blocks sealed in the tick.
+ * for tx streams. {@link commitDraft} appends them — a group commit: one trie flush, one `appendMany` of the `l2`
+ * events and the tx streams' events, whatever the number of blocks sealed in the tick.
  */
 type Draft = {
   state: SequencerState;
