@@ -155,6 +155,8 @@ export type MachineRoleOptions<TMachine extends AnyStateMachine> = {
   stopEvent?: EventObject;
   /** How long the machine may take to reach a final state after `stopEvent` before it is stopped outright. */
   stopTimeoutMs?: number;
+  /** Called each time a run of the machine ends (done, stopped or failed), before the role settles. */
+  onSettled?: () => void;
 };
 
 /**
@@ -180,6 +182,7 @@ export function defineMachineRole<TMachine extends AnyStateMachine>(
       const settle = (fn: () => void) => () => {
         if (timer !== undefined) system._clock.clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
+        options.onSettled?.();
         fn();
       };
       const onAbort = () => {

@@ -9,18 +9,27 @@
  * is one fsync'd commit per tick instead of three per block.
  * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the
  * log: a tx is seen once its `TxReceived` is committed, not once the projector has written it to the pool read
- * model.
+ * model. With an intake in the same process, txs also arrive handed off (src/sequencer/handoff.ts): a round takes
+ * them all, orders them with the pending ones, and appends their `TxReceived` first in its commit — with their
+ * blocks when they are ready, alone when they are not.
  */
 import type { ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
-import type { PendingPool, PoolTx } from '../../projections/pool/index.ts';
+import { type PendingPool, type PoolTx, pendingPoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
-import type { EventStore, GlobalPosition, StreamAppend } from '../../src/eventstore/index.ts';
+import {
+  type EventStore,
+  ExpectedRevisionConflictError,
+  type GlobalPosition,
+  type StreamAppend,
+} from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import {
   type BatchLimits,
   closeReason,
+  type HandedTx,
+  type InclusionHandoff,
   type OpenBatchView,
   orderReadyTxs,
 } from '../../src/sequencer/index.ts';
@@ -55,6 +64,11 @@ export type SequencerDeps = {
    * txs it finished in appends the view has not applied yet.
    */
   pool: PendingPool;
+  /**
+   * Txs the intake of this process hands over (direct inclusion): opened once loaded; each round takes them all and
+   * settles each with its commit. The role closes it when the sequencer stops.
+   */
+  handoff?: InclusionHandoff;
   /** Resolves once the read models have caught up with the log; awaited before the first tick. */
   readModelsReady?: () => Promise<void>;
   /** How far the read models have applied the log now (the runner's position). */
@@ -101,6 +115,11 @@ const MAX_UNPROJECTED_APPENDS = 64;
 
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
 const ACTOR = 'sequencer';
+/**
+ * The order key of handed-off txs, past every log position: on a price tie a tx already in the pool goes first;
+ * among handed-off txs, the order offered.
+ */
+const HANDED_POSITION = 1n << 62n;
 
 const batchView = (l2: L2State): OpenBatchView | null =>
   l2.status !== 'open'
@@ -135,6 +154,8 @@ const toLegacyTx = (tx: PoolTx): LegacyTx => ({
  */
 type Draft = {
   state: SequencerState;
+  /** Txs handed off for this round: their `TxReceived` go first in its commit, whatever else it holds. */
+  handed: HandedTx[];
   l2: L2Event[];
   tx: TxEvent[];
   sealed: L2BlockSealed['data'][];
@@ -191,7 +212,12 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    */
   async function commitDraft(draft: Draft, base: SequencerState, nowMs: number): Promise<string | null> {
     const txEvents = [...draft.tx, ...draft.sealed.map(includedEvent)];
-    const appends: StreamAppend[] = [];
+    // A handed-off tx's stream starts with its `TxReceived`, before the block holding it and its `TxIncluded`.
+    const appends: StreamAppend[] = draft.handed.map((h) => ({
+      streamId: txStreamId(h.received.data.hash),
+      events: [h.received],
+      expectedRevision: 'no_stream',
+    }));
     let lastL2Id: string | null = null;
     if (draft.l2.length > 0) {
       if (draft.l2.some((e) => e.type === 'L2BlockSealed')) await trie.flush();
@@ -390,6 +416,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const finished = (hash: string) => waiting.some((u) => u.hashes.has(hash));
     poolSeen = deps.pool.version();
     const pending = deps.pool.pending().filter((t) => !finished(t.hash));
+    draft.handed.forEach(({ received }, i) => {
+      pending.push(pendingPoolTx(received.data, received.metadata.at, HANDED_POSITION + BigInt(i)));
+    });
     if (pending.length === 0) return;
     const tipRoot = draft.state.l2.tip.stateRoot;
     const nonces = new Map<string, bigint>();
@@ -427,19 +456,50 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       await repairIncluded(revision, nowMs);
       // The pool's view, as of at least everything appended before this point (a repair above included).
       await deps.pool.start(signal);
+      deps.handoff?.open();
       return { l2, revision };
     },
 
     async tick(state, nowMs) {
-      const draft: Draft = { state, l2: [], tx: [], sealed: [], forcedSealed: [] };
-      await work(draft, nowMs);
-      const lastId = await commitDraft(draft, state, nowMs);
+      const handed = deps.handoff?.take() ?? [];
+      const draft: Draft = { state, handed, l2: [], tx: [], sealed: [], forcedSealed: [] };
+      let lastId: string | null;
+      try {
+        await work(draft, nowMs);
+        lastId = await commitDraft(draft, state, nowMs);
+      } catch (err) {
+        // Nothing of the round was appended (on EventStoreDB maybe some `TxReceived`): the intakes append their
+        // txs themselves — "already known" for a stream that exists, a no-op for a `TxReceived` stored.
+        for (const h of handed) h.settle({ kind: 'declined' });
+        const handedStream =
+          err instanceof ExpectedRevisionConflictError &&
+          handed.some((h) => txStreamId(h.received.data.hash) === err.streamId);
+        if (handedStream) return { state, worked: true }; // the next round starts over, from the pool
+        throw err;
+      }
+      for (const h of handed) h.settle({ kind: 'committed', position: lastAppended });
       if (lastId) await fold.committed(draft.state.l2, draft.state.revision, lastId);
-      return { state: draft.state, worked: draft.l2.length > 0 || draft.tx.length > 0 };
+      return {
+        state: draft.state,
+        worked: draft.l2.length > 0 || draft.tx.length > 0 || handed.length > 0,
+      };
     },
 
-    poolChanged(signal) {
-      return deps.pool.changedSince(poolSeen, signal);
+    async poolChanged(signal) {
+      if (!deps.handoff) return deps.pool.changedSince(poolSeen, signal);
+      // Whichever comes first; the other wait is then dropped.
+      const either = new AbortController();
+      const onAbort = () => either.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await Promise.race([
+          deps.pool.changedSince(poolSeen, either.signal),
+          deps.handoff.offered(either.signal),
+        ]);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        either.abort();
+      }
     },
   };
 }

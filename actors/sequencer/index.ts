@@ -14,9 +14,10 @@ export {
 } from './effects.ts';
 export { createSequencerMachine, type SequencerContext } from './machine.ts';
 
-/** The supervised sequencer role. */
+/** The supervised sequencer role. Its hand-off (if any) is closed whenever a run ends: the intake appends alone. */
 export function sequencerRole(deps: SequencerDeps, opts: { pollMs?: number } = {}): RoleSpec {
   return defineMachineRole('sequencer', createSequencerMachine(createSequencerEffects(deps), opts), {
     stopTimeoutMs: 10_000,
+    onSettled: () => deps.handoff?.close(),
   });
 }

@@ -1,5 +1,5 @@
 /** The pool read model (DESIGN §5): its projection, its queries and the in-memory view of the pending txs. */
-export { createPendingPool, type PendingPool } from './pending.ts';
+export { createPendingPool, type PendingPool, pendingPoolTx } from './pending.ts';
 export { poolProjection } from './projection.ts';
 export {
   countPending,

@@ -51,9 +51,11 @@ const TYPES = [
   'L2BlockSealed',
 ] as const;
 
-/** The pool row a `TxReceived` makes (the pool projection's insert, in memory). */
-function receivedTx(e: RecordedEvent<TxReceived>): PoolTx {
-  const d = e.data;
+/**
+ * The pool row a `TxReceived` makes (the pool projection's insert, in memory): its data, its metadata time and its
+ * log position.
+ */
+export function pendingPoolTx(d: TxReceived['data'], at: string, position: GlobalPosition): PoolTx {
   return {
     hash: d.hash,
     from: d.from,
@@ -71,8 +73,8 @@ function receivedTx(e: RecordedEvent<TxReceived>): PoolTx {
     status: 'pending',
     statusReason: null,
     replacedBy: null,
-    receivedAt: new Date(e.metadata.at),
-    position: e.position,
+    receivedAt: new Date(at),
+    position,
   };
 }
 
@@ -93,7 +95,7 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
     let added = false;
     for (const e of events as readonly RecordedEvent<TxEvent | L2BlockSealed>[]) {
       if (e.type === 'TxReceived') {
-        txs.set(e.data.hash, receivedTx(e));
+        txs.set(e.data.hash, pendingPoolTx(e.data, e.metadata.at, e.position));
         added = true;
       } else if (e.type === 'L2BlockSealed') {
         txs.delete(e.data.tx.hash);

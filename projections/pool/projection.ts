@@ -17,13 +17,36 @@ const STATUS_BY_TYPE = {
 
 type Status = (typeof STATUS_BY_TYPE)[keyof typeof STATUS_BY_TYPE];
 
+/**
+ * The txs of `events` whose `TxReceived` is among them and whose only events after it are their inclusion (their
+ * block, their `TxIncluded`), as for a tx the sequencer took straight from the intake: the row is inserted
+ * included, which is what the insert and the update would leave. Pure.
+ */
+function includedOnArrival(events: readonly RecordedEvent<TxEvent | L2BlockSealed>[]): Set<string> {
+  const received = new Set<string>();
+  const included = new Set<string>();
+  const changed = new Set<string>();
+  for (const e of events) {
+    if (e.type === 'TxReceived') received.add(e.data.hash);
+    else {
+      const hash = e.type === 'L2BlockSealed' ? e.data.tx.hash : e.data.hash;
+      if (!received.has(hash)) continue;
+      if (e.type === 'L2BlockSealed' || e.type === 'TxIncluded') included.add(hash);
+      else changed.add(hash);
+    }
+  }
+  for (const hash of changed) included.delete(hash);
+  return included;
+}
+
 export const poolProjection: Projection = {
   name: 'pool',
   // L2BlockSealed too: a tx the sequencer sealed leaves the pending set even if its TxIncluded is not yet appended.
   canHandle: ['TxReceived', 'TxReplaced', 'TxIncluded', 'TxFailed', 'TxInvalidated', 'L2BlockSealed'],
   async handle(sql: SqlClient, events: readonly RecordedEvent[]) {
     // Consecutive TxReceived events go in one multi-row INSERT, consecutive status changes of one kind in one
-    // UPDATE; runs apply in log order.
+    // UPDATE; runs apply in log order. A tx received and included in the same batch is inserted included.
+    const arrivedIncluded = includedOnArrival(events as readonly RecordedEvent<TxEvent | L2BlockSealed>[]);
     let received: object[] = [];
     let run: {
       status: Status;
@@ -37,10 +60,10 @@ export const poolProjection: Projection = {
         `insert into pool_txs (hash, from_addr, nonce, gas_price, gas, to_addr, value, input, chain_id, v, r, s, raw, ip,
                                status, received_at, position)
          select hash, from_addr, nonce, gas_price, gas, to_addr, value, input, chain_id, v, r, s, raw, ip,
-                'pending', received_at, position
+                status, received_at, position
            from json_to_recordset($1::json) as x(hash text, from_addr text, nonce numeric, gas_price numeric,
                 gas numeric, to_addr text, value numeric, input text, chain_id numeric, v numeric, r text, s text,
-                raw text, ip text, received_at timestamptz, position bigint)
+                raw text, ip text, status text, received_at timestamptz, position bigint)
          on conflict (hash) do nothing`,
         [JSON.stringify(received)],
       );
@@ -71,7 +94,7 @@ export const poolProjection: Projection = {
     };
     for (const e of events as readonly RecordedEvent<TxEvent | L2BlockSealed>[]) {
       if (e.type === 'L2BlockSealed') {
-        await change('included', e.data.tx.hash, null, null);
+        if (!arrivedIncluded.has(e.data.tx.hash)) await change('included', e.data.tx.hash, null, null);
         continue;
       }
       if (e.type === 'TxReceived') {
@@ -92,11 +115,13 @@ export const poolProjection: Projection = {
           s: d.s,
           raw: d.raw,
           ip: d.ip,
+          status: arrivedIncluded.has(d.hash) ? 'included' : 'pending',
           received_at: e.metadata.at,
           position: e.position.toString(),
         });
         continue;
       }
+      if (e.type === 'TxIncluded' && arrivedIncluded.has(e.data.hash)) continue;
       const reason = e.type === 'TxFailed' || e.type === 'TxInvalidated' ? e.data.reason : null;
       const replacedBy = e.type === 'TxReplaced' ? e.data.replacedBy : null;
       await change(STATUS_BY_TYPE[e.type], e.data.hash, reason, replacedBy);

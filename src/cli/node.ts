@@ -71,6 +71,7 @@ import {
   poolMethods,
 } from '../rpc/pool/index.ts';
 import { readMethods } from '../rpc/read/index.ts';
+import { createInclusionHandoff, type InclusionHandoff } from '../sequencer/index.ts';
 import type { L2BlockSealed } from '../streams/l2/index.ts';
 import { deployDevContracts, ensureDevL1 } from './devnet.ts';
 
@@ -264,6 +265,11 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
         ?.blockHash ?? null;
 
     const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
+    // The intake hands admitted txs straight to a sequencer in this process (direct inclusion).
+    const handoff =
+      config.node.roles.includes('rpc') && config.node.roles.includes('sequencer')
+        ? createInclusionHandoff()
+        : undefined;
     for (const role of config.node.roles) {
       if (role === 'rpc') {
         roles.push(
@@ -279,6 +285,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             readiness,
             logger,
             announce,
+            handoff,
           }),
         );
       } else if (role === 'sequencer') {
@@ -302,6 +309,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
             readModelsPosition: () => runner.position(),
             pool: createPendingPool({ store, db }),
+            ...(handoff ? { handoff } : {}),
             // Read again only after the L1 read models changed: the sequencer asks every round.
             pendingForcedBatches: readBetweenChanges(l1Changes, () =>
               listForcedBatches(db.pool, { pendingOnly: true }),
@@ -493,6 +501,8 @@ function rpcRole(deps: {
   readiness: ReturnType<typeof createReadiness>;
   logger: Logger;
   announce: (line: string) => void;
+  /** The sequencer in this process, if any: admitted txs go to it directly. */
+  handoff: InclusionHandoff | undefined;
 }): RoleSpec {
   const { config, store, runner, db, accounts, executor, head, metrics, readiness, logger, announce } = deps;
   const limits: PoolLimits = {
@@ -522,6 +532,7 @@ function rpcRole(deps: {
         limits,
         waitForReadModels: (position) => runner.waitFor(position),
         absentReceipts,
+        ...(deps.handoff ? { handoff: deps.handoff } : {}),
       })
     : config.rpc.sequencerUrl
       ? createRelayIntake({ url: config.rpc.sequencerUrl })

@@ -2,6 +2,13 @@
  * The sequencer's pure decisions (DESIGN §6): ready-tx ordering and batch closing. The sequencer actor (the
  * I/O around them) builds on these.
  */
+
+export {
+  createInclusionHandoff,
+  type HandedTx,
+  type HandoffOutcome,
+  type InclusionHandoff,
+} from './handoff.ts';
 export {
   type BatchLimits,
   type Candidate,

@@ -28,7 +28,8 @@ import {
 } from '../../src/eventstore/index.ts';
 import { createExecutor, createTrieStore } from '../../src/execution/index.ts';
 import { type Address, bytesToHex, type Hash, hexToBytes } from '../../src/primitives/index.ts';
-import { createPoolIntake } from '../../src/rpc/pool/index.ts';
+import { createPoolIntake, type PoolIntakeDeps } from '../../src/rpc/pool/index.ts';
+import { createInclusionHandoff, type InclusionHandoff } from '../../src/sequencer/index.ts';
 import { foldL2, L2_STREAM_ID, type L2Event } from '../../src/streams/l2/index.ts';
 import { txStreamId } from '../../src/streams/tx/index.ts';
 import { createTestDatabase } from '../support/db.ts';
@@ -48,6 +49,8 @@ async function harness(
     forced?: () => ForcedBatchRow[];
     /** Txs per batch. @default 100 */
     maxTxs?: number;
+    /** The intake hands txs to the sequencer (direct inclusion), as in a node running both. */
+    handoff?: boolean;
   } = {},
 ) {
   const tdb = await createTestDatabase('seq');
@@ -56,10 +59,12 @@ async function harness(
   let appendCalls = 0;
   // The sequencer's appends go through `appendMany`; `failAppend` makes chosen calls fail as a lost connection would.
   const store: EventStore = Object.assign(Object.create(realStore) as EventStore, {
-    appendMany: (appends: Parameters<EventStore['appendMany']>[0]) =>
-      opts.failAppend?.(++appendCalls)
+    appendMany: (appends: Parameters<EventStore['appendMany']>[0]) => {
+      const call = ++appendCalls;
+      return opts.failAppend?.(call)
         ? Promise.reject(new Error('connection terminated'))
-        : realStore.appendMany(appends),
+        : realStore.appendMany(appends);
+    },
   });
   const db = createReadModelDb(tdb.url);
   await migrate(db); // as a node's runner does before any role starts
@@ -81,7 +86,11 @@ async function harness(
     projected = head;
   }
   const pendingPool = createPendingPool({ store: realStore, db });
-  const intake = createPoolIntake({
+  const handoff = opts.handoff ? createInclusionHandoff() : undefined;
+  let offers = 0;
+  /** The positions the intake waited for the read models to reach. */
+  const waitedFor: GlobalPosition[] = [];
+  const intakeDeps: Omit<PoolIntakeDeps, 'waitForReadModels'> = {
     store: realStore,
     db,
     accounts: {
@@ -97,25 +106,41 @@ async function harness(
       globalQueue: 1024,
       maxTxBytesSize: 100_132,
       maxTxDataBytesSize: 100_000,
-      blockedSenders: new Set(),
+      blockedSenders: new Set<Address>(),
     },
-    waitForReadModels: project,
+  };
+  const intake = createPoolIntake({
+    ...intakeDeps,
+    waitForReadModels: async (position) => {
+      waitedFor.push(position);
+      await project();
+    },
+    ...(handoff
+      ? {
+          handoff: {
+            offer: (received: Parameters<InclusionHandoff['offer']>[0]) => {
+              offers++;
+              return handoff.offer(received);
+            },
+          },
+        }
+      : {}),
   });
-  const send = async (nonce: number) =>
-    intake.submit(
-      hexToBytes(
-        await wallet.signTransaction({
-          type: 0,
-          chainId: CHAIN_ID,
-          nonce,
-          gasPrice: 1_000_000_000n,
-          gasLimit: 21_000n,
-          to: COINBASE,
-          value: 1n,
-        }),
-      ),
-      '127.0.0.1',
+  /** The intake of another process: it appends alone, and answers without waiting for the read models. */
+  const elsewhere = createPoolIntake({ ...intakeDeps, waitForReadModels: async () => {} });
+  const signed = async (nonce: number) =>
+    hexToBytes(
+      await wallet.signTransaction({
+        type: 0,
+        chainId: CHAIN_ID,
+        nonce,
+        gasPrice: 1_000_000_000n,
+        gasLimit: 21_000n,
+        to: COINBASE,
+        value: 1n,
+      }),
     );
+  const send = async (nonce: number) => intake.submit(await signed(nonce), '127.0.0.1');
   /** The view as the sequencer last saw it while the test holds it (a view slow to apply the log), else null. */
   let held: { pending: ReturnType<PendingPool['pending']>; position: GlobalPosition } | null = null;
   const view: PendingPool = {
@@ -145,6 +170,7 @@ async function harness(
       ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
       ...(opts.snapshotEvery ? { snapshotEvery: opts.snapshotEvery } : {}),
       pendingForcedBatches: async () => opts.forced?.() ?? [],
+      ...(handoff ? { handoff } : {}),
     });
   let sequencer = effects();
   /** The position of the last event the pool's view takes (a tx stream's, or an `L2BlockSealed`). */
@@ -167,6 +193,17 @@ async function harness(
     },
     project,
     send,
+    /** Submits through another process's intake (no hand-off, the read models not waited for). */
+    sendElsewhere: async (nonce: number) => elsewhere.submit(await signed(nonce), '127.0.0.1'),
+    /** The hand-off, with `handoff: true`. */
+    handoff: () => handoff!,
+    /** Resolves once `n` txs were handed off in all. */
+    handedOff: async (n: number) => {
+      while (offers < n) await new Promise((r) => setImmediate(r));
+    },
+    waitedFor: () => waitedFor,
+    /** The sequencer's `appendMany` calls so far. */
+    appendCalls: () => appendCalls,
     projected: () => projected,
     /** Holds the pool's view where it is now (true), as a view slow to apply the log would be, or lets it go. */
     holdView: (hold: boolean) => {
@@ -509,6 +546,127 @@ test('read models that stall: past its bound of unprojected appends the sequence
     assert.ok(await h.tick(), 'tx 2 sealed');
     await h.project();
     await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a handed-off tx: its TxReceived, its block and its TxIncluded in one commit; the answer waits for it', async () => {
+  const h = await harness({ handoff: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const sent = h.send(0);
+    await h.handedOff(1);
+    const calls = h.appendCalls();
+    assert.ok(await h.tick());
+    assert.is(h.appendCalls() - calls, 1, 'one appendMany');
+    const hash = await sent;
+    const stream = await h.store.readStream(txStreamId(hash));
+    assert.equal(
+      stream.map((e) => [e.type, e.metadata.actor]),
+      [
+        ['TxReceived', 'rpc'],
+        ['TxIncluded', 'sequencer'],
+      ],
+    );
+    const sealed = (await h.store.readStream(L2_STREAM_ID)).find((e) => e.type === 'L2BlockSealed')!;
+    assert.ok(
+      stream[0]!.position < sealed.position && sealed.position < stream[1]!.position,
+      'received, sealed, included: in log order',
+    );
+    const { rows } = await h.db.pool.query<{ n: number }>(
+      'select count(distinct xmin::text)::int as n from lev_es.events where position = any($1::bigint[])',
+      [[stream[0]!.position, sealed.position, stream[1]!.position].map(String)],
+    );
+    assert.is(rows[0]!.n, 1, 'one transaction');
+    assert.ok(
+      h.waitedFor().at(-1)! >= stream[1]!.position,
+      'the answer waited for the read models to reach it',
+    );
+    assert.is((await getPoolTx(h.db.pool, hash))?.status, 'included', 'included by the time of the answer');
+    await h.assertChain([hash]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a handed-off tx behind a nonce gap waits in the pool (its TxReceived alone) until the gap is filled', async () => {
+  const h = await harness({ handoff: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const later = h.send(1);
+    await h.handedOff(1);
+    assert.ok(await h.tick(), 'its TxReceived is appended');
+    const second = await later;
+    assert.equal(
+      (await h.store.readStream(txStreamId(second))).map((e) => e.type),
+      ['TxReceived'],
+    );
+    assert.is((await getPoolTx(h.db.pool, second))?.status, 'pending');
+
+    const earlier = h.send(0);
+    await h.handedOff(2);
+    assert.ok(await h.tick(), 'the handed-off tx and the pending one behind it');
+    const first = await earlier;
+    await h.project();
+    await h.assertChain([first, second]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a handed-off tx another intake appended first is "already known"; the others of that round still go in', async () => {
+  const h = await harness({ handoff: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const first = await h.sendElsewhere(0); // appended, not yet in the pool read model the admission reads
+    const again = h.send(0);
+    const next = h.send(1); // the sender's lane is free once tx 0 is queued
+    await h.handedOff(2);
+    const calls = h.appendCalls();
+    assert.ok(await h.tick(), 'the round commits nothing and asks to run again');
+    assert.is(h.appendCalls() - calls, 1);
+    try {
+      await again;
+      assert.unreachable('a tx whose stream exists is refused');
+    } catch (err) {
+      assert.is((err as Error).message, 'already known');
+    }
+    const second = await next; // declined: appended by the intake itself
+    assert.equal(
+      (await h.store.readStream(txStreamId(first))).map((e) => e.type),
+      ['TxReceived'],
+    );
+    assert.ok(await h.tick(), 'the next round takes both from the pool');
+    await h.project();
+    await h.assertChain([first, second]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a closed hand-off (the sequencer stopped): the intake appends alone and the tx waits in the pool', async () => {
+  const h = await harness({ handoff: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    h.handoff().close();
+    const hash = await h.send(0); // answers without a round
+    assert.equal(
+      (await h.store.readStream(txStreamId(hash))).map((e) => e.type),
+      ['TxReceived'],
+    );
+    assert.is((await getPoolTx(h.db.pool, hash))?.status, 'pending');
+    assert.ok(await h.tick(), 'a round takes it from the pool');
+    await h.project();
+    await h.assertChain([hash]);
   } finally {
     await h.close();
   }

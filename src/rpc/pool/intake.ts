@@ -2,8 +2,14 @@
  * Pool intake: what `eth_sendRawTransaction` does with a tx (DESIGN §2, §5).
  *
  * decode → stateless rules → (per sender, one at a time) state + pool view → stateful rules → append `TxReceived`
- * to `tx-<hash>` (expected: no stream; concurrent submissions are group-committed) → on replacement, `TxReplaced` on the replaced tx's stream → wait until the
- * read models have reached the appended position (read-your-writes) → the hash.
+ * to `tx-<hash>` (expected: no stream; concurrent submissions are group-committed) → on replacement, `TxReplaced`
+ * on the replaced tx's stream → wait until the read models have reached the appended position (read-your-writes)
+ * → the hash.
+ *
+ * With a sequencer in the same process (`handoff`), a tx that replaces none is handed to it instead of appended
+ * here (direct inclusion, src/sequencer/handoff.ts): its `TxReceived` goes in the sequencer's next commit, with its
+ * block when it is ready, and the answer waits for the read models to reach that commit — so the receipt is there
+ * when the hash is. Declined (no sequencer taking txs, a failed round), the intake appends it itself.
  *
  * Appends within one process are serialised per sender, so two racing txs of one sender see each other. Across
  * RPC instances a race can let two txs of the same nonce in; the sequencer keeps the better one (ARCHITECTURE.md).
@@ -13,7 +19,7 @@ import type { ReadModelDb } from '../../../projections/index.ts';
 import type { AbsentReceipts } from '../../../projections/l2/index.ts';
 import { getAdmissionView } from '../../../projections/pool/index.ts';
 import { createAppendBatcher, ExpectedRevisionConflictError } from '../../eventstore/index.ts';
-import type { EventStore, GlobalPosition } from '../../eventstore/types.ts';
+import type { EventStore, GlobalPosition, NewEvent } from '../../eventstore/types.ts';
 import type { AccountReader } from '../../execution/index.ts';
 import {
   checkStatefulRules,
@@ -24,6 +30,7 @@ import {
   type PoolLimits,
 } from '../../pool/index.ts';
 import type { Hash } from '../../primitives/index.ts';
+import type { InclusionHandoff } from '../../sequencer/index.ts';
 import { envelope } from '../../streams/index.ts';
 import {
   decide,
@@ -53,12 +60,14 @@ export type PoolIntakeDeps = {
   waitForReadModels: (position: GlobalPosition) => Promise<void>;
   /** Told each admitted tx, which no block holds yet: a client polling for its receipt then costs no query. */
   absentReceipts?: Pick<AbsentReceipts, 'token' | 'markAbsent'>;
+  /** The sequencer in this process, which takes admitted txs directly (direct inclusion); none: always append. */
+  handoff?: Pick<InclusionHandoff, 'offer'>;
   /** The clock, read here (not in `decide`). @default () => new Date() */
   now?: () => Date;
 };
 
 export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
-  const { store, db, accounts, limits } = deps;
+  const { store, db, accounts, limits, handoff } = deps;
   const now = deps.now ?? (() => new Date());
   const lanes = new Map<string, Promise<unknown>>();
   // Concurrent submissions share commits: one append of many tx streams instead of one each.
@@ -76,7 +85,12 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
     return next;
   }
 
-  async function admit(tx: DecodedLegacyTx, ip: string): Promise<GlobalPosition> {
+  /**
+   * Checks `tx` against the state and the pool and appends its `TxReceived` (or hands it off); what it resolves to
+   * resolves in turn with the position the read models must reach. A handed-off tx frees its sender's lane once
+   * queued, not once committed: the sequencer takes a sender's txs in the order offered.
+   */
+  async function admit(tx: DecodedLegacyTx, ip: string): Promise<{ position: Promise<GlobalPosition> }> {
     const [account, { pendingCount, sameNonce }] = await Promise.all([
       accounts.getAccount(tx.from),
       getAdmissionView(db.pool, tx.from, tx.nonce),
@@ -84,19 +98,38 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
     const { replaces } = checkStatefulRules(tx, { account, pendingCount, sameNonce }, limits);
 
     const ctx = { actor: 'rpc', at: now().toISOString(), correlationId: tx.hash };
-    const received = envelope(decide({ type: 'ReceiveTx', data: receivedData(tx, ip) }, initialState()), ctx);
-    let position: GlobalPosition;
-    try {
-      ({ position } = await appender.append(txStreamId(tx.hash), received, 'no_stream'));
-    } catch (err) {
-      if (err instanceof ExpectedRevisionConflictError) throw new PoolError('already_known', 'already known');
-      throw err;
+    const received = envelope(
+      decide({ type: 'ReceiveTx', data: receivedData(tx, ip) }, initialState()),
+      ctx,
+    ) as NewEvent<TxReceived>[];
+    if (!replaces && handoff) {
+      const position = handOff(handoff, received);
+      position.catch(() => {}); // awaited by `submit` once the lane is free
+      return { position };
     }
+    let position = await appendReceived(received);
     if (replaces) {
       const replacedPosition = await markReplaced(replaces, tx.hash, received[0]!.id, ctx);
       if (replacedPosition > position) position = replacedPosition;
     }
-    return position;
+    return { position: Promise.resolve(position) };
+  }
+
+  async function appendReceived(received: NewEvent<TxReceived>[]): Promise<GlobalPosition> {
+    try {
+      return (await appender.append(txStreamId(received[0]!.data.hash), received, 'no_stream')).position;
+    } catch (err) {
+      if (err instanceof ExpectedRevisionConflictError) throw new PoolError('already_known', 'already known');
+      throw err;
+    }
+  }
+
+  /** The sequencer's commit of a handed-off tx, or the intake's own append when it declines. */
+  async function handOff(
+    to: Pick<InclusionHandoff, 'offer'>,
+    received: NewEvent<TxReceived>[],
+  ): Promise<GlobalPosition> {
+    return (await to.offer(received[0]!)) ?? appendReceived(received);
   }
 
   /** Appends `TxReplaced` on the replaced tx's stream, unless it stopped being pending meanwhile. */
@@ -130,7 +163,7 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
     async submit(raw, ip) {
       const token = deps.absentReceipts?.token();
       const tx = checkStatelessRules(decodeRawTx(raw), limits, ip);
-      const position = await serialised(tx.from, () => admit(tx, ip));
+      const position = await (await serialised(tx.from, () => admit(tx, ip))).position;
       if (token !== undefined) deps.absentReceipts?.markAbsent(tx.hash, token);
       await deps.waitForReadModels(position);
       return tx.hash;
