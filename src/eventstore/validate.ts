@@ -83,7 +83,7 @@ export function prepareAppend(
     const typed = `${where} (id ${id}, type ${type})`;
     if (!isPlainObject(data))
       throw invalid(`${typed}: data must be a JSON object, got ${describeValue(data)}`);
-    const dataProblem = jsonProblem(data, 'data', new Set());
+    const dataProblem = isExactJson(data, 0) ? undefined : jsonProblem(data, 'data', new Set());
     if (dataProblem) throw invalid(`${typed}: ${dataProblem}`);
     if (!isPlainObject(metadata)) {
       throw invalid(`${typed}: metadata must be an object {at, actor}, got ${describeValue(metadata)}`);
@@ -100,7 +100,9 @@ export function prepareAppend(
         throw invalid(`${typed}: metadata.${key} must be a string when present, got ${describeValue(value)}`);
       }
     }
-    const metadataProblem = jsonProblem(metadata, 'metadata', new Set());
+    const metadataProblem = isExactJson(metadata, 0)
+      ? undefined
+      : jsonProblem(metadata, 'metadata', new Set());
     if (metadataProblem) throw invalid(`${typed}: ${metadataProblem}`);
     let version: number;
     try {
@@ -196,6 +198,37 @@ export function checkFilter(where: string, filter: EventFilter | undefined): Che
 export function matchesFilter(filter: CheckedFilter, streamId: string, type: string): boolean {
   if (filter.streamPrefixes && !filter.streamPrefixes.some((p) => streamId.startsWith(p))) return false;
   if (filter.types && !filter.types.includes(type)) return false;
+  return true;
+}
+
+/** Nesting deeper than this is left to {@link jsonProblem}, which also tells a cycle from depth. */
+const FAST_JSON_DEPTH = 64;
+
+/**
+ * Whether `value` is JSON that round-trips exactly — what {@link jsonProblem} checks, without building a path for
+ * every key (every append checks every event): false when it is not, or when it nests deeper than
+ * {@link FAST_JSON_DEPTH}; `jsonProblem` then decides and says where.
+ */
+function isExactJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= FAST_JSON_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isExactJson(value[i], depth + 1)) return false;
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  for (const key of Object.keys(value)) if (!isExactJson(value[key], depth + 1)) return false;
   return true;
 }
 

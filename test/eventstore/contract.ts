@@ -771,6 +771,18 @@ export function eventStoreContract(name: string, makeStore: MakeStore): void {
         [ok, ev('A', { deep: [{ u: undefined as unknown as string }] })],
         /data\.deep\[0\]\.u is undefined/,
       );
+      // Nested deeper than the check's fast walk goes: still checked to the bottom, a cycle named where it closes.
+      const deep = (tail: unknown): JsonObject => {
+        let v: JsonObject = { tail: tail as string };
+        for (let i = 0; i < 70; i++) v = { v };
+        return v;
+      };
+      await refused([ok, ev('A', deep(1n))], /data(\.v){70}\.tail is a bigint/);
+      const cycle = deep(null);
+      let bottom = cycle;
+      for (let i = 0; i < 70; i++) bottom = bottom['v'] as JsonObject;
+      bottom['tail'] = cycle;
+      await refused([ok, ev('A', cycle)], /data(\.v){70}\.tail refers back to itself/);
       await refused([ok, ev('', {})], /type must be a non-empty string/);
       await refused([ok, { ...ok }], /appears twice/);
       await refused(
@@ -780,6 +792,8 @@ export function eventStoreContract(name: string, makeStore: MakeStore): void {
       const err = await rejects(store.append('', [ok]));
       assert.match((err as Error).message, /stream id/);
       assert.equal(await store.readStream(stream), [], 'nothing stored');
+      await store.append(stream, [ev('A', deep('end'))]);
+      assert.equal((await store.readStream(stream))[0]?.data, deep('end'), 'deep JSON is stored as it was');
     }),
   );
 
