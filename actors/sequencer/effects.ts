@@ -4,9 +4,10 @@
  * src/sequencer policy); this module reads the pool and the state, runs the executor and appends.
  *
  * A tick stages everything it decides (genesis, batch open/close, one L2 block per ready tx, tx-stream events)
- * and commits it as a group: trie nodes flushed, then ONE `appendMany` of the `l2` events and the tx streams'
- * events (on Postgres one transaction; on EventStoreDB the `l2` append, the commit point, first). Under load that
- * is one fsync'd commit per tick instead of three per block.
+ * and commits it as a group: trie nodes flushed, then ONE `appendMany` of the handed-off txs' `TxReceived`, the
+ * `l2` events and the tx streams' events (on Postgres one transaction; on EventStoreDB one append per stream in
+ * that order, the `l2` append the commit point). Under load that is one fsync'd commit per tick instead of three
+ * per block.
  * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the
  * log: a tx is seen once its `TxReceived` is committed, not once the projector has written it to the pool read
  * model. With an intake in the same process, txs also arrive handed off (src/sequencer/handoff.ts): a round takes
@@ -192,6 +193,33 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
   let unprojected: GlobalPosition[] = [];
 
+  /**
+   * The txs handed off since the last round, less those whose stream exists or is about to: a tx the pool view
+   * holds, one this sequencer finished in an append the view has not applied (declined at once), one handed off
+   * twice in the round, a client's retry (`again`: declined once the round committed the first). Declined, the
+   * intake's own append answers "already known" — instead of the round's commit failing on their `TxReceived`
+   * (expected: no stream) and declining everything else with them.
+   */
+  function takeHanded(): { handed: HandedTx[]; again: HandedTx[] } {
+    const taken = deps.handoff?.take() ?? [];
+    const again: HandedTx[] = [];
+    if (taken.length === 0) return { handed: taken, again };
+    const known = new Set<string>(deps.pool.pending().map((t) => t.hash));
+    for (const u of unapplied) for (const hash of u.hashes) known.add(hash);
+    const inRound = new Set<string>();
+    const handed = taken.filter((h) => {
+      const hash = h.received.data.hash;
+      if (known.has(hash)) h.settle({ kind: 'declined' });
+      else if (inRound.has(hash)) again.push(h);
+      else {
+        inRound.add(hash);
+        return true;
+      }
+      return false;
+    });
+    return { handed, again };
+  }
+
   /** Decides `command` on the draft's state and folds the events in; nothing is appended yet. */
   function stage(draft: Draft, command: L2Command): L2Event[] {
     const events = decide(command, draft.state.l2);
@@ -206,9 +234,10 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   /**
    * Appends what the draft holds. Durability order: the trie nodes of every new root are flushed before the
    * `l2` append that names them; the `l2` append (expected revision: a single writer, so a second sequencer
-   * fails loudly) and the tx streams' events go in ONE `appendMany` — on Postgres one transaction, all or none;
-   * on EventStoreDB the `l2` append first, so after a crash the sealed blocks whose `TxIncluded` is missing are
-   * exactly the last ones ({@link load} repairs them).
+   * fails loudly) and the tx streams' events go in ONE `appendMany`, after the `TxReceived` of the txs handed
+   * off — on Postgres one transaction, all or none; on EventStoreDB in that order, so after a crash a handed-off tx
+   * received without its block waits in the pool, and the sealed blocks whose `TxIncluded` is missing are exactly
+   * the last ones ({@link load} repairs them).
    */
   async function commitDraft(draft: Draft, base: SequencerState, nowMs: number): Promise<string | null> {
     const txEvents = [...draft.tx, ...draft.sealed.map(includedEvent)];
@@ -232,7 +261,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     for (const e of txEvents)
       appends.push({ streamId: txStreamId(e.data.hash), events: envelope([e], at(nowMs)) });
     if (appends.length === 0) return null;
-    // One call: on Postgres one transaction (one commit for the tick); on EventStoreDB the `l2` append first.
+    // One call: on Postgres one transaction (one commit for the tick); on EventStoreDB one append per stream.
     const results = await store.appendMany(appends);
     for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
     unprojected.push(lastAppended);
@@ -456,18 +485,20 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       await repairIncluded(revision, nowMs);
       // The pool's view, as of at least everything appended before this point (a repair above included).
       await deps.pool.start(signal);
-      deps.handoff?.open();
+      // Not when this run was stopped while loading: the role closed the hand-off, and no round will take txs.
+      if (!signal.aborted) deps.handoff?.open();
       return { l2, revision };
     },
 
     async tick(state, nowMs) {
-      const handed = deps.handoff?.take() ?? [];
+      const { handed, again } = takeHanded();
       const draft: Draft = { state, handed, l2: [], tx: [], sealed: [], forcedSealed: [] };
       let lastId: string | null;
       try {
         await work(draft, nowMs);
         lastId = await commitDraft(draft, state, nowMs);
       } catch (err) {
+        for (const h of again) h.settle({ kind: 'declined' });
         // Nothing of the round was appended (on EventStoreDB maybe some `TxReceived`): the intakes append their
         // txs themselves — "already known" for a stream that exists, a no-op for a `TxReceived` stored.
         for (const h of handed) h.settle({ kind: 'declined' });
@@ -478,6 +509,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
         throw err;
       }
       for (const h of handed) h.settle({ kind: 'committed', position: lastAppended });
+      for (const h of again) h.settle({ kind: 'declined' });
       if (lastId) await fold.committed(draft.state.l2, draft.state.revision, lastId);
       return {
         state: draft.state,
@@ -487,6 +519,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
 
     async poolChanged(signal) {
       if (!deps.handoff) return deps.pool.changedSince(poolSeen, signal);
+      if (signal.aborted) return;
       // Whichever comes first; the other wait is then dropped.
       const either = new AbortController();
       const onAbort = () => either.abort();

@@ -134,7 +134,8 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
       controller?.abort();
       const ctl = new AbortController();
       controller = ctl;
-      signal.addEventListener('abort', () => ctl.abort(), { once: true });
+      if (signal.aborted) ctl.abort();
+      else signal.addEventListener('abort', () => ctl.abort(), { once: true });
       const snapshot = await pendingSnapshot(deps.db.pool);
       if (controller !== ctl) return; // a later start took over meanwhile
       txs = new Map(snapshot.txs.map((t) => [t.hash, t]));

@@ -47,6 +47,7 @@ export type InclusionHandoff = {
   offered(signal?: AbortSignal): Promise<void>;
 };
 
+/** A hand-off, closed until the sequencer opens it. One per process, shared by its intake and its sequencer. */
 export function createInclusionHandoff(): InclusionHandoff {
   let accepting = false;
   let queue: HandedTx[] = [];

@@ -1,6 +1,7 @@
 /**
  * The sequencer's pure decisions (DESIGN §6): ready-tx ordering and batch closing. The sequencer actor (the
- * I/O around them) builds on these.
+ * I/O around them) builds on these. Also the hand-off between a pool intake and a sequencer in one process
+ * (direct inclusion): in-memory bookkeeping, no I/O.
  */
 
 export {

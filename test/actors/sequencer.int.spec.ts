@@ -220,6 +220,11 @@ async function harness(
     load: async () => {
       state = await sequencer.load(now, following.signal);
     },
+    /** A load whose run the test stops (aborts) itself. */
+    loadWith: (signal: AbortSignal) => sequencer.load(now, signal),
+    /** Submits the signed bytes of tx `nonce` as they are (the same bytes twice: a client's retry). */
+    submit: (raw: Uint8Array) => intake.submit(raw, '127.0.0.1'),
+    signed,
     /** A round once the pool's view has every event appended so far (in a node it wakes on the view's change). */
     tick: async () => {
       if (!held) await pendingPool.waitFor(await lastTxEvent());
@@ -619,31 +624,24 @@ test('a handed-off tx behind a nonce gap waits in the pool (its TxReceived alone
   }
 });
 
-test('a handed-off tx another intake appended first is "already known"; the others of that round still go in', async () => {
+test('a handed-off tx another intake appended first is "already known"; the round takes it from the pool', async () => {
   const h = await harness({ handoff: true });
   try {
     await h.load();
     assert.ok(await h.tick(), 'genesis');
     await h.project();
     const first = await h.sendElsewhere(0); // appended, not yet in the pool read model the admission reads
-    const again = h.send(0);
+    const again = h.send(0).then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
     const next = h.send(1); // the sender's lane is free once tx 0 is queued
     await h.handedOff(2);
     const calls = h.appendCalls();
-    assert.ok(await h.tick(), 'the round commits nothing and asks to run again');
-    assert.is(h.appendCalls() - calls, 1);
-    try {
-      await again;
-      assert.unreachable('a tx whose stream exists is refused');
-    } catch (err) {
-      assert.is((err as Error).message, 'already known');
-    }
-    const second = await next; // declined: appended by the intake itself
-    assert.equal(
-      (await h.store.readStream(txStreamId(first))).map((e) => e.type),
-      ['TxReceived'],
-    );
-    assert.ok(await h.tick(), 'the next round takes both from the pool');
+    assert.ok(await h.tick(), 'tx 0 from the pool, tx 1 handed off');
+    assert.is(h.appendCalls() - calls, 1, 'one commit');
+    assert.is(await again, 'already known');
+    const second = await next;
     await h.project();
     await h.assertChain([first, second]);
   } finally {
@@ -667,6 +665,94 @@ test('a closed hand-off (the sequencer stopped): the intake appends alone and th
     assert.ok(await h.tick(), 'a round takes it from the pool');
     await h.project();
     await h.assertChain([hash]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a load stopped while it runs (the role then closed the hand-off) leaves it closed: offers are declined', async () => {
+  const h = await harness({ handoff: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    h.restart();
+    const stop = new AbortController();
+    const loading = h.loadWith(stop.signal);
+    stop.abort(); // the role stopped the machine outright during the load, and closed the hand-off
+    h.handoff().close();
+    await loading.catch(() => {});
+    const sent = h.send(0);
+    await h.handedOff(1);
+    await new Promise((r) => setImmediate(r));
+    const queued = h.handoff().take();
+    for (const q of queued) q.settle({ kind: 'declined' }); // (if queued, no round would ever settle it)
+    assert.is(queued.length, 0, 'declined at once, not queued for a sequencer that does not run');
+    const hash = await sent;
+    assert.equal(
+      (await h.store.readStream(txStreamId(hash))).map((e) => e.type),
+      ['TxReceived'],
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("a client's retry of a handed-off tx is 'already known' and costs the round nothing", async () => {
+  const h = await harness({ handoff: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const raw = await h.signed(0);
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'answered',
+        (e: Error) => e.message,
+      );
+    const first = outcome(h.submit(raw));
+    const retry = outcome(h.submit(raw)); // the lane is free once the first is queued
+    const next = h.send(1);
+    await h.handedOff(3);
+    const calls = h.appendCalls();
+    assert.ok(await h.tick());
+    assert.is(h.appendCalls() - calls, 1, 'one commit');
+    assert.equal([await first, await retry], ['answered', 'already known']);
+    const second = await next;
+    await h.project();
+    const [hash] = (await h.store.readStream(L2_STREAM_ID))
+      .filter((e) => e.type === 'L2BlockSealed')
+      .map((e) => (e.data as { tx: { hash: Hash } }).tx.hash);
+    await h.assertChain([hash!, second]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a round whose commit fails declines its handed-off txs: the intakes append them, the next round seals them', async () => {
+  const h = await harness({ handoff: true, failAppend: (call) => call === 2 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const sends = [h.send(0), h.send(1)];
+    await h.handedOff(2);
+    try {
+      await h.tick();
+      assert.unreachable('the commit fails');
+    } catch (err) {
+      assert.match((err as Error).message, 'connection terminated');
+    }
+    const hashes = await Promise.all(sends);
+    for (const hash of hashes)
+      assert.equal(
+        (await h.store.readStream(txStreamId(hash))).map((e) => e.type),
+        ['TxReceived'],
+      );
+    await h.load(); // as after the machine's failure
+    assert.ok(await h.tick());
+    await h.project();
+    await h.assertChain(hashes);
   } finally {
     await h.close();
   }

@@ -13,6 +13,10 @@
  *
  * Appends within one process are serialised per sender, so two racing txs of one sender see each other. Across
  * RPC instances a race can let two txs of the same nonce in; the sequencer keeps the better one (ARCHITECTURE.md).
+ * With the hand-off the lane covers the checks and the queueing only: a tx still queued (or declined and appended
+ * outside the lane) is not yet in the pool read model the next one's checks read, so two txs of one nonce, or
+ * a sender past `accountQueue` within one round, get in as across instances — the sequencer includes one tx per
+ * nonce (the better price) and fails the other as "nonce too low".
  */
 
 import type { ReadModelDb } from '../../../projections/index.ts';
