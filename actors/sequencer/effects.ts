@@ -10,9 +10,9 @@
  * per block.
  * The pending txs come from the sequencer's own view of the pool (projections/pool/pending.ts), which follows the
  * log: a tx is seen once its `TxReceived` is committed, not once the projector has written it to the pool read
- * model. With an intake in the same process, txs also arrive handed off (src/sequencer/handoff.ts): a round takes
- * them all, orders them with the pending ones, and appends their `TxReceived` first in its commit — with their
- * blocks when they are ready, alone when they are not.
+ * model. With an intake in the same process, txs also arrive handed off (src/sequencer/handoff.ts): a round that
+ * reaches its txs takes them all, orders them with the pending ones, and appends their `TxReceived` first in its
+ * commit — with their blocks when they are ready, alone when they are not.
  */
 import type { ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
@@ -155,8 +155,14 @@ const toLegacyTx = (tx: PoolTx): LegacyTx => ({
  */
 type Draft = {
   state: SequencerState;
-  /** Txs handed off for this round: their `TxReceived` go first in its commit, whatever else it holds. */
+  /**
+   * Txs handed off, taken by this round when it reaches its txs (or finds the read models stalled): their
+   * `TxReceived` go first in its commit, whatever else it holds. A round that creates the genesis, closes a batch
+   * or includes a forced one leaves them queued for the next round, which runs at once.
+   */
   handed: HandedTx[];
+  /** Handed-off txs taken twice in this round (a client's retry): declined once the round has committed. */
+  again: HandedTx[];
   l2: L2Event[];
   tx: TxEvent[];
   sealed: L2BlockSealed['data'][];
@@ -200,24 +206,21 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    * intake's own append answers "already known" — instead of the round's commit failing on their `TxReceived`
    * (expected: no stream) and declining everything else with them.
    */
-  function takeHanded(): { handed: HandedTx[]; again: HandedTx[] } {
+  function takeHanded(draft: Draft): void {
     const taken = deps.handoff?.take() ?? [];
-    const again: HandedTx[] = [];
-    if (taken.length === 0) return { handed: taken, again };
+    if (taken.length === 0) return;
     const known = new Set<string>(deps.pool.pending().map((t) => t.hash));
     for (const u of unapplied) for (const hash of u.hashes) known.add(hash);
     const inRound = new Set<string>();
-    const handed = taken.filter((h) => {
+    for (const h of taken) {
       const hash = h.received.data.hash;
       if (known.has(hash)) h.settle({ kind: 'declined' });
-      else if (inRound.has(hash)) again.push(h);
+      else if (inRound.has(hash)) draft.again.push(h);
       else {
         inRound.add(hash);
-        return true;
+        draft.handed.push(h);
       }
-      return false;
-    });
-    return { handed, again };
+    }
   }
 
   /** Decides `command` on the draft's state and folds the events in; nothing is appended yet. */
@@ -436,7 +439,10 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     // Read models far behind (stalled): seal nothing more until they catch up, rather than run ahead unbounded.
     const projected = deps.readModelsPosition();
     unprojected = unprojected.filter((p) => p > projected);
-    if (unprojected.length >= (deps.maxUnprojectedAppends ?? MAX_UNPROJECTED_APPENDS)) return;
+    if (unprojected.length >= (deps.maxUnprojectedAppends ?? MAX_UNPROJECTED_APPENDS)) {
+      takeHanded(draft); // their `TxReceived` alone: no offer waits for the read models to move
+      return;
+    }
     // Read-your-writes: a tx finished by an earlier tick must not look pending (nor, its nonce now used, stale)
     // while the pool's view has not applied that append.
     const applied = deps.pool.position();
@@ -444,6 +450,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const waiting = unapplied;
     const finished = (hash: string) => waiting.some((u) => u.hashes.has(hash));
     poolSeen = deps.pool.version();
+    takeHanded(draft);
     const pending = deps.pool.pending().filter((t) => !finished(t.hash));
     draft.handed.forEach(({ received }, i) => {
       pending.push(pendingPoolTx(received.data, received.metadata.at, HANDED_POSITION + BigInt(i)));
@@ -491,13 +498,13 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     },
 
     async tick(state, nowMs) {
-      const { handed, again } = takeHanded();
-      const draft: Draft = { state, handed, l2: [], tx: [], sealed: [], forcedSealed: [] };
+      const draft: Draft = { state, handed: [], again: [], l2: [], tx: [], sealed: [], forcedSealed: [] };
       let lastId: string | null;
       try {
         await work(draft, nowMs);
         lastId = await commitDraft(draft, state, nowMs);
       } catch (err) {
+        const { handed, again } = draft;
         for (const h of again) h.settle({ kind: 'declined' });
         // Nothing of the round was appended (on EventStoreDB maybe some `TxReceived`): the intakes append their
         // txs themselves — "already known" for a stream that exists, a no-op for a `TxReceived` stored.
@@ -508,12 +515,12 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
         if (handedStream) return { state, worked: true }; // the next round starts over, from the pool
         throw err;
       }
-      for (const h of handed) h.settle({ kind: 'committed', position: lastAppended });
-      for (const h of again) h.settle({ kind: 'declined' });
+      for (const h of draft.handed) h.settle({ kind: 'committed', position: lastAppended });
+      for (const h of draft.again) h.settle({ kind: 'declined' });
       if (lastId) await fold.committed(draft.state.l2, draft.state.revision, lastId);
       return {
         state: draft.state,
-        worked: draft.l2.length > 0 || draft.tx.length > 0 || handed.length > 0,
+        worked: draft.l2.length > 0 || draft.tx.length > 0 || draft.handed.length > 0,
       };
     },
 

@@ -758,4 +758,37 @@ test('a round whose commit fails declines its handed-off txs: the intakes append
   }
 });
 
+test('a round that closes a batch leaves handed-off txs queued: the next one takes them, with their blocks', async () => {
+  const h = await harness({ handoff: true, maxTxs: 1 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const first = h.send(0);
+    await h.handedOff(1);
+    assert.ok(await h.tick(), 'a batch opens with tx 0: it is full');
+    const hashes = [await first];
+    let answered = false;
+    const second = h.send(1).then((hash) => {
+      answered = true;
+      return hash;
+    });
+    await h.handedOff(2);
+    assert.ok(await h.tick(), 'the full batch closes');
+    await new Promise((r) => setImmediate(r));
+    assert.not.ok(answered, 'tx 1 still waits for a round that takes it');
+    assert.ok(await h.tick(), 'a new batch with tx 1');
+    hashes.push(await second);
+    await h.project();
+    await h.assertChain(hashes); // each received and included in one commit, sealed in order
+    const { rows } = await h.db.pool.query<{ n: number }>(
+      `select count(distinct xmin::text)::int as n from lev_es.events where stream_id = $1`,
+      [txStreamId(hashes[1]!)],
+    );
+    assert.is(rows[0]!.n, 1, "tx 1's TxReceived and TxIncluded in one commit");
+  } finally {
+    await h.close();
+  }
+});
+
 test.run();
