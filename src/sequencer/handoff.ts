@@ -16,8 +16,9 @@
  * stream that exists is "already known"; on EventStoreDB, a `TxReceived` the failed round stored is a no-op
  * (appends are idempotent by event id).
  *
- * Pure bookkeeping, no I/O: the sequencer takes the queue at the start of each round and settles every entry it
- * took, in every outcome.
+ * Pure bookkeeping, no I/O: a round of the sequencer takes the whole queue once it reaches its txs (a round that
+ * only creates the genesis, closes a batch or includes a forced one leaves it for the next) and settles every entry
+ * it took, in every outcome.
  */
 import type { GlobalPosition, NewEvent } from '../eventstore/index.ts';
 import type { TxReceived } from '../streams/tx/index.ts';
