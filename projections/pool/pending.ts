@@ -10,6 +10,7 @@
  * in a batch forced on L1).
  */
 import type { EventStore, GlobalPosition, RecordedEvent } from '../../src/eventstore/index.ts';
+import type { Address } from '../../src/primitives/index.ts';
 import type { L2BlockSealed } from '../../src/streams/l2/index.ts';
 import type { TxEvent, TxReceived } from '../../src/streams/tx/index.ts';
 import type { ReadModelDb } from '../db.ts';
@@ -40,6 +41,12 @@ export type PendingPool = {
    * @throws after `timeoutMs` (default 10 s).
    */
   waitFor(position: GlobalPosition, opts?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * What the pool intake checks a tx against (as `getAdmissionView` reads it from the read model, but as of the log
+   * this view has applied): how many txs are pending, and the sender's pending txs of that nonce in the order
+   * received. Null while the view does not follow the log: not started or not caught up yet, stopped, failed.
+   */
+  admissionView(from: Address, nonce: bigint): { pendingCount: number; sameNonce: PoolTx[] } | null;
 };
 
 const TYPES = [
@@ -81,6 +88,10 @@ export function pendingPoolTx(d: TxReceived['data'], at: string, position: Globa
 export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }): PendingPool {
   /** By hash, in the order received. */
   let txs = new Map<string, PoolTx>();
+  /** The same txs by sender and nonce (`from:nonce`), each group in the order received. */
+  let bySenderNonce = new Map<string, Map<string, PoolTx>>();
+  /** Whether the view follows the log (caught up, not stopped, not failed): what `admissionView` answers from. */
+  let live = false;
   let failed: { error: unknown } | null = null;
   let controller: AbortController | null = null;
   const changes = createChangeCounter();
@@ -90,17 +101,38 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
       new Error(`the pending pool view did not reach position ${position} within ${timeoutMs} ms (at ${at})`),
   );
 
+  const senderNonce = (from: string, nonce: bigint) => `${from}:${nonce}`;
+  function add(tx: PoolTx): void {
+    txs.set(tx.hash, tx);
+    const key = senderNonce(tx.from, tx.nonce);
+    let group = bySenderNonce.get(key);
+    if (!group) {
+      group = new Map();
+      bySenderNonce.set(key, group);
+    }
+    group.set(tx.hash, tx);
+  }
+  function remove(hash: string): void {
+    const tx = txs.get(hash);
+    if (!tx) return;
+    txs.delete(hash);
+    const key = senderNonce(tx.from, tx.nonce);
+    const group = bySenderNonce.get(key);
+    group?.delete(hash);
+    if (group?.size === 0) bySenderNonce.delete(key);
+  }
+
   /** Folds delivered events in; true when one added a pending tx. */
   function apply(events: readonly RecordedEvent[]): boolean {
     let added = false;
     for (const e of events as readonly RecordedEvent<TxEvent | L2BlockSealed>[]) {
       if (e.type === 'TxReceived') {
-        txs.set(e.data.hash, pendingPoolTx(e.data, e.metadata.at, e.position));
+        add(pendingPoolTx(e.data, e.metadata.at, e.position));
         added = true;
       } else if (e.type === 'L2BlockSealed') {
-        txs.delete(e.data.tx.hash);
+        remove(e.data.tx.hash);
       } else {
-        txs.delete(e.data.hash);
+        remove(e.data.hash);
       }
     }
     return added;
@@ -134,23 +166,34 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
       controller?.abort();
       const ctl = new AbortController();
       controller = ctl;
+      live = false;
+      ctl.signal.addEventListener('abort', () => {
+        if (controller === ctl) live = false;
+      });
       if (signal.aborted) ctl.abort();
       else signal.addEventListener('abort', () => ctl.abort(), { once: true });
       const snapshot = await pendingSnapshot(deps.db.pool);
       if (controller !== ctl) return; // a later start took over meanwhile
-      txs = new Map(snapshot.txs.map((t) => [t.hash, t]));
+      txs = new Map();
+      bySenderNonce = new Map();
+      for (const t of snapshot.txs) add(t);
       applied.reset(0n);
       failed = null;
       applied.advance(snapshot.position);
       changes.bump();
       await new Promise<void>((resolve, reject) => {
         const stopped = (err: unknown) => {
+          if (controller === ctl) live = false;
           if (ctl.signal.aborted || controller !== ctl) return resolve();
           failed = { error: err };
           changes.bump(); // a waiting sequencer wakes and meets the failure
           reject(err);
         };
-        follow(snapshot.position, ctl.signal, resolve).then(
+        const caughtUp = () => {
+          if (controller === ctl && !ctl.signal.aborted) live = true;
+          resolve();
+        };
+        follow(snapshot.position, ctl.signal, caughtUp).then(
           () => stopped(new Error('the pending pool view stopped following the log (the store closed)')),
           stopped,
         );
@@ -159,6 +202,11 @@ export function createPendingPool(deps: { store: EventStore; db: ReadModelDb }):
     pending() {
       check();
       return [...txs.values()];
+    },
+    admissionView(from, nonce) {
+      if (!live || failed) return null;
+      const group = bySenderNonce.get(senderNonce(from, nonce));
+      return { pendingCount: txs.size, sameNonce: group ? [...group.values()] : [] };
     },
     position: applied.get,
     version: changes.version,

@@ -68,6 +68,7 @@ import {
   createRefusingIntake,
   createRelayedCoinbase,
   createRelayIntake,
+  type PoolIntakeDeps,
   poolMethods,
 } from '../rpc/pool/index.ts';
 import { readMethods } from '../rpc/read/index.ts';
@@ -270,6 +271,8 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
       config.node.roles.includes('rpc') && config.node.roles.includes('sequencer')
         ? createInclusionHandoff()
         : undefined;
+    // The sequencer's view of the pending pool; with direct inclusion the intake's checks read it too (no query).
+    const pendingPool = createPendingPool({ store, db });
     for (const role of config.node.roles) {
       if (role === 'rpc') {
         roles.push(
@@ -286,6 +289,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             logger,
             announce,
             handoff,
+            admissionView: handoff ? (from, nonce) => pendingPool.admissionView(from, nonce) : undefined,
           }),
         );
       } else if (role === 'sequencer') {
@@ -308,7 +312,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             },
             readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
             readModelsPosition: () => runner.position(),
-            pool: createPendingPool({ store, db }),
+            pool: pendingPool,
             ...(handoff ? { handoff } : {}),
             // Read again only after the L1 read models changed: the sequencer asks every round.
             pendingForcedBatches: readBetweenChanges(l1Changes, () =>
@@ -503,6 +507,8 @@ function rpcRole(deps: {
   announce: (line: string) => void;
   /** The sequencer in this process, if any: admitted txs go to it directly. */
   handoff: InclusionHandoff | undefined;
+  /** Its pending pool view, for the intake's checks (see `PoolIntakeDeps.admissionView`). */
+  admissionView: PoolIntakeDeps['admissionView'] | undefined;
 }): RoleSpec {
   const { config, store, runner, db, accounts, executor, head, metrics, readiness, logger, announce } = deps;
   const limits: PoolLimits = {
@@ -533,6 +539,7 @@ function rpcRole(deps: {
         waitForReadModels: (position) => runner.waitFor(position),
         absentReceipts,
         ...(deps.handoff ? { handoff: deps.handoff } : {}),
+        ...(deps.admissionView ? { admissionView: deps.admissionView } : {}),
       })
     : config.rpc.sequencerUrl
       ? createRelayIntake({ url: config.rpc.sequencerUrl })

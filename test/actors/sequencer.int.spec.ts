@@ -51,6 +51,8 @@ async function harness(
     maxTxs?: number;
     /** The intake hands txs to the sequencer (direct inclusion), as in a node running both. */
     handoff?: boolean;
+    /** The intake's checks read the sequencer's pool view (as with direct inclusion in a node), not the read model. */
+    viewAdmission?: boolean;
   } = {},
 ) {
   const tdb = await createTestDatabase('seq');
@@ -111,6 +113,9 @@ async function harness(
   };
   const intake = createPoolIntake({
     ...intakeDeps,
+    ...(opts.viewAdmission
+      ? { admissionView: (from: Address, nonce: bigint) => pendingPool.admissionView(from, nonce) }
+      : {}),
     waitForReadModels: async (position) => {
       waitedFor.push(position);
       await project();
@@ -128,13 +133,13 @@ async function harness(
   });
   /** The intake of another process: it appends alone, and answers without waiting for the read models. */
   const elsewhere = createPoolIntake({ ...intakeDeps, waitForReadModels: async () => {} });
-  const signed = async (nonce: number) =>
+  const signed = async (nonce: number, gasPrice = 1_000_000_000n) =>
     hexToBytes(
       await wallet.signTransaction({
         type: 0,
         chainId: CHAIN_ID,
         nonce,
-        gasPrice: 1_000_000_000n,
+        gasPrice,
         gasLimit: 21_000n,
         to: COINBASE,
         value: 1n,
@@ -197,6 +202,8 @@ async function harness(
     sendElsewhere: async (nonce: number) => elsewhere.submit(await signed(nonce), '127.0.0.1'),
     /** The hand-off, with `handoff: true`. */
     handoff: () => handoff!,
+    /** Txs handed off so far. */
+    offers: () => offers,
     /** Resolves once `n` txs were handed off in all. */
     handedOff: async (n: number) => {
       while (offers < n) await new Promise((r) => setImmediate(r));
@@ -786,6 +793,34 @@ test('a round that closes a batch leaves handed-off txs queued: the next one tak
       [txStreamId(hashes[1]!)],
     );
     assert.is(rows[0]!.n, 1, "tx 1's TxReceived and TxIncluded in one commit");
+  } finally {
+    await h.close();
+  }
+});
+
+test("with the pool view for the intake's checks: a tx the log has but the read model not yet is seen", async () => {
+  const h = await harness({ handoff: true, viewAdmission: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const first = await h.sendElsewhere(0); // in the log, not yet in the pool read model
+    await h.viewCaughtUp();
+    let outcome: string | null = null;
+    void h.submit(await h.signed(0, 999_999_999n)).then(
+      () => (outcome = 'accepted'), // (the read model, which does not show tx 0 yet, would let it in)
+      (err: Error) => (outcome = err.message),
+    );
+    while (outcome === null && h.offers() === 0) await new Promise((r) => setImmediate(r));
+    assert.ok(await h.tick());
+    while (outcome === null) await new Promise((r) => setImmediate(r));
+    assert.is(
+      outcome,
+      'replacement transaction underpriced',
+      'nonce 0 again, a lower price: refused by the view',
+    );
+    await h.project();
+    await h.assertChain([first]);
   } finally {
     await h.close();
   }

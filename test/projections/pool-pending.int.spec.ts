@@ -12,7 +12,7 @@ import {
   createReadModelDb,
   migrate,
 } from '../../projections/index.ts';
-import { createPendingPool, listPending } from '../../projections/pool/index.ts';
+import { createPendingPool, getAdmissionView, listPending } from '../../projections/pool/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore, type EventStore, type Subscription } from '../../src/eventstore/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
@@ -229,6 +229,61 @@ test('a store that closes under the view: pending() throws, saying the view stop
     await view.changedSince(seen);
     assert.throws(() => view.pending(), /stopped following the log/);
     await pool.end();
+  } finally {
+    following.abort();
+    await h.close();
+  }
+});
+
+test("the intake's admission view: the pending count and a sender's txs of one nonce, while the view follows", async () => {
+  const h = await harness();
+  const following = new AbortController();
+  try {
+    const view = createPendingPool({ store: h.store, db: h.db });
+    assert.is(view.admissionView(FROM, 0n), null, 'not started: the intake queries the read model');
+    const [a, b] = [received(0), received(1)];
+    await h.append(a);
+    await h.project(); // a from the read model's snapshot
+    await view.start(following.signal);
+    const other = { ...received(1), data: { ...received(1).data, gasPrice: '2000000000' } } as TxEvent;
+    await view.waitFor(await h.append(b));
+    await view.waitFor(await h.append(other)); // a second tx of nonce 1
+    const at = (nonce: bigint) => {
+      const v = view.admissionView(FROM, nonce);
+      return v && { pendingCount: v.pendingCount, sameNonce: v.sameNonce.map((t) => t.hash) };
+    };
+    assert.equal(at(0n), { pendingCount: 3, sameNonce: [a.data.hash] });
+    assert.equal(
+      at(1n),
+      { pendingCount: 3, sameNonce: [b.data.hash, other.data.hash] },
+      'in the order received',
+    );
+    assert.equal(
+      view.admissionView('0x00000000000000000000000000000000000b0b00' as Address, 0n)?.sameNonce,
+      [],
+    );
+    await view.waitFor(
+      await h.append({
+        type: 'TxIncluded',
+        data: {
+          hash: b.data.hash,
+          blockNumber: '1',
+          blockHash: hex32(),
+          batchNumber: '1',
+          status: 'success',
+        },
+      }),
+    );
+    assert.equal(at(1n), { pendingCount: 2, sameNonce: [other.data.hash] }, 'an ended tx leaves it');
+    // What the read model answers once projected agrees.
+    await h.project();
+    const fromReadModel = await getAdmissionView(h.db.pool, FROM, 1n);
+    assert.equal(
+      { pendingCount: fromReadModel.pendingCount, sameNonce: fromReadModel.sameNonce.map((t) => t.hash) },
+      at(1n),
+    );
+    following.abort();
+    assert.is(view.admissionView(FROM, 0n), null, 'stopped: the intake queries the read model again');
   } finally {
     following.abort();
     await h.close();

@@ -33,7 +33,7 @@ import {
   PoolError,
   type PoolLimits,
 } from '../../pool/index.ts';
-import type { Hash } from '../../primitives/index.ts';
+import type { Address, Hash } from '../../primitives/index.ts';
 import type { InclusionHandoff } from '../../sequencer/index.ts';
 import { envelope } from '../../streams/index.ts';
 import {
@@ -66,6 +66,11 @@ export type PoolIntakeDeps = {
   absentReceipts?: Pick<AbsentReceipts, 'token' | 'markAbsent'>;
   /** The sequencer in this process, which takes admitted txs directly (direct inclusion); none: always append. */
   handoff?: Pick<InclusionHandoff, 'offer'>;
+  /**
+   * The pending count and same-nonce txs from the sequencer's in-memory pool view when this process has one that
+   * follows the log (null otherwise: the read model is queried, `getAdmissionView`).
+   */
+  admissionView?: (from: Address, nonce: bigint) => Awaited<ReturnType<typeof getAdmissionView>> | null;
   /** The clock, read here (not in `decide`). @default () => new Date() */
   now?: () => Date;
 };
@@ -97,7 +102,7 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
   async function admit(tx: DecodedLegacyTx, ip: string): Promise<{ position: Promise<GlobalPosition> }> {
     const [account, { pendingCount, sameNonce }] = await Promise.all([
       accounts.getAccount(tx.from),
-      getAdmissionView(db.pool, tx.from, tx.nonce),
+      deps.admissionView?.(tx.from, tx.nonce) ?? getAdmissionView(db.pool, tx.from, tx.nonce),
     ]);
     const { replaces } = checkStatefulRules(tx, { account, pendingCount, sameNonce }, limits);
 
