@@ -201,15 +201,16 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
 
   /**
    * The txs handed off since the last round, less those whose stream exists or is about to: a tx the pool view
-   * holds, one this sequencer finished in an append the view has not applied (declined at once), one handed off
-   * twice in the round, a client's retry (`again`: declined once the round committed the first). Declined, the
-   * intake's own append answers "already known" — instead of the round's commit failing on their `TxReceived`
-   * (expected: no stream) and declining everything else with them.
+   * holds (`inPool`, its pending txs as the round read them), one this sequencer finished in an append the view
+   * has not applied (declined at once), one handed off twice in the round, a client's retry (`again`: declined
+   * once the round committed the first). Declined, the intake's own append answers "already known" — instead of
+   * the round's commit failing on their `TxReceived` (expected: no stream) and declining everything else with
+   * them.
    */
-  function takeHanded(draft: Draft): void {
+  function takeHanded(draft: Draft, inPool: readonly PoolTx[]): void {
     const taken = deps.handoff?.take() ?? [];
     if (taken.length === 0) return;
-    const known = new Set<string>(deps.pool.pending().map((t) => t.hash));
+    const known = new Set<string>(inPool.map((t) => t.hash));
     for (const u of unapplied) for (const hash of u.hashes) known.add(hash);
     const inRound = new Set<string>();
     for (const h of taken) {
@@ -440,7 +441,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const projected = deps.readModelsPosition();
     unprojected = unprojected.filter((p) => p > projected);
     if (unprojected.length >= (deps.maxUnprojectedAppends ?? MAX_UNPROJECTED_APPENDS)) {
-      takeHanded(draft); // their `TxReceived` alone: no offer waits for the read models to move
+      takeHanded(draft, deps.pool.pending()); // their `TxReceived` alone: no offer waits for the read models
       return;
     }
     // Read-your-writes: a tx finished by an earlier tick must not look pending (nor, its nonce now used, stale)
@@ -450,8 +451,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const waiting = unapplied;
     const finished = (hash: string) => waiting.some((u) => u.hashes.has(hash));
     poolSeen = deps.pool.version();
-    takeHanded(draft);
-    const pending = deps.pool.pending().filter((t) => !finished(t.hash));
+    const inPool = deps.pool.pending();
+    takeHanded(draft, inPool);
+    const pending = inPool.filter((t) => !finished(t.hash));
     draft.handed.forEach(({ received }, i) => {
       pending.push(pendingPoolTx(received.data, received.metadata.at, HANDED_POSITION + BigInt(i)));
     });
