@@ -441,6 +441,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const projected = deps.readModelsPosition();
     unprojected = unprojected.filter((p) => p > projected);
     if (unprojected.length >= (deps.maxUnprojectedAppends ?? MAX_UNPROJECTED_APPENDS)) {
+      // The pool as of now counts as seen: only a later change (or the poll) wakes the next round, not the changes
+      // this round left unsealed — else the rounds would spin while the read models are behind.
+      poolSeen = deps.pool.version();
       takeHanded(draft, deps.pool.pending()); // their `TxReceived` alone: no offer waits for the read models
       return;
     }

@@ -232,6 +232,19 @@ async function harness(
     /** Submits the signed bytes of tx `nonce` as they are (the same bytes twice: a client's retry). */
     submit: (raw: Uint8Array) => intake.submit(raw, '127.0.0.1'),
     signed,
+    /** Whether the sequencer's idle wait (`poolChanged`) ends within a few turns of the event loop. */
+    wakesAtOnce: async () => {
+      const stop = new AbortController();
+      let woke = false;
+      const waiting = sequencer.poolChanged(stop.signal).then(() => {
+        woke = true;
+      });
+      for (let i = 0; i < 20 && !woke; i++) await new Promise((r) => setImmediate(r));
+      const wokeAtOnce = woke;
+      stop.abort(); // ends the wait if it is still on
+      await waiting;
+      return wokeAtOnce;
+    },
     /** A round once the pool's view has every event appended so far (in a node it wakes on the view's change). */
     tick: async () => {
       if (!held) await pendingPool.waitFor(await lastTxEvent());
@@ -553,7 +566,15 @@ test('read models that stall: past its bound of unprojected appends the sequence
     assert.ok(await h.tick(), 'tx 1 sealed: two');
     hashes.push(await h.send(2));
     assert.not.ok(await h.tick(), 'at the bound: tx 2 waits');
+    assert.not.ok(
+      await h.wakesAtOnce(),
+      'the wait for new work does not end at once on tx 2: no spinning rounds',
+    );
     assert.not.ok(await h.tick());
+    hashes.push(await h.send(3));
+    await h.viewCaughtUp();
+    assert.ok(await h.wakesAtOnce(), 'a tx arriving later wakes it');
+    assert.not.ok(await h.tick(), 'still at the bound');
     h.show(null); // they catch up
     assert.ok(await h.tick(), 'tx 2 sealed');
     await h.project();
