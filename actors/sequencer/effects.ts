@@ -336,17 +336,18 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     stage(draft, { type: 'CloseBatch', data: { reason, batchL2Data, accInputHash: acc } });
   }
 
-  /** Executes one pool tx into a new L2 block (staged), or stages its `TxInvalidated`. */
-  async function sealTx(draft: Draft, tx: PoolTx, legacy: LegacyTx, blob: Uint8Array): Promise<void> {
-    if (draft.state.l2.status !== 'open') return;
+  /** Executes one pool tx into a new L2 block (staged), or stages its `TxInvalidated`; false when invalid. */
+  async function sealTx(draft: Draft, tx: PoolTx, legacy: LegacyTx, blob: Uint8Array): Promise<boolean> {
+    if (draft.state.l2.status !== 'open') return false;
     const out = await executeIntoBlock(executor, draft.state.l2, { ...legacy, from: tx.from }, blob);
     if ('invalid' in out) {
       log('tx invalid', { tx: tx.hash, reason: out.invalid });
       draft.tx.push({ type: 'TxInvalidated', data: { hash: tx.hash, reason: out.invalid } });
-      return;
+      return false;
     }
     const [sealed] = stage(draft, out.command);
     draft.sealed.push((sealed as L2BlockSealed).data);
+    return true;
   }
 
   /**
@@ -469,7 +470,10 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const { ready, stale } = orderReadyTxs(pending, (from) => nonces.get(from) ?? 0n);
     for (const tx of stale)
       draft.tx.push({ type: 'TxFailed', data: { hash: tx.hash, reason: 'nonce too low' } });
+    /** Senders with a tx invalid in this round: their later txs now follow a nonce gap and wait in the pool. */
+    const gapped = new Set<string>();
     for (const tx of ready.slice(0, deps.maxTxsPerTick ?? 200)) {
+      if (gapped.has(tx.from)) continue;
       const legacy = toLegacyTx(tx);
       const blob = encodeBatchL2Data([legacy]);
       const next = { bytes: blob.length, gas: tx.gas };
@@ -484,7 +488,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
         full = view && closeReason(view, deps.limits, { nowMs, globalExitRoot: ger }, next);
       }
       if (!view || full) break;
-      await sealTx(draft, tx, legacy, blob);
+      if (!(await sealTx(draft, tx, legacy, blob))) gapped.add(tx.from);
       // Execution on cached state never waits for I/O: let the RPC and the projector in between blocks.
       await yieldToEventLoop();
     }

@@ -133,7 +133,7 @@ async function harness(
   });
   /** The intake of another process: it appends alone, and answers without waiting for the read models. */
   const elsewhere = createPoolIntake({ ...intakeDeps, waitForReadModels: async () => {} });
-  const signed = async (nonce: number, gasPrice = 1_000_000_000n) =>
+  const signed = async (nonce: number, gasPrice = 1_000_000_000n, value = 1n) =>
     hexToBytes(
       await wallet.signTransaction({
         type: 0,
@@ -142,7 +142,7 @@ async function harness(
         gasPrice,
         gasLimit: 21_000n,
         to: COINBASE,
-        value: 1n,
+        value,
       }),
     );
   const send = async (nonce: number) => intake.submit(await signed(nonce), '127.0.0.1');
@@ -579,6 +579,31 @@ test('read models that stall: past its bound of unprojected appends the sequence
     assert.ok(await h.tick(), 'tx 2 sealed');
     await h.project();
     await h.assertChain(hashes);
+  } finally {
+    await h.close();
+  }
+});
+
+test("a tx invalid in a round: the same sender's later txs of that round wait behind the gap, not invalidated", async () => {
+  const h = await harness();
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const fee = 21_000n * 1_000_000_000n;
+    // Each admitted on the state before the round: tx 0 then spends the whole balance, so tx 1 cannot pay.
+    const t0 = await h.submit(await h.signed(0, 1_000_000_000n, BALANCE - fee));
+    const t1 = await h.submit(await h.signed(1));
+    const t2 = await h.submit(await h.signed(2));
+    assert.ok(await h.tick());
+    await h.project();
+    const types = async (hash: Hash) => (await h.store.readStream(txStreamId(hash))).map((e) => e.type);
+    assert.equal(await types(t0), ['TxReceived', 'TxIncluded']);
+    assert.equal(await types(t1), ['TxReceived', 'TxInvalidated']);
+    assert.equal(await types(t2), ['TxReceived'], 'tx 2 is not run after tx 1 failed: it waits');
+    assert.is((await getPoolTx(h.db.pool, t2))?.status, 'pending');
+    assert.not.ok(await h.tick(), 'and later rounds leave it waiting (nonce 1 is missing)');
+    assert.equal(await types(t2), ['TxReceived']);
   } finally {
     await h.close();
   }
