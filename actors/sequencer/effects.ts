@@ -111,6 +111,8 @@ export type SequencerEffects = {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Events per page when walking `l2` back to repair `TxIncluded`. */
 const REPAIR_PAGE = 64;
+/** Finished txs remembered (per generation) after the pool's view applied them, to decline retries at once. */
+const RECENTLY_FINISHED = 8192;
 /** Appends of this sequencer the read models may lag behind by before it waits for them (rounds idle). */
 const MAX_UNPROJECTED_APPENDS = 64;
 
@@ -194,6 +196,16 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    * it still lists them as pending, and one sealed would look stale (its nonce used). Dropped once applied.
    */
   let unapplied: { position: GlobalPosition; hashes: ReadonlySet<string> }[] = [];
+  /**
+   * The txs of `unapplied` entries the view has since applied, the most recent {@link RECENTLY_FINISHED} or more
+   * (two generations): a client's retry of one, handed off while its commit was under way, is declined at once
+   * ("already known") instead of failing the next round's commit with everyone in it.
+   */
+  let finishedApplied: [Set<string>, Set<string>] = [new Set(), new Set()];
+  function rememberFinished(hashes: ReadonlySet<string>): void {
+    for (const hash of hashes) finishedApplied[0].add(hash);
+    if (finishedApplied[0].size >= RECENTLY_FINISHED) finishedApplied = [new Set(), finishedApplied[0]];
+  }
   /** The `l2` fold at a start, from a snapshot; told each commit, it writes the next snapshot. */
   const fold = createL2Fold({ store, db: deps.db, snapshotEvery: deps.snapshotEvery, log });
   /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
@@ -201,8 +213,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
 
   /**
    * The txs handed off since the last round, less those whose stream exists or is about to: a tx the pool view
-   * holds (`inPool`, its pending txs as the round read them), one this sequencer finished in an append the view
-   * has not applied (declined at once), one handed off twice in the round, a client's retry (`again`: declined
+   * holds (`inPool`, its pending txs as the round read them), one this sequencer finished — in an append the view
+   * has not applied, or recently (declined at once) —, one handed off twice in the round, a client's retry (`again`: declined
    * once the round committed the first). Declined, the intake's own append answers "already known" — instead of
    * the round's commit failing on their `TxReceived` (expected: no stream) and declining everything else with
    * them.
@@ -212,6 +224,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     if (taken.length === 0) return;
     const known = new Set<string>(inPool.map((t) => t.hash));
     for (const u of unapplied) for (const hash of u.hashes) known.add(hash);
+    for (const set of finishedApplied) for (const hash of set) known.add(hash);
     const inRound = new Set<string>();
     for (const h of taken) {
       const hash = h.received.data.hash;
@@ -451,6 +464,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     // Read-your-writes: a tx finished by an earlier tick must not look pending (nor, its nonce now used, stale)
     // while the pool's view has not applied that append.
     const applied = deps.pool.position();
+    for (const u of unapplied) if (u.position <= applied) rememberFinished(u.hashes);
     unapplied = unapplied.filter((u) => u.position > applied);
     const waiting = unapplied;
     const finished = (hash: string) => waiting.some((u) => u.hashes.has(hash));

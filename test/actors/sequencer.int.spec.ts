@@ -584,6 +584,38 @@ test('read models that stall: past its bound of unprojected appends the sequence
   }
 });
 
+test("a client's retry handed off while the round committing the first copy runs: declined, the next round unaffected", async () => {
+  const h = await harness({ handoff: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const raw = await h.signed(0);
+    const first = h.submit(raw);
+    await h.handedOff(1);
+    const round = h.tick(); // takes tx 0 at once (nothing else to do first)
+    await new Promise((r) => setImmediate(r));
+    const retry = h.submit(raw).then(
+      () => 'answered',
+      (err: Error) => err.message,
+    );
+    await h.handedOff(2);
+    assert.ok(await round);
+    const hash0 = await first;
+    const next = h.send(1); // the sender's next tx, for the same round as the retry
+    await h.handedOff(3);
+    const calls = h.appendCalls();
+    assert.ok(await h.tick());
+    assert.is(h.appendCalls() - calls, 1, 'one commit: the retry did not fail it');
+    assert.is(await retry, 'already known');
+    const hash1 = await next;
+    await h.project();
+    await h.assertChain([hash0, hash1]);
+  } finally {
+    await h.close();
+  }
+});
+
 test("a tx invalid in a round: the same sender's later txs of that round wait behind the gap, not invalidated", async () => {
   const h = await harness();
   try {
