@@ -35,4 +35,5 @@ export type PoolRule =
   | 'already_known'
   | 'replacement_underpriced'
   | 'data_too_big'
-  | 'chain_id_too_high';
+  | 'chain_id_too_high'
+  | 'exceeds_block_gas_limit';

@@ -3,6 +3,7 @@
  * (`reference/zkevm-node-spec.md` §3). Pure: the account state and the pool's view arrive as arguments.
  */
 import { isIP } from 'node:net';
+import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import type { Address, Hash } from '../primitives/index.ts';
 import type { DecodedLegacyTx, DecodedTx } from './decode.ts';
 import { PoolError } from './errors.ts';
@@ -109,6 +110,8 @@ export function checkStatefulRules(tx: DecodedLegacyTx, view: PoolView, limits: 
   if (tx.chainId > MAX_UINT64) {
     throw new PoolError('chain_id_too_high', `chain id higher than allowed, max allowed is ${MAX_UINT64}`);
   }
+  // Rule 17's batch-gas check: a tx that could never fit an L2 block (DESIGN §6: 30,000,000 gas).
+  if (tx.gas > L2_BLOCK_GAS_LIMIT) throw new PoolError('exceeds_block_gas_limit', 'exceeds block gas limit');
   return { tx, replaces };
 }
 

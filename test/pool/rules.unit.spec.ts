@@ -267,6 +267,15 @@ rules('intrinsic gas too low: 21000 + 16/non-zero + 4/zero byte; 53000 for creat
   refused(() => admit(creation), 'intrinsic gas too low');
 });
 
+rules(
+  'exceeds block gas limit: gas above the L2 block gas limit (30,000,000) is refused, at it accepted',
+  async () => {
+    const over = await sign({ gasLimit: 30_000_001n });
+    refused(() => admit(over), 'exceeds block gas limit');
+    assert.ok(admit(await sign({ gasLimit: 30_000_000n })));
+  },
+);
+
 rules('already known / replacement transaction underpriced (equal cost is accepted)', async () => {
   const first = decode(await sign({ gasPrice: 2n * GWEI })) as DecodedLegacyTx;
   const same = [{ hash: first.hash, gasPrice: first.gasPrice, gas: first.gas }];

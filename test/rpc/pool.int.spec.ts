@@ -75,6 +75,7 @@ test('every pool rule, provoked over RPC, answers -32000 with the exact message'
   await refused(await sign(w, { gasPrice: GWEI - 1n }), 'gas price too low');
   await refused(await sign(poor), 'insufficient funds for gas * price + value');
   await refused(await sign(w, { data: '0x01', gasLimit: 21_015n }), 'intrinsic gas too low');
+  await refused(await sign(w, { gasLimit: 30_000_001n }), 'exceeds block gas limit');
   await refused(
     await sign(w, { data: `0x${'01'.repeat(100_010)}`, gasLimit: 3_000_000n }),
     'data size bigger than allowed, current size is 100010 bytes and max allowed is 100000 bytes',
