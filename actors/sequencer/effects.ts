@@ -491,6 +491,19 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       const legacy = toLegacyTx(tx);
       const blob = encodeBatchL2Data([legacy]);
       const next = { bytes: blob.length, gas: tx.gas };
+      const misfit =
+        next.gas > deps.limits.maxGas
+          ? 'exceeds block gas limit'
+          : next.bytes > deps.limits.maxBytes
+            ? 'oversized data'
+            : null;
+      if (misfit) {
+        // Fits no batch, not even an empty one (appended by an intake with other limits): never sealed.
+        log('tx invalid', { tx: tx.hash, reason: misfit });
+        draft.tx.push({ type: 'TxInvalidated', data: { hash: tx.hash, reason: misfit } });
+        gapped.add(tx.from);
+        continue;
+      }
       openBatch(draft, nowMs, ger);
       let view = batchView(draft.state.l2);
       let full = view && closeReason(view, deps.limits, { nowMs, globalExitRoot: ger }, next);

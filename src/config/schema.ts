@@ -457,9 +457,14 @@ export const CONFIG_SPEC: ConfigSpec = {
     },
     maxBatchBytes: {
       env: 'int',
-      schema: positive(),
+      // The rollup contract refuses a sequence with a batch above 120000 bytes (TransactionsLengthAboveMax).
+      schema: int(
+        1,
+        120_000,
+        'expected a positive integer of at most 120000 (the contract refuses larger batches)',
+      ),
       default: () => 120_000,
-      doc: 'a batch closes before its batchL2Data exceeds this many bytes',
+      doc: 'a batch closes before its batchL2Data exceeds this many bytes (at most 120000)',
     },
     batchTimeoutMs: {
       env: 'int',

@@ -49,6 +49,8 @@ async function harness(
     forced?: () => ForcedBatchRow[];
     /** Txs per batch. @default 100 */
     maxTxs?: number;
+    /** Bytes of batchL2Data per batch. @default 120000 */
+    maxBytes?: number;
     /** The intake hands txs to the sequencer (direct inclusion), as in a node running both. */
     handoff?: boolean;
     /** The intake's checks read the sequencer's pool view (as with direct inclusion in a node), not the read model. */
@@ -170,7 +172,12 @@ async function harness(
       trie,
       genesis: [{ address: wallet.address.toLowerCase(), balance: BALANCE, nonce: 0n }],
       coinbase: COINBASE,
-      limits: { maxTxs: opts.maxTxs ?? 100, maxBytes: 120_000, maxGas: 30_000_000n, timeoutMs: 3_600_000 },
+      limits: {
+        maxTxs: opts.maxTxs ?? 100,
+        maxBytes: opts.maxBytes ?? 120_000,
+        maxGas: 30_000_000n,
+        timeoutMs: 3_600_000,
+      },
       readModelsPosition: () => shown ?? projected,
       ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
       ...(opts.snapshotEvery ? { snapshotEvery: opts.snapshotEvery } : {}),
@@ -611,6 +618,29 @@ test("a client's retry handed off while the round committing the first copy runs
     const hash1 = await next;
     await h.project();
     await h.assertChain([hash0, hash1]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a tx that fits no batch (bytes above the batch limit) is invalidated without opening or closing a batch', async () => {
+  const h = await harness({ maxBytes: 100 }); // a transfer's blob is about 110 bytes
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const hash = await h.send(0);
+    assert.ok(await h.tick());
+    const types = (await h.store.readStream(txStreamId(hash))).map((e) => [
+      e.type,
+      (e.data as { reason?: string }).reason,
+    ]);
+    assert.equal(types, [
+      ['TxReceived', undefined],
+      ['TxInvalidated', 'oversized data'],
+    ]);
+    const l2 = (await h.store.readStream(L2_STREAM_ID)).map((e) => e.type);
+    assert.equal(l2, ['L2GenesisCreated'], 'no batch opened for it, none closed over the limit');
   } finally {
     await h.close();
   }

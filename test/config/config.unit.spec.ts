@@ -244,6 +244,10 @@ test('a bad value names the key, the value, its source and why', async () => {
     ],
     [{ file: write('[l1]\ngasBumpAfterMs = 0\n') }, /l1\.gasBumpAfterMs = 0 .*expected a positive integer/],
     [
+      { env: { LEV_SEQUENCER_MAX_BATCH_BYTES: '120001' } },
+      /sequencer\.maxBatchBytes = "120001" \(from LEV_SEQUENCER_MAX_BATCH_BYTES\): expected a positive integer of at most 120000/,
+    ],
+    [
       { env: { LEV_L2_COINBASE: '0x1234' } },
       /l2\.coinbase = "0x1234" \(from LEV_L2_COINBASE\): expected a 0x-prefixed 20-byte address/,
     ],
