@@ -290,13 +290,19 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
 
   /**
    * A crash between the `l2` append and the tx streams' append (EventStoreDB: two appends) leaves the last sealed
-   * blocks without their `TxIncluded`: walk back from the newest block to the first that has it and append the
-   * missing ones.
+   * blocks without their `TxIncluded`: walk back from the newest block to the first that has it (or to a forced
+   * batch, whose blocks have none by design) and append the missing ones.
    */
   async function repairIncluded(revision: number, nowMs: number): Promise<void> {
-    const missing: L2BlockSealed['data'][] = [];
+    let missing: L2BlockSealed['data'][] = [];
     walk: for await (const page of l2PagesBackwards(store, revision, REPAIR_PAGE)) {
       for (const e of page) {
+        if (e.type === 'BatchOpened' && e.data.forcedBatchNumber !== undefined) {
+          // A forced batch's blocks have no `TxIncluded` by design, and it was a commit of its own: the blocks
+          // before it were committed earlier, whole.
+          missing = missing.filter((b) => b.batchNumber !== e.data.batchNumber);
+          break walk;
+        }
         if (e.type !== 'L2BlockSealed') continue;
         const txEvents = await store.readStream(txStreamId(e.data.tx.hash));
         if (txEvents.some((t) => t.type === 'TxIncluded')) break walk;

@@ -27,6 +27,7 @@ import {
   type GlobalPosition,
 } from '../../src/eventstore/index.ts';
 import { createExecutor, createTrieStore } from '../../src/execution/index.ts';
+import { type DecodedLegacyTx, decodeRawTx } from '../../src/pool/index.ts';
 import { type Address, bytesToHex, type Hash, hexToBytes } from '../../src/primitives/index.ts';
 import { createPoolIntake, type PoolIntakeDeps } from '../../src/rpc/pool/index.ts';
 import { createInclusionHandoff, type InclusionHandoff } from '../../src/sequencer/index.ts';
@@ -397,6 +398,49 @@ test('a pool tx sealed in a batch forced on L1 is not taken again nor failed aft
     );
     await h.project();
     assert.is((await getPoolTx(h.db.pool, hash))?.status, 'included');
+  } finally {
+    await h.close();
+  }
+});
+
+test('a load after a forced batch (the last blocks) appends no TxIncluded to its txs: no crash damage there', async () => {
+  let forced: ForcedBatchRow[] = [];
+  const h = await harness({ forced: () => forced });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const sent = await h.send(0); // a pool tx first, included: where the walk back would stop
+    assert.ok(await h.tick());
+    const tx = decodeRawTx(await h.signed(1)) as DecodedLegacyTx; // never in the pool: only forced on L1
+    const blob = encodeBatchL2Data([{ ...tx, data: tx.data, r: BigInt(tx.r), s: BigInt(tx.s) }]);
+    forced = [
+      {
+        forcedBatchNumber: 1n,
+        l1BlockNumber: 1n,
+        txHash: `0x${'aa'.repeat(32)}`,
+        globalExitRoot: `0x${'00'.repeat(32)}`,
+        sequencer: COINBASE,
+        transactions: bytesToHex(blob),
+        timestamp: 0n,
+        batchNumber: null,
+      },
+    ];
+    assert.ok(await h.tick(), 'the open batch closes');
+    assert.ok(await h.tick(), 'the forced batch: its tx sealed, no TxIncluded');
+    forced = [];
+    const blocks = (await h.store.readStream(L2_STREAM_ID)).filter((e) => e.type === 'L2BlockSealed');
+    assert.equal(
+      blocks.map((e) => (e.data as { tx: { hash: Hash } }).tx.hash),
+      [sent, tx.hash],
+    );
+    h.restart();
+    await h.load();
+    assert.equal(await h.store.readStream(txStreamId(tx.hash)), [], 'no stream made for the forced tx');
+    assert.equal(
+      (await h.store.readStream(txStreamId(sent))).map((e) => e.type),
+      ['TxReceived', 'TxIncluded'],
+    );
   } finally {
     await h.close();
   }
