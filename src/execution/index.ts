@@ -56,6 +56,7 @@ export {
   createCallTracer,
   createStructLogger,
   decodeRevertReason,
+  gethHaltMessage,
   type StructLog,
   type StructLoggerConfig,
   type StructLoggerResult,

@@ -184,14 +184,31 @@ const FRAME_END_ERRORS = new Set([
 ]);
 
 /**
+ * geth's text for an @ethereumjs halt message (`core/vm/errors.go`), without the code location some carry
+ * (`invalid JUMP at <address>/<code hash>:<pc>`): what `eth_call` and `eth_estimateGas` answer for a halt other
+ * than a revert. Pure.
+ */
+export function gethHaltMessage(error: string): string {
+  const kind = haltKind(error);
+  return GETH_ERRORS[kind] ?? kind;
+}
+
+/** An @ethereumjs halt message without its location suffix. Pure. */
+const haltKind = (error: string): string => {
+  const at = error.indexOf(' at ');
+  return at > 0 ? error.slice(0, at) : error;
+};
+
+/**
  * geth's text for a frame's halt, and whether the frame's last opcode caused it (or the frame's end did: a revert,
  * a creation whose code cannot be deposited). Pure.
  */
 function describeHalt(
-  error: string,
+  halt: string,
   isCreate: boolean,
   last: LastStep | undefined,
 ): { message: string; atStep: boolean } {
+  const error = haltKind(halt);
   if (error === 'revert') return { message: 'execution reverted', atStep: false };
   if (error === 'invalid opcode')
     return { message: `invalid opcode: ${last?.op ?? 'INVALID'}`, atStep: true };

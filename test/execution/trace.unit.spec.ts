@@ -26,6 +26,7 @@ import {
   type ExecuteTxResult,
   ExecutionError,
   type Executor,
+  gethHaltMessage,
   type StructLog,
   type StructLoggerResult,
   type TxTracer,
@@ -647,6 +648,16 @@ test('decodeRevertReason: Error(string), Panic(uint256), anything else', () => {
   assert.is(decodeRevertReason(`0x08c379a0${word(0x20).slice(2)}${word(100).slice(2)}`), undefined);
   assert.is(decodeRevertReason('0x12345678'), undefined);
   assert.is(decodeRevertReason('0x'), undefined);
+});
+
+test("gethHaltMessage: @ethereumjs's halt messages in geth's words, without the code location some carry", () => {
+  const at = `0x${'7d'.repeat(32)}/0x${'84'.repeat(20)}:12`;
+  assert.is(gethHaltMessage(`invalid JUMP at ${at}`), 'invalid jump destination');
+  assert.is(gethHaltMessage('static state change'), 'write protection');
+  assert.is(gethHaltMessage('out of gas'), 'out of gas');
+  assert.is(gethHaltMessage('value out of range'), 'return data out of bounds');
+  assert.is(gethHaltMessage('invalid opcode'), 'invalid opcode');
+  assert.is(gethHaltMessage('something new'), 'something new', 'an unknown message as it is');
 });
 
 test.run();

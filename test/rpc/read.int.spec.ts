@@ -538,7 +538,14 @@ test('zkevm_: batches, batch of a block, native block hashes', async () => {
   assert.is(await call('zkevm_batchNumberByBlockNumber', ['0x6']), null);
 
   type Batch = Record<string, unknown> & { blocks: unknown[]; transactions: unknown[] };
+  // pg warns (and pg 9 refuses) when a client is handed a query while it runs one: none may be issued.
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
   const batch1 = await call<Batch>('zkevm_getBatchByNumber', ['0x1', false]);
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onWarning);
+  assert.equal(warnings, [], 'no query given to a busy client');
   const blocks = await Promise.all(
     [1, 2, 3].map((n) => call<RpcBlock>('eth_getBlockByNumber', [toQuantity(n), false])),
   );
@@ -740,6 +747,16 @@ test('eth_call at any block, with state overrides; a revert is code 3 with its d
   assert.is(await call('eth_call', [get, 'latest']), word(42n));
   const overrides = await callError('eth_call', [get, 'latest', { [CONTRACT]: { balance: '0x01' } }]);
   assert.is(overrides?.code, -32602);
+  // Halts other than a revert come in geth's words: PUSH1 0 JUMP (offset 0 is no JUMPDEST), and 0xfe.
+  const code = (c: Hex) => ({ [CONTRACT]: { code: c } });
+  assert.equal(await callError('eth_call', [get, 'latest', code('0x600056')]), {
+    code: -32000,
+    message: 'invalid jump destination',
+  });
+  assert.equal(await callError('eth_call', [get, 'latest', code('0xfe')]), {
+    code: -32000,
+    message: 'invalid opcode',
+  });
 });
 
 test('eth_call and eth_estimateGas: the sender must afford value + gas × price; without from it is 0x1111…1111', async () => {

@@ -50,11 +50,10 @@ export const zkevm_getBatchByNumber = defineMethod({
       if (number === null) return null;
       const batch = await getBatch(sql, number);
       if (!batch) return null;
-      const [blocks, txs, exitRoots] = await Promise.all([
-        getBlocksOfBatch(sql, number),
-        getTxsOfBatch(sql, number),
-        getExitRoots(sql, batch.globalExitRoot),
-      ]);
+      // One client, one snapshot: its queries run one after another (pg queues them; pg 9 refuses them at once).
+      const blocks = await getBlocksOfBatch(sql, number);
+      const txs = await getTxsOfBatch(sql, number);
+      const exitRoots = await getExitRoots(sql, batch.globalExitRoot);
       const txsByBlock = new Map<bigint, TxRow[]>();
       for (const tx of txs) {
         const list = txsByBlock.get(tx.blockNumber);

@@ -8,7 +8,13 @@ import { AbiCoder } from 'ethers';
 import { z } from 'zod';
 import type { ReadModelDb } from '../../../projections/index.ts';
 import type { LatestBlockCache } from '../../../projections/l2/index.ts';
-import type { AccountOverride, CallResult, Executor, StateOverrides } from '../../execution/index.ts';
+import {
+  type AccountOverride,
+  type CallResult,
+  type Executor,
+  gethHaltMessage,
+  type StateOverrides,
+} from '../../execution/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../../l2/index.ts';
 import { intrinsicGas } from '../../pool/index.ts';
 import type { Address, Hex } from '../../primitives/index.ts';
@@ -219,5 +225,5 @@ export function callFailure(result: CallResult): Error {
       reason: revertReason(result.returnValue),
     });
   }
-  return new ServerRpcError(result.vmError ?? 'execution failed');
+  return new ServerRpcError(result.vmError ? gethHaltMessage(result.vmError) : 'execution failed');
 }
