@@ -194,6 +194,10 @@ test('eth_getLogs: limits and bad filters are -32602 with the reference messages
   assert.match(err.message, /logs are limited to a 10000 block range$/);
   assert.is((await getLogs({ fromBlock: '0x0', toBlock: toQuantity(10_000) })).length, 6);
 
+  assert.equal(await callError('eth_getLogs', [{ fromBlock: '0x4', toBlock: '0x2' }]), {
+    code: -32602,
+    message: 'invalid block range',
+  });
   err = await callError('eth_getLogs', [{ blockHash: blockHashes[5], fromBlock: '0x0' }]);
   assert.is(err.code, -32602);
   assert.match(err.message, /cannot specify both BlockHash and FromBlock\/ToBlock/);
@@ -262,6 +266,7 @@ test('filters: block and log filters return what is new since the last poll', as
   const logsOfC1 = await call<Hex>('eth_newFilter', [{ address: c1 }]);
   const bTopic = await call<Hex>('eth_newFilter', [{ fromBlock: '0x0', topics: [EV_B] }]);
   const hashFilter = await call<Hex>('eth_newFilter', [{ blockHash: blockHashes[4] }]);
+  const fromLatest = await call<Hex>('eth_newFilter', [{ fromBlock: 'latest', topics: [EV_B] }]);
   for (const id of [blocks, logsOfC1, bTopic, hashFilter]) assert.match(id, /^0x[1-9a-f][0-9a-f]{0,31}$/);
   assert.is(new Set([blocks, logsOfC1, bTopic, hashFilter]).size, 4);
 
@@ -287,6 +292,11 @@ test('filters: block and log filters return what is new since the last poll', as
     newB.map((l) => l.blockNumber),
     [toQuantity(b7.blockNumber), toQuantity(b8.blockNumber)],
   );
+  assert.equal(
+    await call('eth_getFilterChanges', [fromLatest]),
+    newB,
+    'fromBlock latest: both new blocks, not only the newest',
+  );
 
   // eth_getFilterLogs: everything the filter names now.
   assert.equal(
@@ -298,7 +308,7 @@ test('filters: block and log filters return what is new since the last poll', as
   let err = await callError('eth_getFilterLogs', [blocks]);
   assert.equal(err, { code: -32000, message: 'filter not found' });
 
-  for (const id of [blocks, logsOfC1, bTopic, hashFilter])
+  for (const id of [blocks, logsOfC1, bTopic, hashFilter, fromLatest])
     assert.is(await call('eth_uninstallFilter', [id]), true);
   assert.is(await call('eth_uninstallFilter', [blocks]), false);
   err = await callError('eth_getFilterChanges', [blocks]);

@@ -122,7 +122,7 @@ export async function boundBlockNumber(
 /**
  * The blocks a filter covers now, or null when it covers none (no blocks yet, or from > to).
  * @throws {InvalidParamsRpcError} -32602 `logs are limited to a N block range` when to − from exceeds
- *   `maxBlockRange` (the reference's check).
+ *   `maxBlockRange` (the reference's check); -32602 `invalid block range` for numbers from > to (the reference's).
  */
 export async function resolveLogBlocks(
   sql: SqlClient,
@@ -130,6 +130,14 @@ export async function resolveLogBlocks(
   maxBlockRange: number,
 ): Promise<LogBlocks | null> {
   if (filter.kind === 'hash') return { blockHash: filter.blockHash };
+  // Two numbers the wrong way round are the caller's mistake (the reference's and geth's check); a tag range that
+  // ends before it starts (`latest`..`earliest`) just names no block.
+  if (
+    filter.fromBlock?.kind === 'number' &&
+    filter.toBlock?.kind === 'number' &&
+    filter.fromBlock.number > filter.toBlock.number
+  )
+    throw new InvalidParamsRpcError('invalid block range');
   const fromBlock = await boundBlockNumber(sql, filter.fromBlock);
   const toBlock = await boundBlockNumber(sql, filter.toBlock);
   if (fromBlock === null || toBlock === null || fromBlock > toBlock) return null;

@@ -23,7 +23,7 @@ import { InvalidParamsRpcError, ServerRpcError } from '../errors.ts';
 import type { RpcConnection } from '../method.ts';
 import { readSnapshot } from '../read/blocks.ts';
 import { formatBlock, formatLog, type RpcBlock, type RpcLog } from '../read/format.ts';
-import { boundBlockNumber, type LogFilter, matchesLog, resolveLogBlocks } from './filter.ts';
+import { type LogFilter, matchesLog, resolveLogBlocks } from './filter.ts';
 
 /** The reference's `MaxLogsCount`. */
 export const DEFAULT_MAX_LOGS = 10_000;
@@ -153,11 +153,15 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
     return rows.map(formatLog);
   }
 
-  /** A log filter's new logs in `from`..`to`, within its own bounds; only the result count is limited. */
+  /**
+   * A log filter's new logs in `from`..`to`, within its numeric bounds; only the result count is limited. A tag bound
+   * (`latest`, `pending`, …) bounds nothing here, as in geth: read at each poll, `latest` would skip every new block
+   * but the newest.
+   */
   async function newLogs(sql: SqlClient, filter: LogFilter, from: bigint, to: bigint): Promise<RpcLog[]> {
     if (filter.kind !== 'range') return [];
-    const lo = filter.fromBlock ? await boundBlockNumber(sql, filter.fromBlock) : null;
-    const hi = filter.toBlock ? await boundBlockNumber(sql, filter.toBlock) : null;
+    const lo = filter.fromBlock?.kind === 'number' ? filter.fromBlock.number : null;
+    const hi = filter.toBlock?.kind === 'number' ? filter.toBlock.number : null;
     const f = lo !== null && lo > from ? lo : from;
     const t = hi !== null && hi < to ? hi : to;
     return f > t ? [] : limitedLogs(sql, filter, { fromBlock: f, toBlock: t });
