@@ -60,6 +60,41 @@ export async function latestBlockNumber(sql: SqlClient): Promise<bigint | null> 
   return rows[0]?.n == null ? null : BigInt(rows[0].n);
 }
 
+/** The highest L2 block's number and hash, or null before the first block. */
+export async function latestBlockId(sql: SqlClient): Promise<{ number: bigint; hash: string } | null> {
+  const { rows } = await sql.query<{ number: string; hash: string }>(
+    // `order by l2_blocks.number`: a bare `number` would name the text column of the select list.
+    'select number::text as number, hash from l2_blocks order by l2_blocks.number desc limit 1',
+  );
+  return rows[0] ? { number: BigInt(rows[0].number), hash: rows[0].hash } : null;
+}
+
+/** The hashes of the blocks numbered `numbers` that exist now, by number. */
+export async function getBlockHashes(
+  sql: SqlClient,
+  numbers: readonly bigint[],
+): Promise<Map<bigint, string>> {
+  const { rows } = await sql.query<{ number: string; hash: string }>(
+    'select number::text as number, hash from l2_blocks where l2_blocks.number = any($1::bigint[])',
+    [numbers.map(String)],
+  );
+  return new Map(rows.map((r) => [BigInt(r.number), r.hash]));
+}
+
+/** The numbers and hashes of the blocks numbered `from`..`to` (inclusive) that exist, in order. */
+export async function getBlockIdsInRange(
+  sql: SqlClient,
+  from: bigint,
+  to: bigint,
+): Promise<{ number: bigint; hash: string }[]> {
+  const { rows } = await sql.query<{ number: string; hash: string }>(
+    `select number::text as number, hash from l2_blocks where l2_blocks.number between $1 and $2
+      order by l2_blocks.number`,
+    [from.toString(), to.toString()],
+  );
+  return rows.map((r) => ({ number: BigInt(r.number), hash: r.hash }));
+}
+
 /** The highest L2 block, or null before the first block. */
 export async function getLatestBlock(sql: SqlClient): Promise<BlockRow | null> {
   const { rows } = await sql.query<RawBlock>(

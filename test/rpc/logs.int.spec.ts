@@ -473,6 +473,51 @@ test('eth_subscribe / eth_unsubscribe over HTTP: notifications not supported', a
   });
 });
 
+test('after a TrustedStateReset, filters and newHeads report the blocks sealed anew at numbers they had seen', async () => {
+  await chain.closeBatch('full_txs');
+  const kept = (chain.state() as { lastBatch: { number: bigint } }).lastBatch.number;
+  await chain.openBatch(T0 + 100n, COINBASE);
+  await callContract(c1, 21n);
+  await callContract(c1, 22n);
+  const blocks = await call<Hex>('eth_newBlockFilter');
+  const logs = await call<Hex>('eth_newFilter', [{ address: c1 }]);
+  const client = await wsClient(node.wsUrl);
+  try {
+    const heads = (await client.request('eth_subscribe', ['newHeads'])).result as string;
+    const before = BigInt(await call<Hex>('eth_blockNumber'));
+    await chain.resetTo(kept, 'L1 sequenced something else');
+    bobNonce -= 2;
+    await node.runner.waitFor(chain.position);
+    assert.is(BigInt(await call<Hex>('eth_blockNumber')), before - 2n);
+    await chain.openBatch(T0 + 200n, COINBASE);
+    const anew = [await callContract(c1, 31n), await callContract(c1, 32n), await callContract(c1, 33n)];
+    const numbers = anew.map((d) => d.blockNumber);
+    assert.equal(numbers, [before - 1n, before, before + 1n], 'two numbers seen before the reset, one new');
+    const hashes = numbers.map((n) => blockHashes[Number(n)]!);
+    assert.equal(await call('eth_getFilterChanges', [blocks]), hashes);
+    const changed = await call<Log[]>('eth_getFilterChanges', [logs]);
+    assert.equal(
+      changed.map((l) => l.blockHash),
+      hashes.flatMap((h) => [h, h]),
+      'the logs of the three new blocks (two each)',
+    );
+    const notified = async (hash: Hash) =>
+      client.waitFor((m) => {
+        const n = m as unknown as Notification;
+        return (
+          n.method === 'eth_subscription' &&
+          n.params.subscription === heads &&
+          n.params.result['hash'] === hash
+        );
+      });
+    for (const h of hashes) await notified(h);
+    assert.is((await client.request('eth_unsubscribe', [heads])).result, true);
+    for (const id of [blocks, logs]) assert.is(await call('eth_uninstallFilter', [id]), true);
+  } finally {
+    await client.close();
+  }
+});
+
 test('ethers v6 provider.getLogs', async () => {
   const provider = new JsonRpcProvider(node.url, Number(CHAIN_ID), { staticNetwork: true });
   try {

@@ -17,6 +17,7 @@ import {
   type L2Command,
   type L2Event,
   type L2State,
+  stateAfterBatch,
 } from '../../src/streams/l2/index.ts';
 import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
 
@@ -41,6 +42,8 @@ export type L2ChainWriter = {
    */
   execute(raw: Hex): Promise<ExecutedTx>;
   closeBatch(reason?: BatchCloseReason): Promise<void>;
+  /** Undoes the chain after batch `batch` (`TrustedStateReset`), as a node that follows L1 does. */
+  resetTo(batch: bigint, reason?: string): Promise<void>;
 };
 
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
@@ -74,6 +77,11 @@ export function createL2ChainWriter(deps: {
     genesis: (stateRoot, timestamp) => command({ type: 'CreateGenesis', data: { stateRoot, timestamp } }),
     openBatch: (timestamp, coinbase, globalExitRoot = ZERO_HASH) =>
       command({ type: 'OpenBatch', data: { timestamp, coinbase, globalExitRoot } }),
+    async resetTo(batch, reason = 'test') {
+      const to = stateAfterBatch([...history].reverse(), batch);
+      if (!to) throw new Error(`batch ${batch} is not closed in this chain`);
+      await command({ type: 'ResetTrustedState', data: { to, reason } });
+    },
 
     async execute(raw) {
       const state = foldL2(history);

@@ -12,11 +12,13 @@ import { randomBytes } from 'node:crypto';
 import type { ReadModelDb, SqlClient } from '../../../projections/index.ts';
 import {
   type BlockRow,
+  getBlockHashes,
+  getBlockIdsInRange,
   getBlocksInRange,
   getLogs,
   type LogBlocks,
   type LogRow,
-  latestBlockNumber,
+  latestBlockId,
 } from '../../../projections/l2/index.ts';
 import { type Hex, toQuantity } from '../../primitives/index.ts';
 import { InvalidParamsRpcError, ServerRpcError } from '../errors.ts';
@@ -91,12 +93,20 @@ export interface LogWatcher {
   close(): Promise<void>;
 }
 
+/** A block a reader of new blocks has seen: its number and hash. */
+type Mark = { number: bigint; hash: string };
+/**
+ * The newest blocks a reader keeps marks of (in order): how deep a `TrustedStateReset` below its last poll can
+ * reach and still be told exactly.
+ */
+const MAX_MARKS = 128;
+
 type Filter =
-  | { kind: 'blocks'; lastBlock: bigint | null; touched: number; queue: Promise<unknown> }
+  | { kind: 'blocks'; marks: Mark[]; touched: number; queue: Promise<unknown> }
   | {
       kind: 'logs';
       filter: LogFilter;
-      lastBlock: bigint | null;
+      marks: Mark[];
       touched: number;
       hashDone: boolean;
       queue: Promise<unknown>;
@@ -189,9 +199,50 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
     for (const [k, f] of filters) if (t - f.touched > ttl) filters.delete(k);
   }
 
+  /**
+   * The first block a reader reports next: the one after the newest block it saw that is still in the chain. As a
+   * rule that is its last mark (no query when it is still the head, else one indexed read); after a
+   * `TrustedStateReset` replaced blocks it saw, its marks are walked back to the newest one still there (dropping
+   * the others), so the blocks sealed anew at those numbers are reported too. A reset deeper than every mark: the
+   * last `maxBlockRange` blocks up to the head. No mark (no block when it was made): from block 0.
+   */
+  async function resumeFrom(sql: SqlClient, marks: Mark[], head: Mark): Promise<bigint> {
+    const last = marks.at(-1);
+    if (!last) return 0n;
+    const held =
+      last.number === head.number
+        ? last.hash === head.hash
+        : (await getBlockHashes(sql, [last.number])).get(last.number) === last.hash;
+    if (held) return last.number + 1n;
+    const now = await getBlockHashes(
+      sql,
+      marks.map((m) => m.number),
+    );
+    while (marks.length > 0) {
+      const m = marks.at(-1)!;
+      if (now.get(m.number) === m.hash) return m.number + 1n;
+      marks.pop();
+    }
+    const cap = BigInt(maxBlockRange);
+    return head.number >= cap ? head.number - cap + 1n : 0n;
+  }
+
+  /** Adds the blocks a reader has now seen (in order, after its last mark) to its marks; keeps the newest. */
+  function remember(marks: Mark[], seen: readonly Mark[]): void {
+    for (const m of seen.slice(-MAX_MARKS)) marks.push({ number: m.number, hash: m.hash });
+    if (marks.length > MAX_MARKS) marks.splice(0, marks.length - MAX_MARKS);
+  }
+
+  /** The marks of a reader starting at the head now: the newest blocks. */
+  async function marksAtHead(sql: SqlClient): Promise<Mark[]> {
+    const head = await latestBlockId(sql);
+    return head ? getBlockIdsInRange(sql, head.number - BigInt(MAX_MARKS) + 1n, head.number) : [];
+  }
+
   //////// The subscription poller
 
-  let head: bigint | null = null;
+  /** What the poller last told its subscriptions up to. */
+  const polled: Mark[] = [];
   let timer: NodeJS.Timeout | null = null;
   let starting: Promise<void> | null = null;
   let tick: Promise<void> | null = null;
@@ -200,7 +251,9 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
   function ensurePolling(): Promise<void> {
     if (timer || tick) return starting ?? Promise.resolve();
     starting ??= (async () => {
-      head = await latestBlockNumber(db.pool);
+      const marks = await readSnapshot(db, marksAtHead);
+      polled.length = 0;
+      remember(polled, marks);
       if (subscriptions.size > 0 && !closed) schedule();
     })().finally(() => {
       starting = null;
@@ -227,12 +280,15 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
 
   async function poll(): Promise<void> {
     const found = await readSnapshot(db, async (sql) => {
-      const latest = await latestBlockNumber(sql);
-      if (latest === null || (head !== null && latest <= head)) return null;
-      const from = head === null ? 0n : head + 1n;
+      const head = await latestBlockId(sql);
+      if (head === null) return null;
+      const from = await resumeFrom(sql, polled, head);
+      if (from > head.number) return null;
+      const latest = head.number;
       // Catch up at most `maxBlockRange` blocks per tick, so one tick's work stays bounded.
       const to = latest - from >= BigInt(maxBlockRange) ? from + BigInt(maxBlockRange) - 1n : latest;
       const blocks = await getBlocksInRange(sql, from, to);
+      if (blocks.length === 0) return null;
       const wantLogs = [...subscriptions.values()].some((s) => s.kind === 'logs');
       const logs = wantLogs
         ? await getLogs(sql, {
@@ -245,7 +301,7 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
       return { to, blocks, logs };
     });
     if (!found) return;
-    head = found.to;
+    remember(polled, found.blocks);
     for (const sub of [...subscriptions.values()]) {
       const notify = (result: unknown) =>
         sub.connection.send({
@@ -275,15 +331,19 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
       return logs;
     }
     return readSnapshot(db, async (sql) => {
-      const latest = await latestBlockNumber(sql);
-      if (latest === null || (f.lastBlock !== null && latest <= f.lastBlock)) return [];
-      const from = f.lastBlock === null ? 0n : f.lastBlock + 1n;
-      const out =
-        f.kind === 'blocks'
-          ? (await getBlocksInRange(sql, from, latest)).map((b) => b.hash as Hex)
-          : await newLogs(sql, f.filter, from, latest);
-      f.lastBlock = latest;
-      return out;
+      const head = await latestBlockId(sql);
+      if (head === null) return [];
+      const from = await resumeFrom(sql, f.marks, head);
+      if (from > head.number) return [];
+      if (f.kind === 'blocks') {
+        const blocks = await getBlocksInRange(sql, from, head.number);
+        remember(f.marks, blocks);
+        return blocks.map((b) => b.hash as Hex);
+      }
+      const logs = await newLogs(sql, f.filter, from, head.number);
+      const recent = head.number - BigInt(MAX_MARKS) + 1n;
+      remember(f.marks, await getBlockIdsInRange(sql, from > recent ? from : recent, head.number));
+      return logs;
     });
   }
 
@@ -296,11 +356,10 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
     getLogs: (filter) => readSnapshot(db, (sql) => queryLogs(sql, filter)),
 
     async newLogFilter(filter) {
-      const lastBlock = await latestBlockNumber(db.pool);
       return install({
         kind: 'logs',
         filter,
-        lastBlock,
+        marks: await readSnapshot(db, marksAtHead),
         touched: now(),
         hashDone: false,
         queue: Promise.resolve(),
@@ -308,8 +367,8 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
     },
 
     async newBlockFilter() {
-      const lastBlock = await latestBlockNumber(db.pool);
-      return install({ kind: 'blocks', lastBlock, touched: now(), queue: Promise.resolve() });
+      const marks = await readSnapshot(db, marksAtHead);
+      return install({ kind: 'blocks', marks, touched: now(), queue: Promise.resolve() });
     },
 
     async getFilterChanges(id) {
