@@ -124,14 +124,20 @@ const ACTOR = 'sequencer';
  */
 const HANDED_POSITION = 1n << 62n;
 
-const batchView = (l2: L2State): OpenBatchView | null =>
+/**
+ * The open batch as the closing rules see it. It opened at `openedAt.ms` when this sequencer opened it; else (a
+ * batch opened before a restart) at the end of its timestamp's second — its timestamp is whole seconds, so the
+ * timeout never fires early, at worst a second late.
+ */
+const batchView = (l2: L2State, openedAt: { batch: bigint; ms: number } | null): OpenBatchView | null =>
   l2.status !== 'open'
     ? null
     : {
         txCount: l2.batch.blobs.length,
         bytes: l2.batch.bytes,
         gasUsed: l2.batch.gasUsed,
-        openedAtMs: Number(l2.batch.timestamp) * 1000,
+        openedAtMs:
+          openedAt?.batch === l2.batch.number ? openedAt.ms : Number(l2.batch.timestamp) * 1000 + 999,
         globalExitRoot: l2.batch.globalExitRoot,
       };
 
@@ -208,6 +214,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   }
   /** The `l2` fold at a start, from a snapshot; told each commit, it writes the next snapshot. */
   const fold = createL2Fold({ store, db: deps.db, snapshotEvery: deps.snapshotEvery, log });
+  /** When this sequencer opened the batch it opened last (its clock, ms): the timeout counts from there. */
+  let openedAt: { batch: bigint; ms: number } | null = null;
   /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
   let unprojected: GlobalPosition[] = [];
 
@@ -337,6 +345,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       type: 'OpenBatch',
       data: { timestamp, coinbase: deps.coinbase, globalExitRoot },
     });
+    if (draft.state.l2.status === 'open') openedAt = { batch: draft.state.l2.batch.number, ms: nowMs };
   }
 
   function closeBatch(draft: Draft, reason: BatchCloseReason): void {
@@ -451,7 +460,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       if (draft.state.l2.status === 'open') return closeBatch(draft, 'forced_batch');
       return includeForced(draft, forced, nowMs);
     }
-    const open = batchView(draft.state.l2);
+    const open = batchView(draft.state.l2, openedAt);
     // The GER batches carry: L1's latest (the synchronizer's exit roots); a change closes the open batch.
     const ger = ((await deps.latestGlobalExitRoot?.()) ?? ZERO_HASH).toLowerCase() as Hash;
     const due = open && closeReason(open, deps.limits, { nowMs, globalExitRoot: ger });
@@ -511,13 +520,13 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
         continue;
       }
       openBatch(draft, nowMs, ger);
-      let view = batchView(draft.state.l2);
+      let view = batchView(draft.state.l2, openedAt);
       let full = view && closeReason(view, deps.limits, { nowMs, globalExitRoot: ger }, next);
       if (full) {
         // The tx goes in the next batch, opened in this tick (the pool was read once for all of them).
         closeBatch(draft, full);
         openBatch(draft, nowMs, ger);
-        view = batchView(draft.state.l2);
+        view = batchView(draft.state.l2, openedAt);
         full = view && closeReason(view, deps.limits, { nowMs, globalExitRoot: ger }, next);
       }
       if (!view || full) break;

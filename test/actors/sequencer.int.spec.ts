@@ -52,6 +52,8 @@ async function harness(
     maxTxs?: number;
     /** Bytes of batchL2Data per batch. @default 120000 */
     maxBytes?: number;
+    /** Batch timeout. @default one hour */
+    timeoutMs?: number;
     /** The intake hands txs to the sequencer (direct inclusion), as in a node running both. */
     handoff?: boolean;
     /** The intake's checks read the sequencer's pool view (as with direct inclusion in a node), not the read model. */
@@ -177,7 +179,7 @@ async function harness(
         maxTxs: opts.maxTxs ?? 100,
         maxBytes: opts.maxBytes ?? 120_000,
         maxGas: 30_000_000n,
-        timeoutMs: 3_600_000,
+        timeoutMs: opts.timeoutMs ?? 3_600_000,
       },
       readModelsPosition: () => shown ?? projected,
       ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
@@ -254,9 +256,9 @@ async function harness(
       return wokeAtOnce;
     },
     /** A round once the pool's view has every event appended so far (in a node it wakes on the view's change). */
-    tick: async () => {
+    tick: async (at = now) => {
       if (!held) await pendingPool.waitFor(await lastTxEvent());
-      const out = await sequencer.tick(state!, now);
+      const out = await sequencer.tick(state!, at);
       state = out.state;
       return out.worked;
     },
@@ -662,6 +664,29 @@ test("a client's retry handed off while the round committing the first copy runs
     const hash1 = await next;
     await h.project();
     await h.assertChain([hash0, hash1]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('the batch timeout counts from when the sequencer opened the batch, not from its whole-second timestamp', async () => {
+  const h = await harness({ timeoutMs: 2000 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    await h.send(0);
+    const t0 = (Math.floor(Date.now() / 1000) + 1) * 1000 + 999; // x.999 s: its timestamp is x
+    assert.ok(await h.tick(t0), 'batch 1 opens and seals tx 0');
+    const closes = async () =>
+      (await h.store.readStream(L2_STREAM_ID)).filter((e) => e.type === 'BatchClosed').map((e) => e.data);
+    assert.not.ok(await h.tick(t0 + 1001), '1001 ms after it opened (2 s after its timestamp): still open');
+    assert.equal(await closes(), []);
+    assert.ok(await h.tick(t0 + 2000), 'closes at 2 s');
+    assert.equal(
+      (await closes()).map((d) => (d as { reason: string }).reason),
+      ['timeout'],
+    );
   } finally {
     await h.close();
   }
