@@ -198,8 +198,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   /** The pool version the last tick's read saw: a change after it means there may be new work. */
   let poolSeen = deps.pool.version();
   /**
-   * The txs this sequencer finished (sealed, failed, invalidated) per append the pool's view has not applied yet:
-   * it still lists them as pending, and one sealed would look stale (its nonce used). Dropped once applied.
+   * The txs this sequencer finished (sealed, failed, invalidated) or received from its intake, per append the pool's
+   * view has not applied yet: it still lists the finished ones as pending, and one sealed would look stale (its
+   * nonce used); it does not list the received ones yet, whose retry must still be declined. Dropped once applied.
    */
   let unapplied: { position: GlobalPosition; hashes: ReadonlySet<string> }[] = [];
   /**
@@ -230,13 +231,16 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   function takeHanded(draft: Draft, inPool: readonly PoolTx[]): void {
     const taken = deps.handoff?.take() ?? [];
     if (taken.length === 0) return;
-    const known = new Set<string>(inPool.map((t) => t.hash));
-    for (const u of unapplied) for (const hash of u.hashes) known.add(hash);
-    for (const set of finishedApplied) for (const hash of set) known.add(hash);
+    const pooled = new Set<string>(inPool.map((t) => t.hash));
+    const known = (hash: string) =>
+      pooled.has(hash) ||
+      unapplied.some((u) => u.hashes.has(hash)) ||
+      finishedApplied[0].has(hash) ||
+      finishedApplied[1].has(hash);
     const inRound = new Set<string>();
     for (const h of taken) {
       const hash = h.received.data.hash;
-      if (known.has(hash)) h.settle({ kind: 'declined' });
+      if (known(hash)) h.settle({ kind: 'declined' });
       else if (inRound.has(hash)) draft.again.push(h);
       else {
         inRound.add(hash);
@@ -290,9 +294,14 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const results = await store.appendMany(appends);
     for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
     unprojected.push(lastAppended);
-    // Also the txs of forced batches: the pool may hold the same tx, sealed now without a `TxIncluded`.
-    const finished = [...txEvents.map((e) => e.data.hash), ...draft.forcedSealed];
-    if (finished.length > 0) unapplied.push({ position: lastAppended, hashes: new Set(finished) });
+    // Also the txs of forced batches: the pool may hold the same tx, sealed now without a `TxIncluded`. And the
+    // handed-off txs only received here (not ready): a retry of one must be declined too until the view lists it.
+    const appended = [
+      ...txEvents.map((e) => e.data.hash),
+      ...draft.forcedSealed,
+      ...draft.handed.map((h) => h.received.data.hash),
+    ];
+    if (appended.length > 0) unapplied.push({ position: lastAppended, hashes: new Set(appended) });
     return lastL2Id;
   }
 

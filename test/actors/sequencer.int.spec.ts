@@ -687,6 +687,15 @@ test('the batch timeout counts from when the sequencer opened the batch, not fro
       (await closes()).map((d) => (d as { reason: string }).reason),
       ['timeout'],
     );
+    // A batch opened before a restart counts from the end of its timestamp's second: never early.
+    await h.send(1);
+    const t1 = t0 + 3000; // x+3.999 s
+    assert.ok(await h.tick(t1), 'batch 2 opens and seals tx 1');
+    h.restart();
+    await h.load();
+    assert.not.ok(await h.tick(t1 + 1999), 'the restarted sequencer: not before 2 s after the second ends');
+    assert.ok(await h.tick(t1 + 2000), 'closes then');
+    assert.is((await closes()).length, 2);
   } finally {
     await h.close();
   }
@@ -710,6 +719,46 @@ test('a tx that fits no batch (bytes above the batch limit) is invalidated witho
     ]);
     const l2 = (await h.store.readStream(L2_STREAM_ID)).map((e) => e.type);
     assert.equal(l2, ['L2GenesisCreated'], 'no batch opened for it, none closed over the limit');
+  } finally {
+    await h.close();
+  }
+});
+
+test("a client's retry of a tx the last round only received (not ready), before the view lists it: declined", async () => {
+  const h = await harness({ handoff: true });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const raw1 = await h.signed(1); // nonce 0 missing: not ready, received alone
+    const first = h.submit(raw1);
+    await h.handedOff(1);
+    h.holdView(true); // the view lags behind the round's append
+    const round = h.tick();
+    await new Promise((r) => setImmediate(r));
+    const retry = h.submit(raw1).then(
+      () => 'answered',
+      (err: Error) => err.message,
+    );
+    await h.handedOff(2);
+    assert.ok(await round, 'tx 1 received alone');
+    const hash1 = await first;
+    const zero = h.send(0);
+    await h.handedOff(3);
+    const calls = h.appendCalls();
+    assert.ok(await h.tick());
+    assert.is(h.appendCalls() - calls, 1, 'one commit: the retry did not fail it');
+    assert.is(await retry, 'already known');
+    const blocks = (await h.store.readStream(L2_STREAM_ID)).filter((e) => e.type === 'L2BlockSealed');
+    assert.equal(
+      blocks.map((e) => (e.data as { tx: { hash: Hash } }).tx.hash),
+      [await zero],
+      'tx 0 sealed in that round',
+    );
+    h.holdView(false);
+    assert.ok(await h.tick(), 'tx 1 follows once the view lists it');
+    await h.project();
+    await h.assertChain([await zero, hash1]);
   } finally {
     await h.close();
   }
