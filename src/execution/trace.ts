@@ -186,7 +186,8 @@ const FRAME_END_ERRORS = new Set([
 /**
  * geth's text for an @ethereumjs halt message (`core/vm/errors.go`), without the code location some carry
  * (`invalid JUMP at <address>/<code hash>:<pc>`): what `eth_call` and `eth_estimateGas` answer for a halt other
- * than a revert. Pure.
+ * than a revert. An invalid opcode stays `invalid opcode`: geth names the opcode (`invalid opcode: INVALID`), which
+ * the halt message does not carry — a trace (`describeHalt`) names it from the last step. Pure.
  */
 export function gethHaltMessage(error: string): string {
   const kind = haltKind(error);

@@ -122,7 +122,7 @@ export async function boundBlockNumber(
 /**
  * The blocks a filter covers now, or null when it covers none (no blocks yet, or from > to).
  * @throws {InvalidParamsRpcError} -32602 `logs are limited to a N block range` when to − from exceeds
- *   `maxBlockRange` (the reference's check); -32602 `invalid block range` for numbers from > to (the reference's).
+ *   `maxBlockRange` (the reference's check); -32602 `invalid block range` for numbers from > to (geth's check).
  */
 export async function resolveLogBlocks(
   sql: SqlClient,
@@ -130,8 +130,9 @@ export async function resolveLogBlocks(
   maxBlockRange: number,
 ): Promise<LogBlocks | null> {
   if (filter.kind === 'hash') return { blockHash: filter.blockHash };
-  // Two numbers the wrong way round are the caller's mistake (the reference's and geth's check); a tag range that
-  // ends before it starts (`latest`..`earliest`) just names no block.
+  // Two numbers the wrong way round are the caller's mistake (geth's check). The reference also refuses a range
+  // whose tags resolve the wrong way round; we keep geth's `[]` there (`fromBlock` past the head, as a client polling
+  // for the next block sends, or `latest`..`earliest`).
   if (
     filter.fromBlock?.kind === 'number' &&
     filter.toBlock?.kind === 'number' &&
