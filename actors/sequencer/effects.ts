@@ -14,7 +14,7 @@
  * reaches its txs takes them all, orders them with the pending ones, and appends their `TxReceived` first in its
  * commit — with their blocks when they are ready, alone when they are not.
  */
-import type { ReadModelDb } from '../../projections/index.ts';
+import type { ChangeWatch, ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import { type PendingPool, type PoolTx, pendingPoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
@@ -74,6 +74,11 @@ export type SequencerDeps = {
   readModelsReady?: () => Promise<void>;
   /** How far the read models have applied the log now (the runner's position). */
   readModelsPosition: () => GlobalPosition;
+  /**
+   * Moves whenever the read models commit this sequencer's events (the runner's `watch`): a round held back by them
+   * is woken when they move, not only by the poll.
+   */
+  readModelsChanged?: Pick<ChangeWatch, 'version' | 'changedSince'>;
   /** Own appends the read models may lag behind by; beyond, rounds seal nothing until they catch up. @default 64 */
   maxUnprojectedAppends?: number;
   /**
@@ -215,6 +220,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   }
   /** The `l2` fold at a start, from a snapshot; told each commit, it writes the next snapshot. */
   const fold = createL2Fold({ store, db: deps.db, snapshotEvery: deps.snapshotEvery, log });
+  /** Whether the last round was held back by the read models, and their change version it saw then. */
+  let heldBack = false;
+  let readModelsSeen = 0;
   /** When this sequencer opened the batch it opened last (its clock, ms): the timeout counts from there. */
   let openedAt: { batch: bigint; ms: number } | null = null;
   /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
@@ -476,15 +484,19 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     if (due) return closeBatch(draft, due);
 
     // Read models far behind (stalled): seal nothing more until they catch up, rather than run ahead unbounded.
+    const readModelsVersion = deps.readModelsChanged?.version() ?? 0; // before the position: no move missed
     const projected = deps.readModelsPosition();
     unprojected = unprojected.filter((p) => p > projected);
     if (unprojected.length >= (deps.maxUnprojectedAppends ?? MAX_UNPROJECTED_APPENDS)) {
       // The pool as of now counts as seen: only a later change (or the poll) wakes the next round, not the changes
       // this round left unsealed — else the rounds would spin while the read models are behind.
       poolSeen = deps.pool.version();
+      heldBack = true;
+      readModelsSeen = readModelsVersion;
       takeHanded(draft, deps.pool.pending()); // their `TxReceived` alone: no offer waits for the read models
       return;
     }
+    heldBack = false;
     // Read-your-writes: a tx finished by an earlier tick must not look pending (nor, its nonce now used, stale)
     // while the pool's view has not applied that append.
     const applied = deps.pool.position();
@@ -585,16 +597,20 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     },
 
     async poolChanged(signal) {
-      if (!deps.handoff) return deps.pool.changedSince(poolSeen, signal);
+      const handoff = deps.handoff;
+      // After a round held back by the read models: also when they move (else the poll would be the wake-up).
+      const readModels = heldBack ? deps.readModelsChanged : undefined;
+      if (!handoff && !readModels) return deps.pool.changedSince(poolSeen, signal);
       if (signal.aborted) return;
-      // Whichever comes first; the other wait is then dropped.
+      // Whichever comes first; the other waits are then dropped.
       const either = new AbortController();
       const onAbort = () => either.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
         await Promise.race([
           deps.pool.changedSince(poolSeen, either.signal),
-          deps.handoff.offered(either.signal),
+          ...(handoff ? [handoff.offered(either.signal)] : []),
+          ...(readModels ? [readModels.changedSince(readModelsSeen, either.signal)] : []),
         ]);
       } finally {
         signal.removeEventListener('abort', onAbort);

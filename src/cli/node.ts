@@ -73,7 +73,8 @@ import {
 } from '../rpc/pool/index.ts';
 import { readMethods } from '../rpc/read/index.ts';
 import { createInclusionHandoff, type InclusionHandoff } from '../sequencer/index.ts';
-import type { L2BlockSealed } from '../streams/l2/index.ts';
+import { L2_EVENT_TYPES, type L2BlockSealed } from '../streams/l2/index.ts';
+import { TX_EVENT_TYPES } from '../streams/tx/index.ts';
 import { deployDevContracts, ensureDevL1 } from './devnet.ts';
 
 /** Roles this build runs. The others of DESIGN §3 arrive with their issues; `lev start` says so and skips them. */
@@ -312,6 +313,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             },
             readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
             readModelsPosition: () => runner.position(),
+            readModelsChanged: runner.watch([...L2_EVENT_TYPES, ...TX_EVENT_TYPES]),
             pool: pendingPool,
             ...(handoff ? { handoff } : {}),
             // Read again only after the L1 read models changed: the sequencer asks every round.

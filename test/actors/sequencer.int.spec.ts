@@ -18,6 +18,7 @@ import {
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import { getLatestBlock } from '../../projections/l2/index.ts';
 import { createPendingPool, getPoolTx, type PendingPool } from '../../projections/pool/index.ts';
+import { createChangeCounter } from '../../projections/progress.ts';
 import { readSnapshot, writeSnapshot } from '../../projections/snapshots.ts';
 import { encodeBatchL2Data } from '../../src/batch/index.ts';
 import { createPgPool } from '../../src/db/index.ts';
@@ -91,7 +92,10 @@ async function harness(
     });
     if (head > 0n) await runner.run();
     projected = head;
+    readModels.bump();
   }
+  /** Moves when the read models the sequencer is told about move (`project`, `show`), as the runner's watch does. */
+  const readModels = createChangeCounter();
   const pendingPool = createPendingPool({ store: realStore, db });
   const handoff = opts.handoff ? createInclusionHandoff() : undefined;
   let offers = 0;
@@ -182,6 +186,7 @@ async function harness(
         timeoutMs: opts.timeoutMs ?? 3_600_000,
       },
       readModelsPosition: () => shown ?? projected,
+      readModelsChanged: readModels,
       ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
       ...(opts.snapshotEvery ? { snapshotEvery: opts.snapshotEvery } : {}),
       pendingForcedBatches: async () => opts.forced?.() ?? [],
@@ -231,6 +236,7 @@ async function harness(
     /** Tells the sequencer the read models stay at `position` (null: where they really are). */
     show: (position: GlobalPosition | null) => {
       shown = position;
+      readModels.bump();
     },
     state: () => state!,
     /** Loads (as the machine does after a start or a failure). */
@@ -628,7 +634,9 @@ test('read models that stall: past its bound of unprojected appends the sequence
     await h.viewCaughtUp();
     assert.ok(await h.wakesAtOnce(), 'a tx arriving later wakes it');
     assert.not.ok(await h.tick(), 'still at the bound');
+    assert.not.ok(await h.wakesAtOnce());
     h.show(null); // they catch up
+    assert.ok(await h.wakesAtOnce(), 'the read models moving wake it too (not only the poll)');
     assert.ok(await h.tick(), 'tx 2 sealed');
     await h.project();
     await h.assertChain(hashes);
