@@ -116,7 +116,7 @@ export type SequencerEffects = {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Events per page when walking `l2` back to repair `TxIncluded`. */
 const REPAIR_PAGE = 64;
-/** Finished txs remembered (per generation) after the pool's view applied them, to decline retries at once. */
+/** Txs this sequencer finished or received, remembered (per generation) after the pool's view applied them. */
 const RECENTLY_FINISHED = 8192;
 /** Appends of this sequencer the read models may lag behind by before it waits for them (rounds idle). */
 const MAX_UNPROJECTED_APPENDS = 64;
@@ -230,11 +230,11 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
 
   /**
    * The txs handed off since the last round, less those whose stream exists or is about to: a tx the pool view
-   * holds (`inPool`, its pending txs as the round read them), one this sequencer finished — in an append the view
-   * has not applied, or recently (declined at once) —, one handed off twice in the round, a client's retry (`again`: declined
-   * once the round committed the first). Declined, the intake's own append answers "already known" — instead of
-   * the round's commit failing on their `TxReceived` (expected: no stream) and declining everything else with
-   * them.
+   * holds (`inPool`, its pending txs as the round read them), one this sequencer finished or received — in an append
+   * the view has not applied, or recently (declined at once) —, one handed off twice in the round, a client's retry
+   * (`again`: declined once the round committed the first). Declined, the intake's own append answers "already
+   * known" — instead of the round's commit failing on their `TxReceived` (expected: no stream) and declining
+   * everything else with them.
    */
   function takeHanded(draft: Draft, inPool: readonly PoolTx[]): void {
     const taken = deps.handoff?.take() ?? [];
@@ -488,8 +488,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     const projected = deps.readModelsPosition();
     unprojected = unprojected.filter((p) => p > projected);
     if (unprojected.length >= (deps.maxUnprojectedAppends ?? MAX_UNPROJECTED_APPENDS)) {
-      // The pool as of now counts as seen: only a later change (or the poll) wakes the next round, not the changes
-      // this round left unsealed — else the rounds would spin while the read models are behind.
+      // The pool as of now counts as seen: a later change, the read models moving or the poll wakes the next round,
+      // not the changes this round left unsealed — else the rounds would spin while the read models are behind.
       poolSeen = deps.pool.version();
       heldBack = true;
       readModelsSeen = readModelsVersion;
