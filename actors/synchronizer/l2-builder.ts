@@ -32,6 +32,7 @@ import {
   type ForcedBatchObserved,
   L1_SYNC_STREAM_ID,
   type L1SyncEvent,
+  type ReorgDetected,
   type TrustedReorgDetected,
   type VirtualizedBatch,
 } from '../../src/streams/l1sync/index.ts';
@@ -179,6 +180,12 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
       if (e.type === 'ForcedBatchObserved') {
         const d = (e as RecordedEvent<ForcedBatchObserved>).data;
         forcedAt.set(BigInt(d.forcedBatchNumber), BigInt(d.timestamp));
+      }
+      if (e.type === 'ReorgDetected') {
+        // An L1 reorg took these out of L1: they are built again only from what the new fork sequences.
+        const d = (e as RecordedEvent<ReorgDetected>).data;
+        for (const n of d.unvirtualized) virtual.delete(BigInt(n));
+        for (const n of d.droppedForcedBatches) forcedAt.delete(BigInt(n));
       }
       if (e.type === 'TrustedReorgDetected') {
         const n = BigInt((e as RecordedEvent<TrustedReorgDetected>).data.batchNumber);

@@ -49,6 +49,7 @@ import {
   type L1BlockHeader,
   type L1SyncEvent,
   initialState as l1SyncInitial,
+  type TrustedBatch,
 } from '../../../src/streams/l1sync/index.ts';
 import { foldL2, L2_STREAM_ID, type L2BlockSealed, type L2Event } from '../../../src/streams/l2/index.ts';
 import { decodeSignedLegacyTx, encodeSignedLegacyTx } from '../../../src/tx/index.ts';
@@ -471,6 +472,112 @@ test('resetTo a batch: the state after it, the batches after rebuilt from L1 exa
   const chain = await chainOf(node.store);
   assert.equal(chain.slice(events.length), reference.slice(upTo5 + 1));
   await assertRootsPersisted(node);
+});
+
+test('an L1 reorg that takes batches out of L1: they are not rebuilt from the orphaned data after the trusted reset', async () => {
+  const node = await freshNode();
+  const builder = await builderOf(node, { batchesPerAppend: 3 });
+  assert.is(await buildAll(builder), 13);
+  const readSync = async () =>
+    (await node.store.readStream(L1_SYNC_STREAM_ID)) as RecordedEvent<L1SyncEvent>[];
+  const appendSync = async (events: L1SyncEvent[]) =>
+    node.store.append(
+      L1_SYNC_STREAM_ID,
+      envelope(events, { actor: 'test', at: new Date(0).toISOString() }),
+      (await readSync()).length - 1,
+    );
+  const syncState = async () => (await readSync()).reduce(evolveL1Sync, l1SyncInitial());
+  // L1 block 4 (it sequenced batches 9..13) is orphaned; block 3 is the common ancestor.
+  const b3 = l1Block(3, 1020n);
+  const reorg = decideL1Sync(
+    { type: 'RecordL1Reorg', data: { commonAncestor: { number: 3n, hash: b3.hash } } },
+    await syncState(),
+  );
+  assert.equal((reorg[0] as { data: { unvirtualized: string[] } }).data.unvirtualized, [
+    '9',
+    '10',
+    '11',
+    '12',
+    '13',
+  ]);
+  await appendSync(reorg);
+  // The new fork sequences another batch 9 in its block 4: the trusted chain differs there.
+  const trusted = async () => {
+    const batches = new Map<bigint, TrustedBatch>();
+    for (const e of (await node.store.readStream(L2_STREAM_ID)) as RecordedEvent<L2Event>[]) {
+      if (e.type === 'BatchClosed') {
+        const d = e.data;
+        batches.set(BigInt(d.batchNumber), {
+          number: BigInt(d.batchNumber),
+          batchHashData: keccak256Hex(hexToBytes(d.batchL2Data)),
+          globalExitRoot: d.globalExitRoot,
+          timestamp: BigInt(d.timestamp),
+          coinbase: d.coinbase,
+          accInputHash: d.accInputHash,
+          stateRoot: d.stateRoot,
+        });
+      } else if (e.type === 'TrustedStateReset')
+        for (const k of [...batches.keys()]) if (k > BigInt(e.data.toBatch)) batches.delete(k);
+    }
+    return batches;
+  };
+  const b4: L1BlockHeader = {
+    number: 4n,
+    hash: keccak256Hex(new Uint8Array([0x44, 4])),
+    parentHash: b3.hash,
+    timestamp: 1040n,
+  };
+  const batch9 = {
+    transactions: await transfers(senders[2]!, 6, 1), // its next nonce after batch 8
+    globalExitRoot: ZERO_HASH,
+    timestamp: 1040n,
+    minForcedTimestamp: 0n,
+  };
+  const scan = async () =>
+    decideL1Sync(
+      {
+        type: 'SyncL1Range',
+        data: {
+          blocks: [
+            {
+              block: b4,
+              facts: [
+                {
+                  type: 'SequenceBatches',
+                  txHash: keccak256Hex(new Uint8Array([0xb4])),
+                  sender: SEQUENCER,
+                  numBatch: 9n,
+                  l2Coinbase: COINBASE,
+                  batches: [batch9],
+                },
+              ],
+            },
+          ],
+          end: b4,
+          trusted: await trusted(),
+          mode: 'permissionless',
+        },
+      },
+      await syncState(),
+    );
+  const first = await scan();
+  assert.equal(
+    first.map((e) => e.type),
+    ['TrustedReorgDetected'],
+  );
+  await appendSync(first);
+  await builder.resetTo(8n, 'L1 sequenced another batch 9', 1_700_000_000_000);
+  assert.is(await buildAll(builder), 0, 'nothing rebuilt from the orphaned block');
+  const second = await scan();
+  assert.not.ok(
+    second.some((e) => e.type === 'TrustedReorgDetected'),
+    'the next pass stores the new fork: no second trusted reorg',
+  );
+  await appendSync(second);
+  assert.is(await buildAll(builder), 1, 'batch 9 built from the new fork');
+  const closed = (await chainOf(node.store)).filter((e) => e.type === 'BatchClosed').at(-1)!;
+  assert.is((closed.data as { batchNumber: string; batchL2Data: Hex }).batchNumber, '9');
+  assert.is((closed.data as { batchL2Data: Hex }).batchL2Data, batch9.transactions);
 });
 
 test.run();
