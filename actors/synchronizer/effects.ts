@@ -10,7 +10,10 @@
  * 3. scan the next chunk, cursor + 1 .. min(cursor + chunkSize, head − confirmations): the range's last header is
  *    read FIRST, then `eth_getLogs` over the rollup and the GER manager, then each log's block by hash and, where the
  *    log alone is not enough, its tx's calldata. A reorg after the header was read makes that header stale, which
- *    the next pass's reorg check sees, and the walk-back compares every stored block on its own.
+ *    the next pass's reorg check sees, and the walk-back compares every stored block on its own. A reorg after the
+ *    cursor check can also make the scanned facts contradict the synced state (the cursor block orphaned, the
+ *    new fork's facts further on): when the cursor is then gone from L1 the pass stores nothing and the next
+ *    pass's reorg check records the reorg, instead of the critical consistency error.
  * 4. `decide(SyncL1Range)` and ONE append per chunk (expected revision: the single writer); a chunk is all or
  *    nothing, and the cursor is its last `L1BlockSynced`.
  * A `TrustedReorgDetected` is appended; then on the trusted node the pass fails with a critical `TrustedReorgError`
@@ -41,6 +44,7 @@ import {
   L1ChainMismatchError,
   type L1Fact,
   type L1SyncCommand,
+  L1SyncConsistencyError,
   type L1SyncEvent,
   type L1SyncState,
   lastVerifiedBatch,
@@ -311,6 +315,12 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
   }
 
   /** Checks the cursor against L1; on a difference records the reorg. Returns null when the cursor holds. */
+  /** Whether the cursor block is no longer on L1 (reorganised away since it was stored). */
+  async function cursorGone(sync: L1SyncState, signal?: AbortSignal): Promise<boolean> {
+    const cursor = cursorOf(sync);
+    return cursor !== null && !cursorMatches(cursor, await l1.blockByNumber(cursor.number, signal));
+  }
+
   async function checkReorg(
     state: SynchronizerState,
     nowMs: number,
@@ -383,7 +393,12 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
           state.sync,
         );
       } catch (err) {
-        if (!(err instanceof L1ChainMismatchError)) throw err;
+        // Facts that contradict the synced state are critical — unless L1 reorganised under the scan after the
+        // cursor was checked (the cursor block gone, the new fork's facts not at cursor+1): then the next pass's
+        // reorg check records the reorg, as for a mismatch seen during the scan.
+        const reorgedUnderScan =
+          err instanceof L1SyncConsistencyError && (await cursorGone(state.sync, signal));
+        if (!(err instanceof L1ChainMismatchError) && !reorgedUnderScan) throw err;
         log('L1 changed during the scan; checking again', {
           from: from.toString(),
           to: to.toString(),
