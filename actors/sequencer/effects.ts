@@ -29,6 +29,7 @@ import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import {
   type BatchLimits,
   closeReason,
+  fitsNoBatch,
   type HandedTx,
   type InclusionHandoff,
   type OpenBatchView,
@@ -527,12 +528,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       const legacy = toLegacyTx(tx);
       const blob = encodeBatchL2Data([legacy]);
       const next = { bytes: blob.length, gas: tx.gas };
-      const misfit =
-        next.gas > deps.limits.maxGas
-          ? 'exceeds block gas limit'
-          : next.bytes > deps.limits.maxBytes
-            ? 'oversized data'
-            : null;
+      const misfit = fitsNoBatch(next, deps.limits);
       if (misfit) {
         // Fits no batch, not even an empty one (appended by an intake with other limits): never sealed.
         log('tx invalid', { tx: tx.hash, reason: misfit });

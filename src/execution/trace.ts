@@ -216,7 +216,7 @@ function describeHalt(
   // A RETURN that had its gas, yet out of gas: the code deposit (200 gas a byte) did not fit.
   if (isCreate && error === 'out of gas' && last?.op === 'RETURN' && last.gasLeft >= last.cost)
     return { message: 'contract creation code storage out of gas', atStep: false };
-  return { message: GETH_ERRORS[error] ?? error, atStep: !FRAME_END_ERRORS.has(error) };
+  return { message: gethHaltMessage(error), atStep: !FRAME_END_ERRORS.has(error) };
 }
 
 const ERROR_SELECTOR = '08c379a0';

@@ -14,6 +14,7 @@ export {
   type BatchLimits,
   type Candidate,
   closeReason,
+  fitsNoBatch,
   type OpenBatchView,
   orderReadyTxs,
   type PoolCandidate,

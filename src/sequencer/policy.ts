@@ -29,6 +29,19 @@ export type OpenBatchView = {
 export type Candidate = { bytes: number; gas: bigint };
 
 /**
+ * Why `next` fits no batch, not even an empty one (its gas above the batch gas, its blob above the batch bytes):
+ * such a tx is never sealed. `null` when an empty batch takes it. Pure.
+ */
+export function fitsNoBatch(
+  next: Candidate,
+  limits: BatchLimits,
+): 'exceeds block gas limit' | 'oversized data' | null {
+  if (next.gas > limits.maxGas) return 'exceeds block gas limit';
+  if (next.bytes > limits.maxBytes) return 'oversized data';
+  return null;
+}
+
+/**
  * Whether the open batch must close now, and why; `null` to keep it open. Checked before each tx is added
  * (`next`) and on every tick without one. Order: time, then GER change, then fullness (txs, bytes, gas).
  */

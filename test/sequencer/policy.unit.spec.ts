@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import {
   type BatchLimits,
   closeReason,
+  fitsNoBatch,
   type OpenBatchView,
   orderReadyTxs,
   type PoolCandidate,
@@ -48,6 +49,11 @@ closing('a tx too big for an empty batch does not close it', () => {
     closeReason(batch({ txCount: 0, bytes: 0 }), limits, { nowMs: 10_000 }, { bytes: 5000, gas: 1n }),
     null,
   );
+});
+closing('a tx that fits no batch, not even an empty one: its gas, then its bytes', () => {
+  assert.is(fitsNoBatch({ bytes: 5000, gas: 1n }, limits), 'oversized data');
+  assert.is(fitsNoBatch({ bytes: 1, gas: limits.maxGas + 1n }, limits), 'exceeds block gas limit');
+  assert.is(fitsNoBatch({ bytes: limits.maxBytes, gas: limits.maxGas }, limits), null);
 });
 closing.run();
 

@@ -298,7 +298,7 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
             limit: Number.MAX_SAFE_INTEGER,
           })
         : [];
-      return { to, blocks, logs };
+      return { blocks, logs };
     });
     if (!found) return;
     remember(polled, found.blocks);
