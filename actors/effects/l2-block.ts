@@ -4,6 +4,7 @@
  * in the open batch's block context and computes what `SealL2Block` carries — so both writers produce the same
  * block, byte for byte, from the same tx.
  */
+import { effectiveGasPrice, FULL_EFFECTIVE_PERCENTAGE } from '../../src/batch/index.ts';
 import type { Executor, InvalidTxReason } from '../../src/execution/index.ts';
 import { encodeReceipt, L2_BLOCK_GAS_LIMIT, oneItemTrieRoot } from '../../src/l2/index.ts';
 import { type Address, bytesToHex, type Hash, type Hex } from '../../src/primitives/index.ts';
@@ -27,9 +28,11 @@ export async function executeIntoBlock(
 ): Promise<{ command: SealL2Block } | { invalid: InvalidTxReason }> {
   if (l2.status !== 'open') throw new Error('no batch is open: cannot execute a tx into a block');
   const { tip, batch } = l2;
+  // The blob's last byte, as the prover reads it: the share of its gas price the tx pays.
+  const effectivePercentage = lastByte(blob);
   const result = await executor.executeTx({
     stateRoot: tip.stateRoot,
-    tx,
+    tx: { ...tx, effectivePercentage },
     block: {
       number: tip.number + 1n,
       timestamp: batch.timestamp,
@@ -66,9 +69,15 @@ export async function executeIntoBlock(
           contractAddress: r.createdAddress ?? null,
           logs: r.logs,
           logsBloom: r.logsBloom,
-          effectiveGasPrice: tx.gasPrice.toString(),
+          effectiveGasPrice: effectiveGasPrice(tx.gasPrice, effectivePercentage).toString(),
         },
       },
     },
   };
+}
+
+/** The last byte of a batch blob (bytes or 0x-hex): its effective percentage. */
+function lastByte(blob: Uint8Array | Hex): number {
+  if (typeof blob !== 'string') return blob[blob.length - 1] ?? FULL_EFFECTIVE_PERCENTAGE;
+  return blob.length >= 4 ? Number.parseInt(blob.slice(-2), 16) : FULL_EFFECTIVE_PERCENTAGE;
 }

@@ -19,6 +19,15 @@ import { BatchDecodeError, type BatchDecodeReason, BatchInputError } from './err
 /** `effectivePercentage` when a tx pays its full gas price. */
 export const FULL_EFFECTIVE_PERCENTAGE = 255;
 
+/**
+ * The gas price a tx with `effectivePercentage` pays per gas (the ROM's `txGasPrice`):
+ * `floor(gasPrice * (effectivePercentage + 1) / 256)` — the full `gasPrice` at 255. Its upfront cost, its refund,
+ * the sequencer's fee and the `GASPRICE` opcode all use it.
+ */
+export function effectiveGasPrice(gasPrice: bigint, effectivePercentage: number): bigint {
+  return (gasPrice * BigInt(effectivePercentage + 1)) / 256n;
+}
+
 /** Bytes after each tx's RLP: r (32) ‖ s (32) ‖ v (1) ‖ effectivePercentage (1). */
 const SIGNATURE_SUFFIX_LENGTH = 66;
 

@@ -8,6 +8,7 @@ export {
   type BatchTx,
   type BatchTxInput,
   decodeBatchL2Data,
+  effectiveGasPrice,
   encodeBatchL2Data,
   FULL_EFFECTIVE_PERCENTAGE,
 } from './codec.ts';

@@ -41,6 +41,7 @@ import {
   ValueEncoding,
 } from '@ethereumjs/util';
 import { createVM, type RunTxResult, runTx, type VM } from '@ethereumjs/vm';
+import { effectiveGasPrice } from '../batch/index.ts';
 import { NodeError, severityOf } from '../errors/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import {
@@ -77,11 +78,15 @@ export type GenesisAllocation = {
   storage?: Readonly<Record<string, string | bigint>>;
 };
 
-/** A signed legacy tx already decoded, with its sender recovered once upstream (pool intake, batch decoding). */
+/**
+ * A signed legacy tx already decoded, with its sender recovered once upstream (pool intake, batch decoding), and
+ * the effective percentage of its batch blob: the tx pays {@link effectiveGasPrice} of its `gasPrice` (255, the
+ * default, is the full price).
+ */
 export type DecodedLegacyTxInput = Pick<
   L2LegacyTx,
   'from' | 'nonce' | 'gasPrice' | 'gas' | 'to' | 'value' | 'data' | 'v' | 'r' | 's'
->;
+> & { effectivePercentage?: number };
 
 /** A tx to execute: signed raw bytes (the executor recovers the sender) or a decoded tx with its sender. */
 export type TxInput = Uint8Array | Hex | DecodedLegacyTxInput;
@@ -915,7 +920,12 @@ function prepareTx(input: TxInput, common: Common): PreparedTx {
     tx = createLegacyTx(
       {
         nonce: input.nonce,
-        gasPrice: input.gasPrice,
+        // The price the tx pays (the ROM's `txGasPrice`); the sender is known, so the signature is not checked
+        // against these fields.
+        gasPrice:
+          input.effectivePercentage === undefined
+            ? input.gasPrice
+            : effectiveGasPrice(input.gasPrice, input.effectivePercentage),
         gasLimit: input.gas,
         ...(input.to ? { to: input.to } : {}),
         value: input.value,

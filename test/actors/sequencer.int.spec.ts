@@ -454,6 +454,43 @@ test('a load after a forced batch (the last blocks) appends no TxIncluded to its
   }
 });
 
+test('a forced tx with an effective percentage below 255 pays that share: its receipt says so, its blob keeps the byte', async () => {
+  let forced: ForcedBatchRow[] = [];
+  const h = await harness({ forced: () => forced });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    const tx = decodeRawTx(await h.signed(0)) as DecodedLegacyTx;
+    const blob = encodeBatchL2Data([
+      { ...tx, data: tx.data, r: BigInt(tx.r), s: BigInt(tx.s), effectivePercentage: 63 },
+    ]);
+    forced = [
+      {
+        forcedBatchNumber: 1n,
+        l1BlockNumber: 1n,
+        txHash: `0x${'aa'.repeat(32)}`,
+        globalExitRoot: `0x${'00'.repeat(32)}`,
+        sequencer: COINBASE,
+        transactions: bytesToHex(blob),
+        timestamp: 0n,
+        batchNumber: null,
+      },
+    ];
+    assert.ok(await h.tick(), 'the forced batch');
+    forced = [];
+    const [block] = ((await h.store.readStream(L2_STREAM_ID)) as unknown as L2Event[]).flatMap((e) =>
+      e.type === 'L2BlockSealed' ? [e.data] : [],
+    );
+    assert.ok(block);
+    assert.is(block.tx.hash, tx.hash);
+    assert.is(block.tx.gasPrice, tx.gasPrice.toString(), "the signed price stays the tx's");
+    assert.is(block.receipt.effectiveGasPrice, ((tx.gasPrice * 64n) / 256n).toString());
+    assert.is(block.tx.batchBlob, bytesToHex(blob));
+  } finally {
+    await h.close();
+  }
+});
+
 test('a load when the log ends in events the pool view does not see (a batch closed last) returns at once', async () => {
   const h = await harness();
   try {

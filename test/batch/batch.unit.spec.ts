@@ -21,6 +21,7 @@ import {
   type BatchTxInput,
   batchHashData,
   decodeBatchL2Data,
+  effectiveGasPrice,
   encodeBatchL2Data,
 } from '../../src/batch/index.ts';
 import { type Address, bytesToHex, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
@@ -330,6 +331,14 @@ codec('encoding refuses what the format cannot carry', () => {
     () => encodeBatchL2Data([{ ...good, to: '0x1234' as Address }]),
     'batch tx 0: to is not a 20-byte address',
   );
+});
+
+codec('effectiveGasPrice: floor(gasPrice × (pct + 1) / 256); 255 is the full price', () => {
+  assert.is(effectiveGasPrice(GWEI, 255), GWEI);
+  assert.is(effectiveGasPrice(GWEI, 127), GWEI / 2n);
+  assert.is(effectiveGasPrice(1_000_000_007n, 127), 500_000_003n, 'rounded down');
+  assert.is(effectiveGasPrice(255n, 0), 0n, 'a 1/256 share of less than 256 wei is nothing');
+  assert.is(effectiveGasPrice(256n, 0), 1n);
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ const OPCODES: Record<string, number> = {
   CALLDATALOAD: 0x35,
   CALLDATASIZE: 0x36,
   CODECOPY: 0x39,
+  GASPRICE: 0x3a,
   BLOCKHASH: 0x40,
   COINBASE: 0x41,
   TIMESTAMP: 0x42,

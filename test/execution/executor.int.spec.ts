@@ -748,6 +748,44 @@ test('the roots equal a bare @ethereumjs run (default state manager, sender reco
   assert.ok(valid >= 7);
 });
 
+test('an effective percentage below 255: the tx pays floor(gasPrice × (pct + 1) / 256) per gas, GASPRICE included', async () => {
+  const mem = await createExecutor({ store: new MapDB(), chainId: CHAIN_ID });
+  const carol = wallet(0xca401);
+  const gasPrice = 1_000_000_007n; // odd: the division rounds down
+  const paid = (gasPrice * 128n) / 256n; // effectivePercentage 127
+  // Init code that stores GASPRICE in slot 0 of the new contract and returns no code.
+  const initCode = assemble(['GASPRICE', 0, 'SSTORE']);
+  const gasLimit = 100_000n;
+  // Enough for gasLimit × the effective price, not for gasLimit × the signed price: the upfront check uses the
+  // price the tx pays, as the ROM does.
+  const funded = gasLimit * paid + 1n;
+  const genesisRoot = await mem.applyGenesis([{ address: carol.address, balance: funded, nonce: 0n }]);
+  const raw = await sign(carol, { nonce: 0, to: null, data: initCode, gasLimit, gasPrice });
+  const decoded = decodeRawTx(hexToBytes(raw)) as DecodedLegacyTx;
+  const block = { number: 1n, timestamp: TIMESTAMP, coinbase: COINBASE };
+  const full = await mem.executeTx({ stateRoot: genesisRoot, tx: decoded, block });
+  assert.is(full.valid ? 'valid' : full.error, 'insufficient funds for gas * price + value');
+  const r = await mem.executeTx({
+    stateRoot: genesisRoot,
+    tx: { ...decoded, effectivePercentage: 127 },
+    block,
+  });
+  assertValid(r);
+  assert.is(r.receipt.status, 1);
+  const created = getCreateAddress({ from: carol.address, nonce: 0 }).toLowerCase() as Address;
+  assert.is(await mem.getStorage(r.stateRoot, created, 0n), paid, 'GASPRICE is the effective price');
+  assert.is((await mem.getAccount(r.stateRoot, addr(carol))).balance, funded - r.receipt.gasUsed * paid);
+  assert.is((await mem.getAccount(r.stateRoot, COINBASE)).balance, r.receipt.gasUsed * paid);
+  // 255 is the full price, as no percentage at all.
+  const rich = await mem.applyGenesis([{ address: carol.address, balance: ETH, nonce: 0n }]);
+  const at255 = await mem.executeTx({ stateRoot: rich, tx: { ...decoded, effectivePercentage: 255 }, block });
+  const plain = await mem.executeTx({ stateRoot: rich, tx: decoded, block });
+  assertValid(at255);
+  assertValid(plain);
+  assert.is(at255.stateRoot, plain.stateRoot);
+  assert.is((await mem.getAccount(plain.stateRoot, COINBASE)).balance, plain.receipt.gasUsed * gasPrice);
+});
+
 function bytesHex(bytes: Uint8Array): Hex {
   return `0x${Buffer.from(bytes).toString('hex')}`;
 }

@@ -104,6 +104,8 @@ function txInput(tx: TxRow): DecodedLegacyTxInput {
     v: tx.v,
     r: BigInt(tx.r),
     s: BigInt(tx.s),
+    // The blob's last byte: the share of its gas price the tx paid when it was sealed.
+    effectivePercentage: Number.parseInt(tx.batchBlob.slice(-2), 16),
   };
 }
 
