@@ -582,6 +582,9 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
         page = localPage(position, maxBatchSize, filter);
       }
       if (!page && !mustRead && position >= headSeen) return { events: [], position, isEnd: true };
+      // Own events up to a gap, and a later position known committed (another process's notification came while
+      // the consumer was busy): not the end — the next page reads the gap from the log instead of waiting.
+      if (page?.isEnd && page.position < headSeen) return { ...page, isEnd: false };
       return page;
     };
 

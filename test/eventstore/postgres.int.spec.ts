@@ -314,6 +314,39 @@ test("postgres: a live subscription fills the gaps between its store's appends f
   await Promise.all([mine.close(), other.close()]);
 });
 
+test("postgres: another store's event notified while the consumer was busy is read at once, not at the next poll", async () => {
+  const mine = await createPostgresEventStore({ pool: newPool(3), schema: 'busy', pollIntervalMs: 600_000 });
+  const other = await createPostgresEventStore({ pool: newPool(2), schema: 'busy' });
+  const sub = mine.subscribeAll();
+  const it = sub[Symbol.asyncIterator]();
+  try {
+    assert.is((await it.next()).value?.kind, 'caughtUp');
+    const first = it.next();
+    await mine.append('busy-m', [ev('M', {})]);
+    assert.is((await first).value?.kind, 'events');
+    // The consumer does not pull while its store appends position 2 and another store position 3.
+    await mine.append('busy-m', [ev('M', {})]);
+    await other.append('busy-o', [ev('O', {})]);
+    await new Promise((r) => setTimeout(r, 200)); // position 3's notification reaches this store
+    const second = (await it.next()).value;
+    assert.equal(second?.kind === 'events' ? second.events.map((e: RecordedEvent) => e.position) : second, [
+      2n,
+    ]);
+    const third = await Promise.race([
+      it.next(),
+      new Promise<'stalled'>((r) => setTimeout(() => r('stalled'), 5_000)),
+    ]);
+    assert.ok(third !== 'stalled', 'position 3 waited for the poll (10 minutes)');
+    assert.equal(
+      third.value?.kind === 'events' ? third.value.events.map((e: RecordedEvent) => e.position) : third.value,
+      [3n],
+    );
+  } finally {
+    await sub.close();
+    await Promise.all([mine.close(), other.close()]);
+  }
+});
+
 test('postgres: own events no longer kept are read from the log, none lost', async () => {
   const store = await createPostgresEventStore({
     pool: newPool(3),
