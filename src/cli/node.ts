@@ -616,6 +616,11 @@ function instrumentStore(store: EventStore, metrics: Metrics): EventStore {
       metrics.recordAppend(streamId, events.length);
       return result;
     },
+    appendMany: async (appends) => {
+      const results = await store.appendMany(appends);
+      for (const a of appends) metrics.recordAppend(a.streamId, a.events.length);
+      return results;
+    },
     readStream: (s, o) => store.readStream(s, o),
     readAll: (o) => store.readAll(o),
     headPosition: () => store.headPosition(),

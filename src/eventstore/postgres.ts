@@ -70,6 +70,9 @@ export type PostgresEventStore = EventStore & {
   readonly schema: string;
 };
 
+/** The highest stream revision the `events.revision` column (`integer`) holds. */
+const MAX_REVISION = 2_147_483_647;
+
 /** How long a live subscription waits for this process's appends in flight before reading the log instead. */
 const OWN_APPEND_WAIT_MS = 20;
 
@@ -478,13 +481,17 @@ export async function createPostgresEventStore(opts: PostgresEventStoreOptions):
     ensureOpen('readStream');
     const o = checkReadStreamOptions(streamId, opts);
     const forwards = o.direction === 'forwards';
+    // Revisions are `integer`s: none is past MAX_REVISION, so a later start reads nothing forwards and the whole
+    // stream backwards (rather than a type error from the server).
+    if (forwards && o.from !== undefined && o.from > MAX_REVISION) return [];
+    const from = Math.min(o.from ?? (forwards ? 0 : MAX_REVISION), MAX_REVISION);
     const { rows } = await pool
       .query<EventRow>({
         name: `lev_es_stream:${schema}:${o.direction}`,
         text: `select ${columns} from ${S}.events
                where stream_id = $1 and revision ${forwards ? '>=' : '<='} $2
                order by revision ${forwards ? 'asc' : 'desc'} limit $3`,
-        values: [streamId, o.from ?? (forwards ? 0 : 2147483647), o.limit ?? null],
+        values: [streamId, from, o.limit ?? null],
       })
       .catch((cause: unknown) => {
         throw backendError(`readStream ${streamId} failed`, cause);

@@ -91,6 +91,9 @@ e2e('a legacy transfer signed with ethers v6 is pending, listed and counted at o
     'txpool_content',
   );
   assert.is(content.result?.pending[wallet.address]?.['0']?.hash, sentHash);
+  // Its `TxReceived`, appended through the intake's grouped `appendMany`, is counted.
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  assert.match(metrics, /^lev_events_appended_total\{stream_category="tx"\} 1$/m);
   provider.destroy();
 });
 

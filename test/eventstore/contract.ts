@@ -409,6 +409,12 @@ export function eventStoreContract(name: string, makeStore: MakeStore): void {
       );
       assert.equal(revs(await store.readStream(stream, { direction: 'backwards', limit: 1 })), [4]);
       assert.equal(revs(await store.readStream(stream, { from: 9 })), []);
+      // Starts past any revision a store holds: nothing forwards, the whole stream backwards.
+      assert.equal(revs(await store.readStream(stream, { from: 2 ** 31 })), []);
+      assert.equal(
+        revs(await store.readStream(stream, { from: 2 ** 40, direction: 'backwards' })),
+        [4, 3, 2, 1, 0],
+      );
       assert.equal(revs(await store.readStream(stream, { limit: 0 })), []);
       assert.equal(await store.readStream(uniqueStream('c-none')), []);
       assert.equal(
