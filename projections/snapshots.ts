@@ -23,17 +23,22 @@ export async function readSnapshot(sql: SqlClient, streamId: string): Promise<St
   return row ? { revision: Number(row.revision), format: row.format, state: row.state } : null;
 }
 
-/** Stores a snapshot of `streamId` unless one at the same or a later revision is stored already. */
+/**
+ * Stores a snapshot of `streamId` unless one at the same or a later revision is stored already — or, with
+ * `replace`, whatever is stored: the writer found it unusable (another log's, another format), and a later revision
+ * would otherwise keep it there, ignored at every start.
+ */
 export async function writeSnapshot(
   sql: SqlClient,
   streamId: string,
   snapshot: StreamSnapshot,
+  opts: { replace?: boolean } = {},
 ): Promise<void> {
   await sql.query(
     `insert into stream_snapshots (stream_id, revision, format, state) values ($1, $2, $3, $4)
      on conflict (stream_id) do update set revision = excluded.revision, format = excluded.format,
                                            state = excluded.state, updated_at = now()
-      where stream_snapshots.revision < excluded.revision`,
-    [streamId, snapshot.revision, snapshot.format, JSON.stringify(snapshot.state)],
+      where $5 or stream_snapshots.revision < excluded.revision`,
+    [streamId, snapshot.revision, snapshot.format, JSON.stringify(snapshot.state), opts.replace === true],
   );
 }

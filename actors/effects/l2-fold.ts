@@ -63,26 +63,29 @@ export function createL2Fold(deps: {
   /** The revision of the last snapshot written or loaded here. */
   let saved = -1;
 
-  async function save(state: L2State, revision: number, eventId: string): Promise<void> {
+  async function save(state: L2State, revision: number, eventId: string, replace = false): Promise<void> {
     if (!db) return;
     try {
-      await writeSnapshot(db.pool, L2_STREAM_ID, {
-        revision,
-        format: L2_STATE_FORMAT,
-        state: { eventId, state: l2StateToJson(state) },
-      });
+      await writeSnapshot(
+        db.pool,
+        L2_STREAM_ID,
+        { revision, format: L2_STATE_FORMAT, state: { eventId, state: l2StateToJson(state) } },
+        { replace },
+      );
       saved = revision;
     } catch (err) {
       log('l2 snapshot not written', { revision, reason: (err as Error).message });
     }
   }
 
-  /** The snapshot's state and revision when usable here, else null. */
-  async function fromSnapshot(): Promise<{ state: L2State; revision: number } | null> {
-    if (!db) return null;
+  /** The snapshot's state and revision when usable here; else null, and `unusable` when one is stored. */
+  async function fromSnapshot(): Promise<{ state: L2State; revision: number } | { unusable: boolean }> {
+    if (!db) return { unusable: false };
     try {
       const snapshot = await readSnapshot(db.pool, L2_STREAM_ID);
-      if (!snapshot || snapshot.format !== L2_STATE_FORMAT) return null;
+      if (!snapshot) return { unusable: false };
+      if (snapshot.format !== L2_STATE_FORMAT)
+        throw new Error(`format ${snapshot.format}, this code's is ${L2_STATE_FORMAT}`);
       const stored = snapshot.state as { eventId?: unknown; state?: unknown };
       const [at] = await store.readStream(L2_STREAM_ID, { from: snapshot.revision, limit: 1 });
       if (!at || at.id !== stored.eventId)
@@ -90,13 +93,14 @@ export function createL2Fold(deps: {
       return { state: l2StateFromJson(stored.state), revision: snapshot.revision };
     } catch (err) {
       log('l2 snapshot not usable: folding the whole stream', { reason: (err as Error).message });
-      return null;
+      return { unusable: true };
     }
   }
 
   return {
     async load() {
-      const start = await fromSnapshot();
+      const loaded = await fromSnapshot();
+      const start = 'state' in loaded ? loaded : null;
       let state = start?.state ?? initialState();
       let revision = start?.revision ?? -1;
       saved = revision;
@@ -116,8 +120,10 @@ export function createL2Fold(deps: {
         folded += page.length;
         if (page.length < FOLD_PAGE) break;
       }
-      // A long fold now is a long fold at every start until the next snapshot: write one at once.
-      if (folded >= every && lastId !== null) await save(state, revision, lastId);
+      // A long fold now is a long fold at every start until the next snapshot: write one at once — over an unusable
+      // one too, which could stand at a later revision than this log's (another log's) and so never be replaced.
+      const unusable = 'unusable' in loaded && loaded.unusable;
+      if ((folded >= every || unusable) && lastId !== null) await save(state, revision, lastId, unusable);
       return { state, revision, folded };
     },
     async committed(state, revision, eventId) {

@@ -607,6 +607,12 @@ test('a snapshot that does not fit the log or this code is ignored: the whole st
       await h.load();
       assert.equal(h.state().l2, full, what);
       assert.ok(h.l2Reads.includes(0), `${what}: folded from the first event`);
+      const replaced = await readSnapshot(h.db.pool, L2_STREAM_ID);
+      assert.equal(
+        replaced && { revision: replaced.revision, format: replaced.format, state: replaced.state },
+        snapshot,
+        `${what}: replaced at once by a usable snapshot`,
+      );
     }
     hashes.push(await h.send(1));
     assert.ok(await h.tick());
