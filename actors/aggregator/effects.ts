@@ -15,9 +15,10 @@
  * 4. A final proof not yet sent → `VerificationSent`, then queued to the eth-tx-manager (the intent first: a
  *    crash in between re-queues it on load, a no-op when it was).
  * 5. A finished proof starting right after the last verified batch and ending at a sequence boundary → final
- *    proof requested; adjacent finished proofs → aggregation requested; the next virtual batches with enough L1
- *    confirmations (one batch by default, as the reference; never past a sequence) → witness built from the
- *    archived trie, batch proof requested.
+ *    proof requested; adjacent finished proofs → aggregation requested; the first virtual batches after the last
+ *    verified one that nothing held covers (a hole a failure left before later proofs, else the batches past
+ *    them) with enough L1 confirmations (one batch by default, as the reference; never past a sequence) →
+ *    witness built from the archived trie, batch proof requested.
  * A prover that cannot be reached is a temporary condition: the round stops, logs once, and backs off (1 s
  * doubling to 30 s) until it answers again.
  */
@@ -65,6 +66,7 @@ import {
   type AggregatorState,
   decide,
   evolve,
+  firstGap,
   foldAggregator,
   type PendingProof,
   type ProofInputs,
@@ -524,16 +526,21 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
       });
   }
 
-  /** Batches `from`.. that may be proven now: virtual with enough confirmations, one sequence, closed. */
+  /**
+   * Batches `from`.. that may be proven now: virtual with enough confirmations, one sequence, closed, none past
+   * `until` (the batch before work already held).
+   */
   async function provableRange(
     from: bigint,
+    until: bigint | null,
     confirmedL1: bigint,
   ): Promise<{ range: ProofRange; batches: BatchRow[] } | null> {
     const first = await getVirtualBatch(db.pool, from);
     if (!first || first.l1BlockNumber === null || first.l1BlockNumber > confirmedL1) return null;
     const end = await lastBatchOfSequence(db.pool, from);
     if (end === null) return null;
-    const to = end - from + 1n > maxBatchesPerProof ? from + maxBatchesPerProof - 1n : end;
+    let to = end - from + 1n > maxBatchesPerProof ? from + maxBatchesPerProof - 1n : end;
+    if (until !== null && to > until) to = until;
     const batches: BatchRow[] = [];
     for (let n = from; n <= to; n++) {
       const b = await trustedBatch(n);
@@ -683,25 +690,26 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
       i++;
     }
 
-    // Batch proofs of the next virtual batches.
+    // Batch proofs of the first batches after the last verified one that no finished proof, request or final
+    // proof covers: a hole left by a failed proof or verification (a later proof may exist) before the batches
+    // past everything held. Proofs on both sides of a hole join once it is proven again.
     const confirmedL1 = (await deps.l1BlockNumber()) - BigInt(Math.max(0, deps.confirmations - 1));
-    let covered = lastVerified;
-    const ends = [
-      ...[...s.agg.proofs.values()].map((p) => p.to),
-      ...[...s.agg.pending.values()].map((p) => p.to),
-      ...(s.agg.final ? [s.agg.final.to] : []),
+    const held: ProofRange[] = [
+      ...s.agg.proofs.values(),
+      ...s.agg.pending.values(),
+      ...(s.agg.final ? [s.agg.final] : []),
     ];
-    for (const end of ends) if (end > covered) covered = end;
     let inFlight = [...s.agg.pending.values()].filter((p) => p.kind === 'batch').length;
     while (inFlight < maxInFlight) {
-      const next = await provableRange(covered + 1n, confirmedL1);
+      const gap = firstGap(held, lastVerified + 1n);
+      const next = await provableRange(gap.from, gap.to, confirmedL1);
       if (!next || parked.has(rangeKey(next.range))) break;
       const after = await requestBatchProof(s, next.range, next.batches, nowMs);
       if (!after) break;
       s = after;
       worked = true;
       inFlight++;
-      covered = next.range.to;
+      held.push(next.range);
     }
     return { state: s, worked };
   }

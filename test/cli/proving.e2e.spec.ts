@@ -8,9 +8,11 @@
  *    aggregator backs off; a new `lev prover` on the same port → verification completes.
  * 2. A sequence of three batches (closed while the node ran without its L1 roles, then restarted with all): each
  *    batch proven on its own, the proofs aggregated, one verification for all.
- * 3. A deep L1 reorg (evm_revert past the verification and 10 more blocks, then a longer branch) removes the
+ * 3. Verifications fail on L1 (the rollup trusts another aggregator for a while) with the next batch already
+ *    proven: the failed batch is proven again — the hole before the later proof — and verification goes past it.
+ * 4. A deep L1 reorg (evm_revert past the verification and 10 more blocks, then a longer branch) removes the
  *    verification: the batch is proven and verified again, under a new L1 tx id.
- * 4. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
+ * 5. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
  *    root changed and signed again with the prover key. The aggregator refuses the proof before anything reaches
  *    L1, reports it once (`ProofFailed`, one error line) and does not ask again.
  * L1 state is read through raw JSON-RPC (ethers caches on reverted devnets).
@@ -22,6 +24,7 @@ import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { devAccount } from '../../src/config/index.ts';
+import { predictL1ContractAddresses, rollupInterface } from '../../src/l1/index.ts';
 import type { Hash } from '../../src/primitives/index.ts';
 import {
   createReferenceProver,
@@ -281,6 +284,78 @@ test('a sequence of three batches: proven batch by batch, aggregated, verified b
   assert.is(sent.length, 1);
   assert.is(sent[0]!.data['fromBatch'], batches[0]!.toString());
   assert.is(sent[0]!.data['toBatch'], last.toString());
+});
+
+test('a verification failed on L1 with a later batch proven: the hole proven again, verified past it', async () => {
+  // While the rollup trusts another aggregator, every verification of ours fails (its gas estimate reverts).
+  const deployer = devAccount(0).address;
+  const rollup = predictL1ContractAddresses(deployer).rollup;
+  const trusted = `0x${(
+    await call<string>(l1Url, 'eth_call', [
+      { to: rollup, data: rollupInterface.encodeFunctionData('trustedAggregator') },
+      'latest',
+    ])
+  ).slice(-40)}`;
+  const setTrustedAggregator = async (address: string) => {
+    const hash = await call<string>(l1Url, 'eth_sendTransaction', [
+      {
+        from: deployer,
+        to: rollup,
+        data: rollupInterface.encodeFunctionData('setTrustedAggregator', [address]),
+      },
+    ]);
+    await until('setTrustedAggregator mined', () => call(l1Url, 'eth_getTransactionReceipt', [hash]));
+  };
+  await setTrustedAggregator(devAccount(5).address);
+
+  // Two batches in two sequences: the second is proven while the first one's verification fails.
+  const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/5").connect(provider);
+  const batchOf = async () => {
+    const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 4n });
+    const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
+    return BigInt(
+      await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(BigInt(receipt.blockNumber))]),
+    );
+  };
+  const first = await batchOf();
+  assert.ok((await verifiedBatch()) < first);
+  await until('the first batch virtual', async () => (await virtualBatch()) >= first);
+  const second = await batchOf();
+  provider.destroy();
+  assert.ok(second > first);
+
+  const isFailure = (e: AggregatorEvent) =>
+    e.type === 'ProofFailed' && e.data['cause'] === 'l1' && e.data['fromBatch'] === first.toString();
+  const failedAfterLaterProof = await until(
+    "the first batch's verification failed on L1 with the second batch's proof held",
+    async () => {
+      const events = await aggregatorEvents();
+      const proven = events.findIndex(
+        (e) => e.type === 'ProofGenerated' && BigInt(e.data['fromBatch'] as string) > first,
+      );
+      const failed = events.findIndex((e, i) => i > proven && isFailure(e));
+      return proven >= 0 && failed >= 0 ? { failed } : null;
+    },
+    60_000,
+  );
+  await setTrustedAggregator(trusted);
+
+  await until('verified past the failed batch', async () => (await verifiedBatch()) >= second, 60_000);
+  const events = await aggregatorEvents();
+  const later = events.slice(failedAfterLaterProof.failed + 1);
+  assert.ok(
+    later.some(
+      (e) =>
+        e.type === 'ProofRequested' && e.data['kind'] === 'batch' && e.data['fromBatch'] === first.toString(),
+    ),
+    `batch ${first} proven again after its verification failed`,
+  );
+  const verified = await call<{ verifyBatchTxHash: string | null }>(l2Url, 'zkevm_getBatchByNumber', [
+    quantity(second),
+    false,
+  ]);
+  assert.match(verified.verifyBatchTxHash ?? '', /^0x[0-9a-f]{64}$/);
 });
 
 test('a deep L1 reorg removes the verification: proven and verified again', async () => {

@@ -11,6 +11,7 @@ import {
   type AggregatorState,
   decide,
   evolve,
+  firstGap,
   foldAggregator,
   initialState,
   type ProofInputs,
@@ -239,6 +240,20 @@ test('refusals: unknown requests, mismatched ranges, non-adjacent aggregations, 
     /two adjacent parts/,
   );
   refused({ type: 'SendVerification', data: { from: 4n, to: 4n, newStateRoot: h(4) } }, /no final proof/);
+});
+
+test('firstGap: the first batches after the last verified one that nothing held covers', () => {
+  const r = (from: bigint, to: bigint) => ({ from, to });
+  // Nothing held: everything from the start.
+  assert.equal(firstGap([], 1n), { from: 1n, to: null });
+  // A failed final of 1..4 with 5..5 proven: the hole 1..4, not 6.. (in any order, overlapping requests too).
+  assert.equal(firstGap([r(5n, 5n)], 1n), { from: 1n, to: 4n });
+  assert.equal(firstGap([r(7n, 8n), r(1n, 2n), r(5n, 6n), r(1n, 1n)], 1n), { from: 3n, to: 4n });
+  // An aggregation in flight overlapping its parts; contiguous ranges: past all of them.
+  assert.equal(firstGap([r(1n, 1n), r(2n, 2n), r(1n, 2n), r(3n, 4n)], 1n), { from: 5n, to: null });
+  // Ranges at or below the start do not count beyond their end.
+  assert.equal(firstGap([r(1n, 3n), r(6n, 6n)], 5n), { from: 5n, to: 5n });
+  assert.equal(firstGap([r(4n, 6n)], 5n), { from: 7n, to: null });
 });
 
 test.run();

@@ -153,6 +153,20 @@ export const rangeKey = (r: ProofRange): string => `${r.from}-${r.to}`;
 const toRange = (r: Range): ProofRange => ({ from: BigInt(r.fromBatch), to: BigInt(r.toBatch) });
 const fromRange = (r: ProofRange): Range => ({ fromBatch: r.from.toString(), toBatch: r.to.toString() });
 
+/**
+ * The first batches from `from` on that no range of `held` covers: `from` is the first such batch, `to` the last
+ * before the next held range (null: none follows). Ranges may overlap and come in any order. Pure.
+ */
+export function firstGap(held: readonly ProofRange[], from: bigint): { from: bigint; to: bigint | null } {
+  let next = from;
+  for (const r of [...held].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))) {
+    if (r.to < next) continue;
+    if (r.from > next) return { from: next, to: r.from - 1n };
+    next = r.to + 1n;
+  }
+  return { from: next, to: null };
+}
+
 export const initialState = (): AggregatorState => ({
   pending: new Map(),
   proofs: new Map(),

@@ -10,6 +10,7 @@ export {
   type FinalProof,
   type FinalProofGenerated,
   type FinishedProof,
+  firstGap,
   foldAggregator,
   initialState,
   type PendingProof,
