@@ -19,8 +19,9 @@
  *    verified one that nothing held covers (a hole a failure left before later proofs, else the batches past
  *    them) with enough L1 confirmations (one batch by default, as the reference; never past a sequence) →
  *    witness built from the archived trie, batch proof requested.
- * A prover that cannot be reached is a temporary condition: the round stops, logs once, and backs off (1 s
- * doubling to 30 s) until it answers again.
+ * A prover or an L1 node that cannot be reached (an L1 call failing with a temporary error: refused, timed out,
+ * a JSON-RPC error) is a temporary condition: the round stops, logs once per outage, and backs off (1 s doubling
+ * to 30 s) inside the role until it answers again — the role does not fail, so an L1 outage does not stop the node.
  */
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { ReadModelDb } from '../../projections/index.ts';
@@ -30,7 +31,7 @@ import {
   lastVerifiedBatchNumber,
 } from '../../projections/l1sync/index.ts';
 import { type BatchRow, getBatch } from '../../projections/l2/index.ts';
-import { messageOf } from '../../src/errors/index.ts';
+import { messageOf, NodeError } from '../../src/errors/index.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
 import { buildWitness, type TrieNodeDb, type WitnessBatch } from '../../src/execution/index.ts';
 import {
@@ -91,6 +92,10 @@ export type AggregatorDeps = {
   /** The sender of `verifyBatchesTrustedAggregator` (the eth-tx-manager holds its key). */
   aggregator: Address;
   rollupAddress: Address;
+  /*
+   * The L1 reads: each throws a temporary NodeError (e.g. JsonRpcTransportError) when L1 does not answer, and the
+   * role backs off and retries.
+   */
   /** Whether the L1 verifier accepts attestations by `signer` (its prover-key registry). */
   isRegisteredProver: (signer: Address) => Promise<boolean>;
   /** The L1 receipt's block hash of `txHash`, or null when L1 has no such receipt (e.g. reorged out). */
@@ -117,6 +122,9 @@ export type AggregatorEffects = {
 
 /** The prover did not answer (down, restarting, overloaded): back off, then go on. */
 class ProverUnavailable extends Error {}
+
+/** L1 did not answer (down, restarting, a temporary JSON-RPC error): back off, then go on. */
+class L1Unavailable extends Error {}
 
 const toInputsJson = (p: ProofPublicInputs): ProofInputs => ({
   chainId: p.chainId.toString(),
@@ -186,7 +194,9 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   let proverAddress: Address | null = null;
   let backoffMs = 0;
   let backoffUntil = 0;
-  let unavailableSince: number | null = null;
+  /** When the current outage of the prover, and of L1, began (null: none). */
+  let proverDownSince: number | null = null;
+  let l1DownSince: number | null = null;
 
   async function append(state: AggregatorRoleState, command: AggregatorCommand, nowMs: number) {
     const events = decide(command, state.agg);
@@ -207,6 +217,17 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
       if (code === Code.NotFound) throw err;
       if (proverErrorSeverity(err) === 'temporary')
         throw new ProverUnavailable(messageOf(err), { cause: err });
+      throw err;
+    }
+  }
+
+  /** L1 reads: a temporary error (L1 down, a timeout, a JSON-RPC error) becomes {@link L1Unavailable}. */
+  async function l1<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof NodeError && err.severity === 'temporary')
+        throw new L1Unavailable(messageOf(err), { cause: err });
       throw err;
     }
   }
@@ -316,7 +337,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     else if (tx.status === 'confirmed') {
       // Confirmed, yet the batches are not verified: either the synchronizer has not got there yet, or a reorg
       // deeper than the confirmations took the tx away (the eth-tx-manager leaves that to the tx's owner).
-      const blockHash = await deps.l1ReceiptBlockHash(tx.mined.hash);
+      const blockHash = await l1(() => deps.l1ReceiptBlockHash(tx.mined.hash));
       if (blockHash?.toLowerCase() !== tx.mined.blockHash.toLowerCase())
         reason = `the verification tx ${v.l1TxId} was mined in L1 block ${tx.mined.blockNumber}, which a reorg removed`;
     }
@@ -436,7 +457,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
             'proof',
             false,
           );
-        if (!(await deps.isRegisteredProver(signer)))
+        if (!(await l1(() => deps.isRegisteredProver(signer))))
           return fail(
             'unverifiable',
             `the final proof is signed by ${signer}, a key the L1 verifier does not accept`,
@@ -693,7 +714,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     // Batch proofs of the first batches after the last verified one that no finished proof, request or final
     // proof covers: a hole left by a failed proof or verification (a later proof may exist) before the batches
     // past everything held. Proofs on both sides of a hole join once it is proven again.
-    const confirmedL1 = (await deps.l1BlockNumber()) - BigInt(Math.max(0, deps.confirmations - 1));
+    const confirmedL1 = (await l1(() => deps.l1BlockNumber())) - BigInt(Math.max(0, deps.confirmations - 1));
     const held: ProofRange[] = [
       ...s.agg.proofs.values(),
       ...s.agg.pending.values(),
@@ -749,19 +770,29 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
         const planned = await plan(s, lastVerified, nowMs);
         s = planned.state;
         worked ||= planned.worked;
-        if (unavailableSince !== null) {
-          log('the prover answers again', { afterMs: nowMs - unavailableSince });
-          unavailableSince = null;
+        if (proverDownSince !== null) {
+          log('the prover answers again', { afterMs: nowMs - proverDownSince });
+          proverDownSince = null;
+        }
+        if (l1DownSince !== null) {
+          log('L1 answers again', { afterMs: nowMs - l1DownSince });
+          l1DownSince = null;
         }
         backoffMs = 0;
         return { state: s, worked };
       } catch (err) {
-        if (!(err instanceof ProverUnavailable)) throw err;
-        proverAddress = null;
-        if (unavailableSince === null) {
-          unavailableSince = nowMs;
-          log('the prover is unavailable; backing off and retrying', { reason: err.message }, 'warn');
-        }
+        if (err instanceof ProverUnavailable) {
+          proverAddress = null;
+          if (proverDownSince === null) {
+            proverDownSince = nowMs;
+            log('the prover is unavailable; backing off and retrying', { reason: err.message }, 'warn');
+          }
+        } else if (err instanceof L1Unavailable) {
+          if (l1DownSince === null) {
+            l1DownSince = nowMs;
+            log('L1 is unavailable; backing off and retrying', { reason: err.message }, 'warn');
+          }
+        } else throw err;
         backoffMs = Math.min(30_000, backoffMs === 0 ? 1000 : backoffMs * 2);
         backoffUntil = nowMs + backoffMs;
         // The state the failed round reached is lost with the throw; the log has every append, so reload it.
