@@ -13,6 +13,16 @@
  * hold one (a reorg deeper than the confirmations, a devnet restarted from genesis), the count is lower and the
  * manager follows the L1 (logging it) instead of waiting forever for a nonce gap to fill.
  *
+ * Nonce gaps: open txs whose nonces are above the first nonce from L1's pending count up that none of our open
+ * txs holds (so L1's latest and pending counts are below them) cannot be mined until a tx that is not ours takes
+ * that nonce — after a devnet restart or a deep reorg, never. They are not broadcast (a node would refuse or only
+ * park them). A real node can show such a gap for a moment (a reorg's txs not yet back in its pool, a load-balanced
+ * endpoint behind the others), so only one that lasts the bump delay (`gasBump.afterMs`) counts; then, if the L1
+ * knows none of their attempts (`eth_getTransactionByHash`: neither mined nor pooled — one it still holds could be
+ * mined at its old nonce, executing the request twice), they are re-signed from L1's nonce in queue order
+ * (`L1TxSent`, resign, a lower nonce), and left out of a fresh nonce's "one past our open txs" until they are.
+ * A tx a node merely lacks (never propagated, dropped from its pool) holds its nonce, so it never opens a gap.
+ *
  * Per round and open tx, in queue order:
  * - queued: no key for `from` → `L1TxFailed` (no_key); the gas limit (given, else the estimate plus a margin; an
  *   estimate that reverts → `L1TxFailed` (estimate_reverted) with the reason); fees from the node (EIP-1559 when
@@ -22,7 +32,8 @@
  *   ours mined and the nonce taken at confirmed depth → a tx that is not ours took it: re-sign with a fresh
  *   nonce (`L1TxSent`, resign) — only then, since none of our attempts can still be mined. The next nonce to be
  *   mined and unmined for `afterMs` → gas bump (same nonce, fees × (1 + percent), ≥ +10%, capped at
- *   `maxGasPrice`). Otherwise make sure the node knows the live attempt (re-broadcast it if not).
+ *   `maxGasPrice`). Above a nonce gap that lasted (see above) → re-sign from L1's nonce. Otherwise make sure the
+ *   node knows the live attempt (re-broadcast it if not, unless above a nonce gap).
  * - mined: the receipt gone or in another block → `L1TxReorged` (and `L1TxMined` again if it is in another block,
  *   else the mined raw tx is re-broadcast); `confirmations` blocks deep (the mining block counts as one) and its
  *   block still canonical → `L1TxConfirmed`, or for a reverted receipt `L1TxFailed` (reverted) with the reason
@@ -138,6 +149,11 @@ export type EthTxManagerState = {
   open: TrackedL1Tx[];
   /** Per sender, the highest nonce of its txs that were mined and are final. */
   finalNonces: Record<string, bigint>;
+  /**
+   * Per sender, since when (ms) open txs of its have been above a nonce gap none of ours fills (L1's nonce below
+   * them): once that lasts the bump delay they are re-signed from L1's nonce.
+   */
+  gapSince: Record<string, number>;
 };
 
 export type EthTxManagerEffects = {
@@ -162,8 +178,16 @@ type RpcReceipt = {
   effectiveGasPrice?: Hex;
 } | null;
 
-/** Per-round cache of L1 reads. */
-type Round = { head: bigint; latest: Map<Address, bigint> };
+/**
+ * Per-round cache of L1 reads (`latest`, `pending`: the account nonce counts), and per sender the open txs to
+ * re-sign from L1's nonce this round (removed as they are re-signed).
+ */
+type Round = {
+  head: bigint;
+  latest: Map<Address, bigint>;
+  pending: Map<Address, bigint>;
+  resign: Map<Address, Set<string>>;
+};
 
 /**
  * Checks the role's dependencies.
@@ -345,6 +369,17 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
     return n;
   }
 
+  async function pendingNonce(round: Round, from: Address): Promise<bigint> {
+    const hit = round.pending.get(from);
+    if (hit !== undefined) return hit;
+    const n = await l1PendingNonce(from);
+    round.pending.set(from, n);
+    return n;
+  }
+
+  const l1PendingNonce = async (from: Address) =>
+    BigInt(await l1.request<Hex>('eth_getTransactionCount', [from, 'pending']));
+
   const receipt = (hash: Hash) => l1.request<RpcReceipt>('eth_getTransactionReceipt', [hash]);
   const blockAt = (n: bigint) => l1.request<RpcBlock>('eth_getBlockByNumber', [toQuantity(n), false]);
 
@@ -374,13 +409,20 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
   }
 
   /**
-   * A fresh nonce for `from`: the L1's pending count or one past our highest open nonce, whichever is higher.
+   * A fresh nonce for `from`: the L1's pending count or one past our highest open nonce, whichever is higher. Txs
+   * being re-signed from L1's nonce this round do not count (their nonces are the ones L1 lost). Also returns the
+   * pending count it read (for the broadcast's gap check, so no L1 call sits between the append and the broadcast).
    */
-  async function freshNonce(state: EthTxManagerState, from: Address): Promise<bigint> {
-    const pending = BigInt(await l1.request<Hex>('eth_getTransactionCount', [from, 'pending']));
+  async function freshNonce(
+    state: EthTxManagerState,
+    round: Round,
+    from: Address,
+  ): Promise<{ nonce: bigint; pending: bigint }> {
+    const pending = await l1PendingNonce(from);
+    const resigning = round.resign.get(from);
     let next = pending;
     for (const t of state.open) {
-      if (t.state.status === 'unknown' || t.state.request.from !== from) continue;
+      if (t.state.status === 'unknown' || t.state.request.from !== from || resigning?.has(t.id)) continue;
       const a = lastAttempt(t.state);
       if (a && a.nonce + 1n > next) next = a.nonce + 1n;
     }
@@ -392,8 +434,102 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
         { from, l1PendingNonce: pending.toString(), highestFinalNonce: final.toString() },
       );
     }
-    return next;
+    return { nonce: next, pending };
   }
+
+  //////// Nonce gaps
+
+  /**
+   * The lowest nonce from L1's pending count up that no open tx of ours (sent or mined) holds: the first one
+   * nothing of ours fills. Open txs above it cannot be mined until a tx that is not ours takes it.
+   */
+  function firstUnfilled(state: EthTxManagerState, from: Address, pending: bigint): bigint {
+    const held = new Set<bigint>();
+    for (const t of state.open) {
+      if (t.state.status !== 'sent' && t.state.status !== 'mined') continue;
+      if (t.state.request.from !== from) continue;
+      const a = lastAttempt(t.state);
+      if (a) held.add(a.nonce);
+    }
+    let k = pending;
+    while (held.has(k)) k++;
+    return k;
+  }
+
+  /**
+   * Watches, per sender with sent or mined txs, whether open txs sit above a nonce gap none of ours fills (L1's
+   * latest and pending counts below them: a devnet restarted from genesis, a reorg deeper than the confirmations,
+   * a foreign pending tx dropped). That can be transient on a real node (a reorg's txs not yet back in its pool, a
+   * load-balanced endpoint behind the others), so only a gap that lasts the bump delay counts; then, when every
+   * tx above it is sent and the L1 knows none of their attempts (mined or pooled — one it still holds could be mined
+   * at its old nonce later, executing the request twice), they are marked to be re-signed from L1's nonce this
+   * round, in queue order.
+   */
+  async function watchGaps(state: EthTxManagerState, round: Round, nowMs: number): Promise<void> {
+    const senders = new Set<Address>();
+    for (const t of state.open) {
+      if (t.state.status === 'sent' || t.state.status === 'mined') senders.add(t.state.request.from);
+    }
+    for (const from of Object.keys(state.gapSince)) {
+      if (!senders.has(from as Address)) delete state.gapSince[from];
+    }
+    for (const from of senders) {
+      const pending = await pendingNonce(round, from);
+      const latest = await latestNonce(round, from);
+      const gap = firstUnfilled(state, from, pending);
+      const above = state.open.filter((t) => {
+        if (t.state.status !== 'sent' && t.state.status !== 'mined') return false;
+        return t.state.request.from === from && (lastAttempt(t.state)?.nonce ?? -1n) > gap;
+      });
+      if (above.length === 0 || latest > gap) {
+        delete state.gapSince[from];
+        continue;
+      }
+      const since = state.gapSince[from] ?? nowMs;
+      state.gapSince[from] = since;
+      const fields = {
+        from,
+        l1Nonce: latest.toString(),
+        l1PendingNonce: pending.toString(),
+        unfilledNonce: gap.toString(),
+        txs: above.map((t) => t.id),
+      };
+      warnOnce(
+        `gap:${from}:${gap}`,
+        'open l1 txs are above a nonce none of ours fills (the L1 lost nonces): holding their broadcasts',
+        fields,
+      );
+      if (nowMs - since < deps.gasBump.afterMs) continue;
+      if (above.some((t) => t.state.status !== 'sent')) continue; // a mined one's reorg is recorded first
+      let known: Hash | null = null;
+      for (const t of above) {
+        if (t.state.status !== 'sent') continue;
+        for (const a of t.state.attempts) {
+          if ((await l1.request<unknown>('eth_getTransactionByHash', [a.hash])) !== null) known = a.hash;
+          if (known) break;
+        }
+        if (known) break;
+      }
+      if (known) {
+        warnOnce(
+          `gap-known:${from}:${gap}:${known}`,
+          'open l1 txs are above a nonce gap, but the L1 still holds one of their attempts: waiting',
+          { ...fields, hash: known },
+        );
+        continue;
+      }
+      log(
+        'the L1 lost the nonces below open l1 txs: re-signing them from its nonce in queue order',
+        fields,
+        'warn',
+      );
+      round.resign.set(from, new Set(above.map((t) => t.id)));
+    }
+  }
+
+  /** Whether `nonce` of `from` is above a nonce gap none of ours fills: broadcasting it would only park it. */
+  const aboveGap = (state: EthTxManagerState, from: Address, nonce: bigint, pending: bigint) =>
+    firstUnfilled(state, from, pending) < nonce;
 
   //////// Signing and sending
 
@@ -421,14 +557,19 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
     return { raw, hash: keccak256Hex(hexToBytes(raw)) };
   }
 
-  /** Signs an attempt, appends its `L1TxSent` (the commit point), then broadcasts it. */
+  /**
+   * Signs an attempt, appends its `L1TxSent` (the commit point), then broadcasts it — unless it is above a nonce gap
+   * none of ours fills, judged by L1's pending count `pending` (null for a bump: its nonce is L1's latest count).
+   */
   async function sendAttempt(
+    state: EthTxManagerState,
     t: TrackedL1Tx,
     reason: L1TxSendReason,
     nonce: bigint,
     gasLimit: bigint,
     fees: L1TxFees,
     nowMs: number,
+    pending: bigint | null,
   ): Promise<void> {
     if (t.state.status === 'unknown') return;
     const request = t.state.request;
@@ -460,7 +601,30 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
     });
     await deps.hooks?.beforeBroadcast?.(data);
     const last = lastAttempt(t.state);
-    if (last) await broadcast(t, last);
+    if (!last) return;
+    if (pending === null) await broadcast(t, last);
+    else await broadcastUnlessAboveGap(state, t, last, pending);
+  }
+
+  /** Broadcasts an attempt unless it is above a nonce gap none of ours fills (the next rounds handle it). */
+  async function broadcastUnlessAboveGap(
+    state: EthTxManagerState,
+    t: TrackedL1Tx,
+    a: L1TxAttempt,
+    pending: bigint,
+  ): Promise<void> {
+    if (t.state.status === 'unknown') return;
+    if (aboveGap(state, t.state.request.from, a.nonce, pending)) {
+      warnOnce(`held:${t.id}:${a.hash}`, 'l1 tx above a nonce gap none of ours fills: not broadcast', {
+        id: t.id,
+        from: t.state.request.from,
+        nonce: a.nonce.toString(),
+        l1PendingNonce: pending.toString(),
+        hash: a.hash,
+      });
+      return;
+    }
+    await broadcast(t, a);
   }
 
   /**
@@ -497,7 +661,12 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
 
   //////// Steps
 
-  async function stepQueued(state: EthTxManagerState, t: TrackedL1Tx, nowMs: number): Promise<boolean> {
+  async function stepQueued(
+    state: EthTxManagerState,
+    t: TrackedL1Tx,
+    round: Round,
+    nowMs: number,
+  ): Promise<boolean> {
     if (t.state.status !== 'queued') return false;
     const request = t.state.request;
     const fail = async (code: 'no_key' | 'estimate_reverted', reason: string) => {
@@ -538,8 +707,8 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
       }
     }
     const fees = capFees(await suggestFees(), deps.gasBump.maxGasPrice);
-    const nonce = await freshNonce(state, request.from);
-    await sendAttempt(t, 'initial', nonce, gasLimit, fees, nowMs);
+    const { nonce, pending } = await freshNonce(state, round, request.from);
+    await sendAttempt(state, t, 'initial', nonce, gasLimit, fees, nowMs, pending);
     return true;
   }
 
@@ -588,14 +757,14 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
         }
       }
       if (atDepth > live.nonce) {
-        const nonce = await freshNonce(state, request.from);
+        const { nonce, pending } = await freshNonce(state, round, request.from);
         log(
           'l1 tx nonce taken by a tx that is not ours: re-signing with a fresh nonce',
           { id: t.id, from: request.from, takenNonce: live.nonce.toString(), nonce: nonce.toString() },
           'warn',
         );
         const fees = capFees(await suggestFees(), deps.gasBump.maxGasPrice);
-        await sendAttempt(t, 'resign', nonce, live.gasLimit, fees, nowMs);
+        await sendAttempt(state, t, 'resign', nonce, live.gasLimit, fees, nowMs, pending);
         return true;
       }
       warnOnce(
@@ -609,10 +778,26 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
       );
       return false;
     }
+    const resigning = round.resign.get(request.from);
+    if (resigning?.has(t.id)) {
+      // The L1 lost the nonces below this tx (watchGaps): re-sign it from L1's nonce, after the txs queued before it.
+      const { nonce, pending } = await freshNonce(state, round, request.from);
+      resigning.delete(t.id);
+      if (nonce !== live.nonce) {
+        log(
+          'l1 tx above nonces the L1 lost: re-signing it with the nonce the L1 expects',
+          { id: t.id, from: request.from, lostNonce: live.nonce.toString(), nonce: nonce.toString() },
+          'warn',
+        );
+        const fees = capFees(await suggestFees(), deps.gasBump.maxGasPrice);
+        await sendAttempt(state, t, 'resign', nonce, live.gasLimit, fees, nowMs, pending);
+        return true;
+      }
+    }
     if (latest === live.nonce && nowMs - live.sentAtMs >= deps.gasBump.afterMs) {
       const fees = bumpFees(live.fees, await suggestFees(), deps.gasBump);
       if (fees) {
-        await sendAttempt(t, 'bump', live.nonce, live.gasLimit, fees, nowMs);
+        await sendAttempt(state, t, 'bump', live.nonce, live.gasLimit, fees, nowMs, null);
         return true;
       }
       warnOnce(`cap:${t.id}:${live.attempt}`, 'l1 tx at the gas price cap: waiting at its price', {
@@ -623,6 +808,8 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
     }
     // Make sure the node has the live attempt: it may never have seen it (a crash before the broadcast, a node
     // restart, a reorg that dropped its pool).
+    // Not above a nonce gap none of ours fills, though: there it would only be parked (or refused).
+    if (aboveGap(state, request.from, live.nonce, await pendingNonce(round, request.from))) return false;
     const known = await l1.request<unknown>('eth_getTransactionByHash', [live.hash]);
     if (known === null) {
       log('l1 tx unknown to the node: broadcasting it again', { id: t.id, hash: live.hash });
@@ -631,7 +818,12 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
     return false;
   }
 
-  async function stepMined(t: TrackedL1Tx, round: Round, nowMs: number): Promise<boolean> {
+  async function stepMined(
+    state: EthTxManagerState,
+    t: TrackedL1Tx,
+    round: Round,
+    nowMs: number,
+  ): Promise<boolean> {
     if (t.state.status !== 'mined') return false;
     const mined = t.state.mined;
     const reorged: L1TxCommand = {
@@ -656,7 +848,10 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
       const minedAttempt =
         t.state.status === 'mined' ? t.state.attempts.find((a) => a.hash === mined.hash) : null;
       await append(t, [reorged], nowMs);
-      if (minedAttempt) await broadcast(t, minedAttempt);
+      if (minedAttempt && t.state.status !== 'unknown') {
+        const pending = await l1PendingNonce(t.state.request.from);
+        await broadcastUnlessAboveGap(state, t, minedAttempt, pending);
+      }
       return true;
     };
     const r = await receipt(mined.hash);
@@ -742,6 +937,7 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
           cursor: snapshot?.position ?? 0n,
           open: [],
           finalNonces: Object.fromEntries(snapshot?.finalNonces ?? []),
+          gapSince: {},
         };
         for (const id of snapshot?.openIds ?? []) {
           const t = await readTracked(id);
@@ -769,19 +965,24 @@ export function createEthTxManagerEffects(deps: EthTxManagerDeps): EthTxManagerE
         cursor: input.cursor,
         open: input.open.map((t) => ({ ...t })),
         finalNonces: { ...input.finalNonces },
+        gapSince: { ...input.gapSince },
       };
       wakeSeen = deps.wake?.version() ?? 0;
       try {
         await catchUp(state);
         if (state.open.length === 0) return { state, worked: false };
-        const round: Round = { head: await head(), latest: new Map() };
+        const round: Round = { head: await head(), latest: new Map(), pending: new Map(), resign: new Map() };
+        await watchGaps(state, round, nowMs);
         let worked = false;
         for (const t of [...state.open]) {
           let did = false;
-          if (t.state.status === 'queued') did = await stepQueued(state, t, nowMs);
+          if (t.state.status === 'queued') did = await stepQueued(state, t, round, nowMs);
           else if (t.state.status === 'sent') did = await stepSent(state, t, round, nowMs);
-          else if (t.state.status === 'mined') did = await stepMined(t, round, nowMs);
-          if (did && t.state.status !== 'unknown') round.latest.delete(t.state.request.from);
+          else if (t.state.status === 'mined') did = await stepMined(state, t, round, nowMs);
+          if (did && t.state.status !== 'unknown') {
+            round.latest.delete(t.state.request.from);
+            round.pending.delete(t.state.request.from);
+          }
           worked ||= did;
         }
         prune(state);

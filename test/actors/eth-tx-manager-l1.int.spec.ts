@@ -134,7 +134,11 @@ test('a reorg orphans the block of a mined tx: the same signed tx is sent again,
       data: '0xdead',
     });
     const m = startManager(node, url, { signer });
-    await until('the attempt', async () => (await sentOf(node.store, 'reorg-1')).length > 0);
+    // The attempt is appended before its broadcast: mine once the node has it.
+    await until('the attempt in the pool', async () => {
+      const [a] = await sentOf(node.store, 'reorg-1');
+      return a !== undefined && (await txByHash(url, a.hash)) !== null;
+    });
     await mine(url);
     await untilAll(node.store, ['reorg-1'], ['mined']);
     const before = await stateOf(node.store, 'reorg-1');
@@ -186,6 +190,55 @@ test('a reorg orphans the block of a mined tx: the same signed tx is sent again,
     await node.runner.waitForCatchUp();
     const row = await getL1Tx(node.db.pool, 'reorg-1');
     assert.equal([row?.status, row?.reorgs, row?.blockHash], ['confirmed', 1, after.mined.blockHash]);
+  } finally {
+    await node.close();
+  }
+});
+
+test('pending txs the node dropped from its pool (L1 pending count below them, but each nonce held by one of ours) are broadcast again at their nonces, not re-signed', async () => {
+  const node = await startNode();
+  const signer = account(4);
+  const ids = ['pool-1', 'pool-2', 'pool-3'];
+  try {
+    const start = await rpc<string>(url, 'eth_getTransactionCount', [signer.address, 'latest']);
+    for (const id of ids)
+      await queueL1Tx(node.store, { id, from: signer.address, to: account(5).address, data: '0x' });
+    const gasBump = { afterMs: 300, percent: 20, maxGasPrice: 100n * GWEI };
+    const m1 = startManager(node, url, { signer, gasBump });
+    const first = await until('three attempts in the pool', async () => {
+      const a = await Promise.all(ids.map(async (id) => (await sentOf(node.store, id))[0]));
+      for (const s of a) if (!s || !(await txByHash(url, s.hash))) return false;
+      return a as L1TxSent['data'][];
+    });
+    m1.stop();
+    await new Promise((r) => setTimeout(r, 500)); // its last round finishes
+    // The node loses its pool (as a node restart does).
+    for (const s of first) await rpc(url, 'hardhat_dropTransaction', [s.hash]);
+    assert.is(await rpc<string>(url, 'eth_getTransactionCount', [signer.address, 'pending']), start);
+    const m = startManager(node, url, { signer, gasBump });
+
+    // Well past the bump delay (the gap rule's wait): the manager puts them back, each at its own nonce.
+    await until('all three back in the pool', async () => {
+      for (const id of ids) {
+        const s = await sentOf(node.store, id);
+        if (!(await txByHash(url, s[s.length - 1]!.hash))) return false;
+      }
+      return true;
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await untilAll(node.store, ids, ['confirmed'], { each: () => mine(url) });
+    m.stop();
+    assert.equal(m.errors, []);
+    for (const [i, id] of ids.entries()) {
+      const sent = await sentOf(node.store, id);
+      assert.ok(
+        sent.every((s) => s.reason !== 'resign' && s.nonce === first[i]!.nonce),
+        `${id} kept its nonce`,
+      );
+      const st = await stateOf(node.store, id);
+      assert.ok(st.status === 'confirmed');
+    }
+    assert.not.match(m.logs.join('\n'), /nonce none of ours fills|the L1 lost the nonces/);
   } finally {
     await node.close();
   }

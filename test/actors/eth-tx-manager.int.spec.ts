@@ -538,4 +538,81 @@ test('bad settings are refused with a clear message', async () => {
   }
 });
 
+test('the L1 restarts from genesis while a tx is open: after the bump delay the open txs are re-signed from nonce 0 in queue order, and a new tx follows them', async () => {
+  const node = await startNode();
+  const signer = account(3);
+  const to = account(5).address;
+  const afterMs = 1_000;
+  try {
+    const m = startManager(node, url, {
+      signer,
+      gasBump: { afterMs, percent: 20, maxGasPrice: 100n * GWEI },
+    });
+    for (const id of ['lost-1', 'lost-2', 'lost-3'])
+      await queueL1Tx(node.store, { id, from: signer.address, to, data: '0x01' });
+    await untilAll(node.store, ['lost-1', 'lost-2', 'lost-3'], ['confirmed'], { each: mineEach });
+    await queueL1Tx(node.store, { id: 'open-a', from: signer.address, to, data: '0x0a' });
+    await untilAll(node.store, ['open-a'], ['mined']); // 1 of 2 confirmations
+    const nonceA = (await sentOf(node, 'open-a'))[0]!.nonce;
+    assert.is(BigInt(nonceA), (await nonceOf(url, signer.address)) - 1n);
+    assert.ok(BigInt(nonceA) >= 3n);
+
+    // The devnet comes back from genesis: the account's nonce is 0 again, open-a's block is gone.
+    const resetAt = Date.now();
+    await rpc(url, 'hardhat_reset', []);
+    assert.is(await nonceOf(url, signer.address), 0n);
+    await queueL1Tx(node.store, { id: 'open-b', from: signer.address, to, data: '0x0b' });
+    await untilAll(node.store, ['open-a', 'open-b'], ['confirmed'], { each: mineEach, timeoutMs: 20_000 });
+    await queueL1Tx(node.store, { id: 'after', from: signer.address, to, data: '0x0c' });
+    await untilAll(node.store, ['after'], ['confirmed'], { each: mineEach });
+    m.stop();
+    assert.equal(m.errors, []);
+
+    const a = await sentOf(node, 'open-a');
+    const b = await sentOf(node, 'open-b');
+    assert.equal(
+      a.map((s) => [s.reason, s.nonce]),
+      [
+        ['initial', nonceA],
+        ['resign', '0'],
+      ],
+    );
+    assert.equal(
+      b.map((s) => [s.reason, s.nonce]),
+      [
+        ['initial', (BigInt(nonceA) + 1n).toString()],
+        ['resign', '1'],
+      ],
+      'open-b first got a nonce after open-a, then followed it down',
+    );
+    assert.equal(
+      (await sentOf(node, 'after')).map((s) => [s.reason, s.nonce]),
+      [['initial', '2']],
+    );
+    assert.ok(
+      Date.parse(a[1]!.sentAt) - resetAt >= afterMs,
+      're-signed only once the gap lasted the bump delay',
+    );
+    for (const [id, nonce] of [
+      ['open-a', 0n],
+      ['open-b', 1n],
+      ['after', 2n],
+    ] as const) {
+      const st = await stateOf(node.store, id);
+      assert.ok(st.status === 'confirmed');
+      const onChain = await txByHash(url, st.mined.hash);
+      assert.is(BigInt(onChain!.nonce), nonce, `${id} landed at nonce ${nonce}`);
+      assert.is(await blockHashAt(url, BigInt(onChain!.blockNumber!)), st.mined.blockHash);
+    }
+    for (const s of [a[0]!, b[0]!])
+      assert.is(await txByHash(url, s.hash), null, 'the lost attempts never ran');
+    assert.is(await nonceOf(url, signer.address), 3n);
+    const logs = m.logs.join('\n');
+    assert.match(logs, /re-signing them from its nonce in queue order/);
+    assert.not.match(logs, /the L1 node refused/, 'nothing above the gap was broadcast');
+  } finally {
+    await node.close();
+  }
+});
+
 test.run();

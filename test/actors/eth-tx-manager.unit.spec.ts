@@ -122,7 +122,7 @@ test('retry delays double from the base up to the cap', () => {
 function scripted() {
   type Pending = { resolve(v: unknown): void; reject(e: unknown): void };
   const calls: { kind: 'load' | 'tick'; p: Pending }[] = [];
-  const state: EthTxManagerState = { cursor: 0n, open: [], finalNonces: {} };
+  const state: EthTxManagerState = { cursor: 0n, open: [], finalNonces: {}, gapSince: {} };
   const call = (kind: 'load' | 'tick') =>
     new Promise<never>((resolve, reject) => calls.push({ kind, p: { resolve: resolve as never, reject } }));
   const effects: EthTxManagerEffects = {

@@ -145,17 +145,33 @@ test('a gas bump keeps the nonce and raises every fee by at least 10%', () => {
   );
 });
 
-test('a re-sign takes a higher nonce', () => {
+test('a re-sign takes another nonce: higher (taken by a foreign tx) or lower (lost by the L1), never the live one', () => {
   const history = [queued, s1];
-  const ok = sent(2, 'resign', 5, f1559(2n * GWEI, GWEI));
-  assert.equal(given(history).when({ type: 'SendL1Tx', data: ok.data }), [ok]);
+  const up = sent(2, 'resign', 5, f1559(2n * GWEI, GWEI));
+  assert.equal(given(history).when({ type: 'SendL1Tx', data: up.data }), [up]);
+  // The L1 lost its chain below nonce 4 (a devnet restarted from genesis): re-signed down to what it expects.
+  const down = sent(2, 'resign', 0, f1559(2n * GWEI, GWEI));
+  assert.equal(given(history).when({ type: 'SendL1Tx', data: down.data }), [down]);
+  assert.equal(lastAttempt(foldL1Tx([...history, down]))?.nonce, 0n);
+  // The same nonce is a replacement: only a bump, with its fee rule.
   given(history).refuses(
-    { type: 'SendL1Tx', data: sent(2, 'resign', 4, f1559(9n, 9n)).data },
-    /higher nonce/,
+    { type: 'SendL1Tx', data: sent(2, 'resign', 4, f1559(9n * GWEI, 3n * GWEI)).data },
+    /another nonce/,
   );
+  given([...history, down]).refuses(
+    { type: 'SendL1Tx', data: sent(3, 'resign', 0, f1559(9n * GWEI, 3n * GWEI)).data },
+    /another nonce/,
+  );
+  // Attempts still follow each other, and a re-signed tx is bumped at its new nonce.
   given(history).refuses(
-    { type: 'SendL1Tx', data: sent(2, 'resign', 3, f1559(9n, 9n)).data },
-    /higher nonce/,
+    { type: 'SendL1Tx', data: sent(3, 'resign', 0, f1559(2n * GWEI, GWEI)).data },
+    /does not follow/,
+  );
+  const bumped = sent(3, 'bump', 0, f1559(3n * GWEI, 2n * GWEI));
+  assert.equal(given([...history, down]).when({ type: 'SendL1Tx', data: bumped.data }), [bumped]);
+  given([...history, down]).refuses(
+    { type: 'SendL1Tx', data: sent(3, 'bump', 4, f1559(3n * GWEI, 2n * GWEI)).data },
+    /keeps the nonce/,
   );
 });
 

@@ -3,7 +3,7 @@
  * `decide`/`evolve`, its stream-id helper, and the fee rules (replacement minimum, gas bump) its decider enforces.
  *
  * Invariants: an attempt (`L1TxSent`) is decided — and appended — before its broadcast; a bump keeps the nonce and
- * raises every fee by ≥ 10%; a re-sign takes a higher nonce; nothing follows `L1TxConfirmed` or `L1TxFailed`.
+ * raises every fee by ≥ 10%; a re-sign takes another nonce than the live one; nothing follows `L1TxConfirmed` or `L1TxFailed`.
  */
 export {
   bumpFees,

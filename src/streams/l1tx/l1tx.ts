@@ -5,8 +5,9 @@
  * (`L1TxReorged`), and the outcome (`L1TxConfirmed` or `L1TxFailed`). Pure decider: no clock, randomness or I/O;
  * times arrive inside the commands' data.
  *
- * Life of a tx: queued → sent (attempt 1, then bumps of the same nonce, or a re-sign with a fresh nonce when its
- * nonce was taken by a tx that is not ours) → mined → (reorged → sent again …) → confirmed | failed.
+ * Life of a tx: queued → sent (attempt 1, then bumps of the same nonce, or a re-sign with another nonce: a higher
+ * one when its nonce was taken by a tx that is not ours, a lower one when the L1 lost the nonces below it) → mined
+ * → (reorged → sent again …) → confirmed | failed.
  */
 import { assertNever, IllegalStateError } from '../../errors/index.ts';
 import type { Event } from '../../eventstore/types.ts';
@@ -27,7 +28,7 @@ export const isL1TxId = (id: string): boolean => ID_RE.test(id);
 
 //////// Events
 
-/** Why an attempt was signed: the first one, a gas bump (same nonce), or a re-sign with a fresh nonce. */
+/** Why an attempt was signed: the first one, a gas bump (same nonce), or a re-sign with another nonce. */
 export type L1TxSendReason = 'initial' | 'bump' | 'resign';
 
 /** A role asked for this L1 tx. Quantities as decimal strings; `gasLimit` null = estimate it. */
@@ -332,8 +333,11 @@ function decideSend(d: L1TxSent['data'], state: L1TxState): L1TxEvent[] {
     return [{ type: 'L1TxSent', data: d }];
   }
   if (d.reason === 'resign') {
-    if (nonce <= last.nonce)
-      throw new IllegalStateError(`l1 tx ${d.id}: a re-sign takes a fresh, higher nonce`);
+    // Higher when a tx that is not ours took the nonce; lower when the L1 lost the nonces below it (a devnet
+    // restarted from genesis, a reorg deeper than the confirmations). Never the same: a replacement at the live
+    // nonce is a bump, bound by the replacement fee rule.
+    if (nonce === last.nonce)
+      throw new IllegalStateError(`l1 tx ${d.id}: a re-sign takes another nonce (the same one is a bump)`);
     return [{ type: 'L1TxSent', data: d }];
   }
   throw new IllegalStateError(`l1 tx ${d.id}: only the first attempt is "initial"`);
