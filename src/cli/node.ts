@@ -48,7 +48,7 @@ import {
   createTrieStore,
   type Executor,
 } from '../execution/index.ts';
-import { devnetRpc, type L1Deployment, rollupInterface, verifierInterface } from '../l1/index.ts';
+import { createL1Reads, type L1Deployment } from '../l1/index.ts';
 import { L2_BLOCK_GAS_LIMIT } from '../l2/index.ts';
 import {
   createHealthServer,
@@ -58,7 +58,7 @@ import {
   type Metrics,
 } from '../observability/index.ts';
 import type { PoolLimits } from '../pool/index.ts';
-import type { Address, Hash, Hex } from '../primitives/index.ts';
+import type { Address, Hash } from '../primitives/index.ts';
 import { createProverClient } from '../prover/index.ts';
 import { createRpcServer } from '../rpc/index.ts';
 import { createLogWatcher, logMethods } from '../rpc/logs/index.ts';
@@ -261,10 +261,9 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
       }
     };
 
-    /** The block hash of an L1 tx's receipt, or null when L1 has none (the owners of L1 txs check reorgs with it). */
-    const l1ReceiptBlockHash = async (hash: Hash): Promise<Hash | null> =>
-      (await devnetRpc<{ blockHash: Hash } | null>(config.l1.url, 'eth_getTransactionReceipt', [hash]))
-        ?.blockHash ?? null;
+    // The roles' own L1 reads, each with a timeout (the owners of L1 txs check reorgs with the receipts').
+    const l1Reads = createL1Reads(config.l1.url);
+    const l1ReceiptBlockHash = l1Reads.receiptBlockHash;
 
     const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
     // The intake hands admitted txs straight to a sequencer in this process (direct inclusion).
@@ -365,13 +364,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               sender: sequencer.address.toLowerCase() as Address,
               readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
               l1ReceiptBlockHash,
-              l1LatestTimestamp: async () => {
-                const block = await devnetRpc<{ timestamp: string }>(config.l1.url, 'eth_getBlockByNumber', [
-                  'latest',
-                  false,
-                ]);
-                return BigInt(block.timestamp);
-              },
+              l1LatestTimestamp: l1Reads.latestTimestamp,
               log: (msg, fields) => seqLog.info(fields ?? {}, msg),
             },
             { pollMs: config.dev ? 500 : 5000 },
@@ -402,7 +395,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             gerManagerAddress: config.l1.gerManagerAddress as Address,
             fromBlock:
               l1Deployment?.deploymentBlock ??
-              (await readDeploymentBlock(config.l1.url, config.l1.rollupAddress as Address)),
+              (await l1Reads.deploymentBlock(config.l1.rollupAddress as Address)),
             chunkSize: 100,
             pollMs: config.dev ? 500 : 1000,
             mode: permissionless ? 'permissionless' : 'trusted',
@@ -417,7 +410,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
         const prover = createProverClient(proverUrl, { defaultTimeoutMs: 30_000 });
         cleanups.push(async () => prover.close());
         const rollupAddress = config.l1.rollupAddress as Address;
-        const isRegisteredProver = await l1ProverRegistry(config.l1.url, rollupAddress);
+        const isRegisteredProver = l1Reads.proverRegistry(rollupAddress);
         roles.push(
           aggregatorRole(
             {
@@ -431,7 +424,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               rollupAddress,
               isRegisteredProver,
               l1ReceiptBlockHash,
-              l1BlockNumber: async () => BigInt(await devnetRpc<Hex>(config.l1.url, 'eth_blockNumber')),
+              l1BlockNumber: l1Reads.blockNumber,
               confirmations: config.l1.confirmations,
               readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
               log: (msg, fields, level) => aggLog[level ?? 'info'](fields ?? {}, msg),
@@ -626,29 +619,5 @@ function instrumentStore(store: EventStore, metrics: Metrics): EventStore {
     headPosition: () => store.headPosition(),
     subscribeAll: (o) => store.subscribeAll(o),
     close: () => store.close(),
-  };
-}
-
-/** The L1 block the rollup was deployed in (`deploymentBlockNumber()`): where the synchronizer starts. */
-async function readDeploymentBlock(l1Url: string, rollup: Address): Promise<bigint> {
-  const data = rollupInterface.encodeFunctionData('deploymentBlockNumber', []);
-  const out = await devnetRpc<string>(l1Url, 'eth_call', [{ to: rollup, data }, 'latest']);
-  return BigInt(rollupInterface.decodeFunctionResult('deploymentBlockNumber', out)[0] as bigint);
-}
-
-/**
- * `isProver` of the verifier the rollup uses (its `rollupVerifier()`), read from L1 at each call: a key the L1
- * verifier does not accept never gets a verification sent.
- */
-async function l1ProverRegistry(
-  l1Url: string,
-  rollup: Address,
-): Promise<(signer: Address) => Promise<boolean>> {
-  const call = (to: string, data: string) => devnetRpc<Hex>(l1Url, 'eth_call', [{ to, data }, 'latest']);
-  const verifierWord = await call(rollup, rollupInterface.encodeFunctionData('rollupVerifier'));
-  const verifier = `0x${verifierWord.slice(-40)}`;
-  return async (signer) => {
-    const out = await call(verifier, verifierInterface.encodeFunctionData('isProver', [signer]));
-    return BigInt(out) === 1n;
   };
 }

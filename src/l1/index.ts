@@ -60,3 +60,4 @@ export {
   startHardhatDevnet,
   TEST_MNEMONIC,
 } from './devnet.ts';
+export { createL1Reads, L1_READ_TIMEOUT_MS, type L1Reads } from './reads.ts';
