@@ -233,7 +233,8 @@ export function matchesSelection(selection: EventSelection, event: RecordedEvent
   return true;
 }
 
-const SEQUENCE_ID_RE = /^sequence-from-(\d+)-to-(\d+)$/;
+/** A sequence's L1 tx id (`sequenceL1TxId`): `sequence-from-A-to-B`, `-attempt-N` when it was sent again. */
+const SEQUENCE_ID_RE = /^sequence-from-(\d+)-to-(\d+)(?:-attempt-\d+)?$/;
 
 const asBig = (v: JsonValue | undefined): bigint | undefined =>
   typeof v === 'string' && /^\d+$/.test(v) ? BigInt(v) : typeof v === 'number' ? BigInt(v) : undefined;
@@ -244,7 +245,8 @@ const inRange = (n: bigint, from: bigint | undefined, to: bigint | undefined) =>
 /**
  * Whether the event's data names batch `n`: `batchNumber`; a `fromBatch`..`toBatch` range (sequences,
  * virtualizations, verifications); `batches[].number`; the `unvirtualized`/`unverified` lists of a reorg; a
- * `TrustedStateReset` to `n` or below (it undoes `n`); the L1 tx of a sequence (`id` `sequence-from-A-to-B`);
+ * `TrustedStateReset` to `n` or below (it undoes `n`); the L1 tx of a sequence (`id` `sequence-from-A-to-B`, or
+ * `sequence-from-A-to-B-attempt-N` when sent again);
  * `L2GenesisCreated` for batch 0. Pure.
  */
 export function mentionsBatch(event: RecordedEvent, n: bigint): boolean {

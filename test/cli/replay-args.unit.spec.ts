@@ -124,6 +124,12 @@ test('batch: every field that names a batch, and nothing else', () => {
     ev(`tx-${HASH}`, 'TxIncluded', { hash: HASH, blockNumber: '9', batchNumber: '3' }),
     ev('sequence-sender', 'SequenceSent', { fromBatch: '2', toBatch: '4', l1TxId: 'sequence-from-2-to-4' }),
     ev('l1tx-sequence-from-2-to-4', 'L1TxSent', { id: 'sequence-from-2-to-4', attempt: 1 }),
+    // A sequence sent again after L1 lost it (sequenceL1TxId with an attempt).
+    ev('l1tx-sequence-from-2-to-4-attempt-2', 'L1TxSent', {
+      id: 'sequence-from-2-to-4-attempt-2',
+      attempt: 1,
+    }),
+    ev('l1tx-sequence-from-3-to-3-attempt-12', 'L1TxConfirmed', { id: 'sequence-from-3-to-3-attempt-12' }),
     ev('l1-sync', 'BatchesVirtualized', { fromBatch: '3', toBatch: '3', batches: [{ number: '3' }] }),
     ev('l1-sync', 'ProofVerified', { fromBatch: '1', toBatch: '3' }),
     ev('l1-sync', 'ReorgDetected', { depth: '1', unvirtualized: ['3'], unverified: [] }),
@@ -137,6 +143,11 @@ test('batch: every field that names a batch, and nothing else', () => {
     ev('l2', 'L2GenesisCreated', { stateRoot: HASH }),
     ev('sequence-sender', 'SequenceSent', { fromBatch: '4', toBatch: '6', l1TxId: 'sequence-from-4-to-6' }),
     ev('l1tx-sequence-from-4-to-6', 'L1TxMined', { id: 'sequence-from-4-to-6', blockNumber: '3' }),
+    ev('l1tx-sequence-from-4-to-6-attempt-2', 'L1TxSent', {
+      id: 'sequence-from-4-to-6-attempt-2',
+      attempt: 3,
+    }),
+    ev('l1tx-x', 'L1TxSent', { id: 'sequence-from-2-to-4-attempt-' }),
     ev('l1-sync', 'L1BlockSynced', { number: '3' }),
     ev('l1-sync', 'ForcedBatchObserved', { forcedBatchNumber: '3' }),
     ev('l1-sync', 'ReorgDetected', { depth: '3', unvirtualized: ['4'], unverified: ['2'] }),
