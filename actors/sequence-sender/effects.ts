@@ -2,12 +2,14 @@
  * The sequence sender's I/O (DESIGN §2, §6; reference spec §4 "Sequence sender"): closed batches after the last
  * one sent → one `sequenceBatches` L1 tx, handed to the eth-tx-manager.
  *
- * A round: the closed batches right after the last sent (consecutive, one coinbase), as many as keep the calldata
- * within `maxTxSize` (the reference's MaxTxSizeForL1, 131072 bytes), once L1's latest block is not older than the
- * last of them (the contract refuses a batch timestamp after its block's) → append `SequenceSent` (expected
- * revision: one sender) → `queueL1Tx` with the id `sequence-from-A-to-B`. The intent is appended first: on start
- * the last sequence is queued again, a no-op when it already was (ids are idempotent), so a crash between the two
- * never loses a sequence nor sends batches twice under different ids.
+ * A round: the closed batches right after the last sent (consecutive, one coinbase), as many as keep the signed L1
+ * tx within `maxTxSize` (the reference's MaxTxSizeForL1, 131072 bytes, which it checks against `tx.Size()`; geth's
+ * pool refuses larger txs) — measured as the calldata plus an upper bound of the signed envelope
+ * ({@link signedTxSizeBound}) — once L1's latest block is not older than the last of them (the contract refuses a
+ * batch timestamp after its block's) → append `SequenceSent` (expected revision: one sender) → `queueL1Tx` with the
+ * id `sequence-from-A-to-B`. The intent is appended first: on start the last sequence is queued again, a no-op when
+ * it already was (ids are idempotent), so a crash between the two never loses a sequence nor sends batches twice
+ * under different ids.
  */
 import type { ReadModelDb } from '../../projections/index.ts';
 import { lastVirtualBatchNumber } from '../../projections/l1sync/index.ts';
@@ -26,8 +28,38 @@ import {
 } from '../../src/streams/sequence/index.ts';
 import { queueL1Tx, readL1Tx } from '../eth-tx-manager/index.ts';
 
-/** The reference's MaxTxSizeForL1. */
+/** The reference's MaxTxSizeForL1: bytes of the signed L1 tx (geth's pool limit, txMaxSize). */
 export const MAX_SEQUENCE_TX_SIZE = 131_072;
+
+/** Bytes of an RLP string or list header before a payload of `n` bytes (n ≥ 56: 1 + the length's own bytes). */
+const rlpHeaderSize = (n: number) => (n < 56 ? 1 : 1 + Math.ceil(n.toString(16).length / 2));
+
+/**
+ * An upper bound on the size of a signed L1 tx, without value and access list, carrying `calldataBytes` bytes: the
+ * EIP-1559 envelope (larger than the legacy one the eth-tx-manager signs on an L1 without a base fee) with every
+ * field at its widest — type byte, list header; chain id, nonce and gas limit of 8 bytes; both fees of 32; the
+ * 20-byte `to`; value 0; the data's header; an empty access list; y parity; r and s of 32. At most 192 bytes over
+ * the calldata (about 70 over a real tx: fees and nonces are far narrower). Pure.
+ */
+export function signedTxSizeBound(calldataBytes: number): number {
+  const word8 = 9;
+  const word32 = 33;
+  const fields =
+    word8 + // chain id
+    word8 + // nonce
+    word32 + // max priority fee
+    word32 + // max fee
+    word8 + // gas limit
+    21 + // to
+    1 + // value 0
+    rlpHeaderSize(calldataBytes) +
+    calldataBytes +
+    1 + // access list []
+    1 + // y parity
+    word32 + // r
+    word32; // s
+  return 1 + rlpHeaderSize(fields) + fields;
+}
 
 export type SequenceSenderDeps = {
   store: EventStore;
@@ -47,7 +79,7 @@ export type SequenceSenderDeps = {
   maxAttempts?: number;
   /** Resolves once the read models (the batches) have caught up with the log; awaited before loading. */
   readModelsReady?: () => Promise<void>;
-  /** Calldata bytes per sequence at most. @default 131072 */
+  /** Signed L1 tx bytes per sequence at most (calldata + {@link signedTxSizeBound}'s envelope). @default 131072 */
   maxTxSize?: number;
   /** Batches per sequence at most. @default 100 */
   maxBatches?: number;
@@ -71,9 +103,9 @@ const toSequenceBatch = (b: BatchRow): SequenceBatchData => ({
   minForcedTimestamp: b.minForcedTimestamp ?? 0n,
 });
 
-/** Calldata length in bytes of `sequenceBatches(batches, coinbase)`. Pure. */
-const calldataSize = (batches: readonly SequenceBatchData[], coinbase: Address) =>
-  (encodeSequenceBatches(batches, coinbase).length - 2) / 2;
+/** An upper bound on the size in bytes of the signed L1 tx `sequenceBatches(batches, coinbase)`. Pure. */
+export const sequenceTxSize = (batches: readonly SequenceBatchData[], coinbase: Address): number =>
+  signedTxSizeBound((encodeSequenceBatches(batches, coinbase).length - 2) / 2);
 
 export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceSenderEffects {
   const { store, db } = deps;
@@ -165,7 +197,7 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
       if (!b?.closed) break;
       if (picked.length > 0 && b.coinbase !== picked[0]!.coinbase) break;
       const coinbase = (picked[0] ?? b).coinbase as Address;
-      if (calldataSize([...picked, b].map(toSequenceBatch), coinbase) > maxTxSize) {
+      if (sequenceTxSize([...picked, b].map(toSequenceBatch), coinbase) > maxTxSize) {
         if (picked.length === 0) {
           throw new Error(
             `batch ${n} alone makes a sequenceBatches tx over ${maxTxSize} bytes: it can never be sequenced`,

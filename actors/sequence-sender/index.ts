@@ -12,6 +12,8 @@ export {
   type SequenceSenderDeps,
   type SequenceSenderEffects,
   type SequenceSenderState,
+  sequenceTxSize,
+  signedTxSizeBound,
 } from './effects.ts';
 
 /** The supervised sequence-sender role; it looks for closed batches every `pollMs` (dev: 500 ms). */
