@@ -75,6 +75,14 @@ export type SequenceSenderDeps = {
    * confirmation (a deeper reorg: the eth-tx-manager leaves those to the owner) is sent again.
    */
   l1ReceiptBlockHash?: (txHash: Hash) => Promise<Hash | null>;
+  /** L1's latest block number: how long a confirmed sequence tx's receipt has been missing. */
+  l1BlockNumber: () => Promise<bigint>;
+  /**
+   * L1 blocks a confirmed sequence tx's receipt must stay missing for (seen missing, then still missing this many
+   * blocks later) before the sequence counts as lost: an L1 node lagging behind, or the tx back in the pool after
+   * a reorg and mined again in the next blocks, is not a loss. @default 2
+   */
+  lostAfterBlocks?: number;
   /** Sends of one sequence at most before the role fails, naming it. @default 5 */
   maxAttempts?: number;
   /** Resolves once the read models (the batches) have caught up with the log; awaited before loading. */
@@ -112,6 +120,11 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
   const log = deps.log ?? (() => {});
   const maxTxSize = deps.maxTxSize ?? MAX_SEQUENCE_TX_SIZE;
   const maxBatches = deps.maxBatches ?? 100;
+  const lostAfterBlocks = BigInt(deps.lostAfterBlocks ?? 2);
+  /** The confirmed sequence tx L1 had no receipt of, since which L1 block (in memory: a restart waits anew). */
+  let missing: { l1TxId: string; sinceBlock: bigint } | null = null;
+  /** The last sequence tx found re-included in another L1 block (logged once). */
+  let reincluded: string | null = null;
   const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
 
   /** The closed batches `from`..`to`, or null when one is missing or open (the l2 read model is behind). */
@@ -148,8 +161,11 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
 
   /**
    * The sequence right after the last virtual batch, when L1 lost it: its tx failed, or was confirmed and its
-   * receipt is gone (a reorg deeper than the confirmations). It is sent again — the same batches, a new L1 tx id —
-   * and the state returned; null when nothing was lost.
+   * receipt is gone (a reorg deeper than the confirmations) and still gone `lostAfterBlocks` L1 blocks later. It is
+   * sent again — the same batches, a new L1 tx id — and the state returned; null when nothing was lost. A receipt
+   * in another block than the recorded one is no loss: the reorg re-included the tx, L1 holds the sequence and the
+   * synchronizer makes the batches virtual again once it syncs that block (sending them again would sequence a copy
+   * of them as the next batches: fork-5 `sequenceBatches` does not check batch numbers).
    * @throws {Error} when one sequence was sent `maxAttempts` times.
    */
   async function resendLost(state: SequenceSenderState, nowMs: number): Promise<SequenceSenderState | null> {
@@ -163,8 +179,26 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
     if (tx.status === 'failed') reason = `its L1 tx ${lost.l1TxId} failed: ${tx.code} ${tx.reason}`;
     else if (tx.status === 'confirmed') {
       const blockHash = await deps.l1ReceiptBlockHash(tx.mined.hash);
-      if (blockHash?.toLowerCase() !== tx.mined.blockHash.toLowerCase())
-        reason = `its L1 tx ${lost.l1TxId} was confirmed in block ${tx.mined.blockNumber}, which a reorg removed`;
+      if (blockHash !== null) {
+        missing = null;
+        if (blockHash.toLowerCase() !== tx.mined.blockHash.toLowerCase() && reincluded !== lost.l1TxId) {
+          reincluded = lost.l1TxId;
+          log('sequence tx re-included in another L1 block by a reorg; waiting for the synchronizer', {
+            fromBatch: lost.fromBatch.toString(),
+            toBatch: lost.toBatch.toString(),
+            l1TxId: lost.l1TxId,
+            blockHash,
+          });
+        }
+        return null;
+      }
+      const head = await deps.l1BlockNumber();
+      if (missing?.l1TxId !== lost.l1TxId) {
+        missing = { l1TxId: lost.l1TxId, sinceBlock: head };
+        return null;
+      }
+      if (head < missing.sinceBlock + lostAfterBlocks) return null;
+      reason = `its L1 tx ${lost.l1TxId} was confirmed in block ${tx.mined.blockNumber}, which a reorg removed (no receipt since L1 block ${missing.sinceBlock})`;
     }
     if (reason === null) return null;
     const attempts = state.seq.attempts.get(`${lost.fromBatch}-${lost.toBatch}`) ?? 1;
@@ -185,6 +219,7 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
     );
     await store.append(SEQUENCE_SENDER_STREAM_ID, envelope(events, at(nowMs)), state.revision);
     const next = { seq: events.reduce(evolve, state.seq), revision: state.revision + events.length };
+    missing = null;
     await queue(lost.fromBatch, lost.toBatch, batches, nowMs, next.seq.last!.l1TxId);
     return next;
   }

@@ -364,6 +364,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
               sender: sequencer.address.toLowerCase() as Address,
               readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
               l1ReceiptBlockHash,
+              l1BlockNumber: l1Reads.blockNumber,
               l1LatestTimestamp: l1Reads.latestTimestamp,
               log: (msg, fields) => seqLog.info(fields ?? {}, msg),
             },

@@ -2,7 +2,9 @@
  * The sequence sender (actors/sequence-sender/effects.ts) against a real Hardhat devnet with the real L1 contracts, a
  * real trusted chain (txs signed with ethers, executed, sealed into `l2`), the real Postgres event store and read
  * models, the real eth-tx-manager (in-process, signing as the L1 sequencer) and the real synchronizer: a sequence is
- * bounded by the size of its signed L1 tx, not its calldata.
+ * bounded by the size of its signed L1 tx, not its calldata; after an L1 reorg deeper than the confirmations, a
+ * sequence tx the reorg re-included in another block is not sent again, and one the reorg removed is sent again
+ * only once its receipt has stayed missing for `lostAfterBlocks` L1 blocks.
  *
  * The sender's and the synchronizer's rounds are driven one by one (`tick`), so the test decides what each sees.
  */
@@ -29,6 +31,7 @@ import { DEV_MNEMONIC } from '../../src/config/index.ts';
 import { encodeSequenceBatches, rollupInterface, type SequenceBatchData } from '../../src/l1/index.ts';
 import { type Address, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
 import type { L1TxSent } from '../../src/streams/l1tx/index.ts';
+import { SEQUENCE_SENDER_STREAM_ID, type SequenceSent } from '../../src/streams/sequence/index.ts';
 import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
 import { ACCOUNTS, type L1Harness, SEQUENCER, startL1Contracts } from '../support/l1-contracts.ts';
 import { createL2ChainWriter, type L2ChainWriter } from '../support/l2-chain.ts';
@@ -38,6 +41,7 @@ import {
   type RunningManager,
   receiptOf,
   startManager,
+  stateOf,
   streamOf,
   untilAll,
 } from './eth-tx-manager-harness.ts';
@@ -112,6 +116,8 @@ const mine = (count = 1) => l1.rpc('hardhat_mine', [`0x${count.toString(16)}`]);
 const lastVirtual = () => lastVirtualBatchNumber(node.db.pool);
 const lastBatchSequenced = async () =>
   BigInt((await l1.view(rollupInterface, l1.deployment.rollup, 'lastBatchSequenced'))[0] as bigint);
+const sequencesSent = async () =>
+  (await node.store.readStream(SEQUENCE_SENDER_STREAM_ID)).map((e) => (e as unknown as SequenceSent).data);
 const sentOf = async (id: string) =>
   (await streamOf(node.store, id))
     .filter((e) => e.type === 'L1TxSent')
@@ -141,6 +147,7 @@ test.before(async () => {
     rollupAddress: l1.deployment.rollup,
     sender: SEQUENCER.address,
     l1LatestTimestamp: async () => (await l1.head()).timestamp,
+    l1BlockNumber: async () => (await l1.head()).number,
     l1ReceiptBlockHash: async (hash) =>
       ((await receiptOf(l1.url, hash))?.blockHash as Hash | undefined) ?? null,
     readModelsReady: () => node.runner.waitForCatchUp(),
@@ -230,6 +237,75 @@ test('a sequence is bounded by its signed L1 tx: two batches whose calldata fits
     assert.ok(size <= MAX_SEQUENCE_TX_SIZE, `${id}: the signed tx is ${size} bytes`);
   }
   assert.is(await lastBatchSequenced(), b2);
+});
+
+test('a confirmed sequence tx a reorg re-included in another L1 block is not sent again; the batch is virtual again with it', async () => {
+  const batch = await addBatch();
+  const snapshot = await l1.rpc<string>('evm_snapshot');
+  const id = await sequenceConfirmed();
+  const tx = await stateOf(node.store, id);
+  assert.ok(tx.status === 'confirmed');
+  const [sent] = await sentOf(id);
+
+  // A reorg deeper than the confirmations: another block first, then the same signed tx in a new block.
+  assert.ok(await l1.rpc<boolean>('evm_revert', [snapshot]));
+  await l1.send(ACCOUNTS[6]!, ACCOUNTS[7]!.address, '0x');
+  await l1.rpc('eth_sendRawTransaction', [sent!.raw]);
+  await mine(4);
+  const receipt = await receiptOf(l1.url, tx.mined.hash);
+  assert.is(receipt?.status, '0x1', 'the tx is on L1');
+  assert.is.not(receipt!.blockHash, tx.mined.blockHash, 'in another block');
+
+  await syncL1(true); // the synchronizer records the reorg; it has not synced the new block yet
+  assert.is(await lastVirtual(), batch - 1n, 'the batch is not virtual until the new block is synced');
+  for (let round = 0; round < 4; round++) {
+    assert.not.ok(await tickSender(), `round ${round}: nothing to send`);
+    await mine();
+  }
+  assert.equal(
+    (await sequencesSent()).filter((s) => s.fromBatch === String(batch)),
+    [{ fromBatch: String(batch), toBatch: String(batch), l1TxId: id }],
+    'sent once',
+  );
+  assert.ok(senderLogs.some((l) => l.startsWith('sequence tx re-included in another L1 block')));
+
+  await syncL1();
+  assert.is(await lastVirtual(), batch, 'virtual again');
+  assert.is((await getBatch(node.db.pool, batch))?.sequenceTxHash, tx.mined.hash, 'by the same tx');
+  assert.is(await lastBatchSequenced(), batch, 'L1 sequenced no copy of it');
+});
+
+test('a confirmed sequence tx a reorg removed is sent again once its receipt has stayed missing for 2 L1 blocks', async () => {
+  const batch = await addBatch();
+  const snapshot = await l1.rpc<string>('evm_snapshot');
+  const id = await sequenceConfirmed();
+
+  assert.ok(await l1.rpc<boolean>('evm_revert', [snapshot]));
+  await l1.send(ACCOUNTS[6]!, ACCOUNTS[7]!.address, '0x');
+  await mine(4);
+  await syncL1(true);
+  assert.is(await lastVirtual(), batch - 1n);
+
+  assert.not.ok(await tickSender(), 'the receipt missing once: not yet lost');
+  assert.not.ok(await tickSender(), 'no L1 block since: not yet lost');
+  await mine();
+  assert.not.ok(await tickSender(), 'one L1 block since: not yet lost');
+  await mine();
+  assert.ok(await tickSender(), 'two L1 blocks since: lost, sent again');
+  const again = `sequence-from-${batch}-to-${batch}-attempt-2`;
+  assert.equal((await sequencesSent()).at(-1), {
+    fromBatch: String(batch),
+    toBatch: String(batch),
+    l1TxId: again,
+    resent: true,
+  });
+  assert.is.not(again, id);
+
+  await untilAll(node.store, [again], ['confirmed'], { each: () => mine() });
+  await syncL1();
+  assert.is(await lastVirtual(), batch, 'virtual again');
+  assert.is(await lastBatchSequenced(), batch);
+  assert.equal(manager.errors, []);
 });
 
 test.run();
