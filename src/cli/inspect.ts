@@ -26,8 +26,9 @@ import {
   lastVirtualBatch,
 } from '../streams/l1sync/index.ts';
 import { foldL1Tx, type L1TxEvent, lastAttempt } from '../streams/l1tx/index.ts';
+import type { L2BlockSealed } from '../streams/l2/index.ts';
 import { foldSequence, SEQUENCE_SENDER_STREAM_ID, type SequenceEvent } from '../streams/sequence/index.ts';
-import { foldTx, type TxEvent, txStreamId } from '../streams/tx/index.ts';
+import { foldTx, type TxEvent, type TxIncluded, txStreamId } from '../streams/tx/index.ts';
 import {
   type At,
   formatAt,
@@ -537,22 +538,58 @@ async function block(ctx: Ctx, which: { number: bigint } | { hash: Hash } | unde
   return { json, text: `${header(ctx)}\n${kv(json)}` };
 }
 
+/**
+ * The `L2BlockSealed` events holding a tx `hash` in `(after, AT]`. The sequencer appends a round's `TxIncluded`
+ * events after all its blocks (and a forced batch's blocks have none), so a tx is included from the seal of its
+ * block on — the pool projection's rule. A position range of the primary key, only the `l2` stream's seals kept.
+ */
+async function sealsHolding(ctx: Ctx, hashes: readonly string[], after: bigint): Promise<RecordedEvent[]> {
+  if (hashes.length === 0) return [];
+  const { rows } = await ctx.es.query<EventRow & { id: string; version: number }>(
+    `select position::text as position, stream_id, revision, id, type, version, data, metadata from ${ctx.events}
+       where position > $1 and position <= $2 and stream_id = 'l2' and type = 'L2BlockSealed'
+         and data->'tx'->>'hash' = any($3) order by position`,
+    [after.toString(), ctx.position.toString(), hashes],
+  );
+  return rows.map(recorded);
+}
+
+/** A tx's inclusion as a `TxIncluded` says it, or as the `L2BlockSealed` of its block does. */
+function inclusionOf(e: RecordedEvent): TxIncluded['data'] {
+  if (e.type === 'TxIncluded') return e.data as TxIncluded['data'];
+  const d = e.data as L2BlockSealed['data'];
+  return {
+    hash: d.tx.hash,
+    blockNumber: d.number,
+    blockHash: d.hash,
+    batchNumber: d.batchNumber,
+    status: d.receipt.status === 1 ? 'success' : 'reverted',
+  };
+}
+
 async function tx(ctx: Ctx, hash: Hash): Promise<Answer> {
-  const events = await readTxStream(ctx, hash);
-  const upTo = events.filter((e) => e.position <= ctx.position);
-  if (upTo.length === 0) throw new NotThenError(`tx ${hash} was unknown ${header(ctx)}`);
-  const state = foldTx(upTo as unknown as TxEvent[]);
-  const included = [...upTo].reverse().find((e) => e.type === 'TxIncluded');
+  const own = (await readTxStream(ctx, hash)).filter((e) => e.position <= ctx.position);
+  if (own.length === 0) throw new NotThenError(`tx ${hash} was unknown ${header(ctx)}`);
+  // The seals of blocks holding it after it was received count as its inclusion (see sealsHolding).
+  const seals = await sealsHolding(ctx, [hash], own[0]!.position);
+  const upTo = [...own, ...seals].sort((a, b) => (a.position < b.position ? -1 : 1));
+  const state = foldTx(
+    upTo.map((e) =>
+      e.type === 'L2BlockSealed' ? { type: 'TxIncluded', data: inclusionOf(e) } : e,
+    ) as unknown as TxEvent[],
+  );
+  const last = [...upTo].reverse().find((e) => e.type === 'TxIncluded' || e.type === 'L2BlockSealed');
+  const included = last ? inclusionOf(last) : null;
   const json = {
     hash,
     status: state.status,
     ...(included
       ? {
           inclusion: {
-            blockNumber: included.data['blockNumber'],
-            blockHash: included.data['blockHash'],
-            batchNumber: included.data['batchNumber'],
-            status: included.data['status'],
+            blockNumber: included.blockNumber,
+            blockHash: included.blockHash,
+            batchNumber: included.batchNumber,
+            status: included.status,
           },
         }
       : {}),
@@ -560,6 +597,7 @@ async function tx(ctx: Ctx, hash: Hash): Promise<Answer> {
     ...('replacedBy' in state ? { replacedBy: state.replacedBy } : {}),
     events: upTo.map((e) => ({
       position: e.position.toString(),
+      stream: e.streamId,
       revision: e.revision,
       type: e.type,
       at: e.metadata.at,
@@ -568,11 +606,12 @@ async function tx(ctx: Ctx, hash: Hash): Promise<Answer> {
   const text = [
     `${header(ctx)}: tx ${hash} ${state.status}`,
     ...(included
-      ? [
-          `included in L2 block ${String(included.data['blockNumber'])} (batch ${String(included.data['batchNumber'])}), ${String(included.data['status'])}`,
-        ]
+      ? [`included in L2 block ${included.blockNumber} (batch ${included.batchNumber}), ${included.status}`]
       : []),
-    ...json.events.map((e) => `  ${e.position.padStart(8)}  ${e.at}  ${e.type}`),
+    ...json.events.map(
+      (e) =>
+        `  ${e.position.padStart(8)}  ${e.at}  ${e.type}${e.stream === txStreamId(hash) ? '' : ` on ${e.stream}`}`,
+    ),
   ].join('\n');
   return { json, text };
 }
@@ -585,20 +624,20 @@ async function readTxStream(ctx: Ctx, hash: Hash): Promise<RecordedEvent[]> {
        from ${T} where stream_id = $1 and position <= $2 order by revision`,
     [txStreamId(hash), ctx.position.toString()],
   );
-  return rows.map(
-    (r) =>
-      ({
-        id: r.id,
-        type: r.type,
-        version: r.version,
-        data: r.data,
-        metadata: r.metadata,
-        streamId: r.stream_id,
-        revision: r.revision,
-        position: BigInt(r.position),
-      }) as RecordedEvent,
-  );
+  return rows.map(recorded);
 }
+
+const recorded = (r: EventRow & { id: string; version: number }): RecordedEvent =>
+  ({
+    id: r.id,
+    type: r.type,
+    version: r.version,
+    data: r.data,
+    metadata: r.metadata,
+    streamId: r.stream_id,
+    revision: r.revision,
+    position: BigInt(r.position),
+  }) as RecordedEvent;
 
 /** The `l1-sync` stream folded up to AT. */
 /** The `aggregator` stream folded up to AT, and its last `ProofFailed`. */
@@ -702,8 +741,9 @@ async function sync(ctx: Ctx): Promise<Answer> {
 
 async function pool(ctx: Ctx): Promise<Answer> {
   const T = ctx.events;
-  // A tx is pending then when the last event of its stream up to AT is its TxReceived.
-  const { rows } = await ctx.es.query<{ data: Record<string, string | null>; position: string }>(
+  // A tx is pending then when the last event of its stream up to AT is its TxReceived, and no block sealed after
+  // it holds it (its TxIncluded follows all the blocks of the sequencer's round; a forced batch's blocks have none).
+  const { rows: received } = await ctx.es.query<{ data: Record<string, string | null>; position: string }>(
     `select e.data, e.position::text as position from ${T} e
        where e.type = 'TxReceived' and e.position <= $1 and e.stream_id like 'tx-%'
          and not exists (select 1 from ${T} f
@@ -711,6 +751,15 @@ async function pool(ctx: Ctx): Promise<Answer> {
        order by e.position`,
     [ctx.position.toString()],
   );
+  const first = received[0] ? BigInt(received[0].position) : 0n;
+  const seals = await sealsHolding(
+    ctx,
+    received.map((r) => String(r.data['hash'])),
+    first,
+  );
+  const sealedAfter = (hash: string, p: bigint) =>
+    seals.some((e) => e.position > p && (e.data as L2BlockSealed['data']).tx.hash === hash);
+  const rows = received.filter((r) => !sealedAfter(String(r.data['hash']), BigInt(r.position)));
   const pending = rows.map(({ data: d, position }) => ({
     hash: d['hash'],
     from: d['from'],

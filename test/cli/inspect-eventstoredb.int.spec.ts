@@ -77,6 +77,7 @@ if (url) {
       assert.equal(answer.events, [
         {
           position: position.toString(),
+          stream: txStreamId(tx.hash),
           revision: 0,
           type: 'TxReceived',
           at: answer.events[0]!['at' as never],

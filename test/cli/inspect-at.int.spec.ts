@@ -1,0 +1,196 @@
+/**
+ * `lev inspect --at` on a log written as the node writes it, on the real Postgres store: a trusted chain built by the
+ * executor and the `l2` decider, the tx streams' `TxReceived` before a round's blocks and its `TxIncluded` after
+ * all of them (the sequencer's commit order), a trusted reset with blocks sealed again after it, and `l1-sync`
+ * events decided from L1 ranges and a reorg. Checked: `l1:N` includes what block N brought, `l2:N` and `batch:N`
+ * count the txs of blocks sealed by then as included, `block HASH` does not find a block a reset undid, `actors`
+ * after a reset reports the batch it kept.
+ */
+import { HDNodeWallet } from 'ethers';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { inspect } from '../../src/cli/inspect.ts';
+import { DEV_COINBASE, DEV_MNEMONIC, devGenesis, loadConfig } from '../../src/config/index.ts';
+import { createPgPool, type PgPool } from '../../src/db/index.ts';
+import { createPostgresEventStore, type EventStore, type RecordedEvent } from '../../src/eventstore/index.ts';
+import { createExecutor, createTrieStore } from '../../src/execution/index.ts';
+import { type Address, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
+import { envelope } from '../../src/streams/index.ts';
+import type { L2BlockSealed } from '../../src/streams/l2/index.ts';
+import { toTxData, txStreamId } from '../../src/streams/tx/index.ts';
+import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
+import { captureIo } from '../support/capture.ts';
+import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createL2ChainWriter, type ExecutedTx, type L2ChainWriter } from '../support/l2-chain.ts';
+
+const T0 = 1_700_000_000n;
+const GWEI = 1_000_000_000n;
+const wallet = (i: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
+const alice = wallet(5);
+const bob = wallet(6);
+const meta = () => ({ actor: 'test', at: new Date().toISOString() });
+
+let db: TestDatabase;
+let pool: PgPool;
+let store: EventStore;
+let chain: L2ChainWriter;
+let env: Record<string, string>;
+
+test.before(async () => {
+  db = await createTestDatabase('inspect_at');
+  pool = createPgPool(db.url, { max: 4 });
+  store = await createPostgresEventStore({ pool });
+  const trie = await createTrieStore({ pool });
+  const executor = await createExecutor({ store: trie, chainId: 1001n, genesis: devGenesis().accounts });
+  await trie.flush();
+  chain = createL2ChainWriter({ store, executor, trie });
+  await chain.genesis(executor.genesisRoot!, T0);
+  env = { LEV_DB_URL: db.url, LEV_NODE_DATA_DIR: '/nonexistent' };
+});
+test.after(async () => {
+  await store.close();
+  await pool.end();
+  await db.drop();
+});
+
+type Run = { code: number; stdout: string; stderr: string };
+
+async function run(subject: string, args: string[], at: string, json = true): Promise<Run> {
+  const out = captureIo();
+  const code = await inspect(subject, args, { at, json }, () => loadConfig({ env: { ...env } }), out.io);
+  return { code, stdout: out.stdout(), stderr: out.stderr() };
+}
+
+async function answer<T>(subject: string, args: string[], at: string): Promise<T> {
+  const r = await run(subject, args, at);
+  assert.is(r.code, 0, `inspect --at ${at} ${subject} ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+async function log(): Promise<RecordedEvent[]> {
+  return (await store.readAll({ fromPosition: 0n, limit: 10_000 })).events;
+}
+
+const nonces = new Map<string, number>();
+async function signed(w: HDNodeWallet, value: bigint): Promise<Hex> {
+  const nonce = nonces.get(w.address) ?? 0;
+  nonces.set(w.address, nonce + 1);
+  return (await w.signTransaction({
+    type: 0,
+    chainId: 1001n,
+    nonce,
+    gasPrice: GWEI,
+    gasLimit: 21_000n,
+    to: bob.address,
+    value,
+  })) as Hex;
+}
+
+/** The intake's append: the tx's stream starts with its `TxReceived`. */
+async function receive(raw: Hex): Promise<Hash> {
+  const tx = decodeSignedLegacyTx(hexToBytes(raw));
+  await store.append(
+    txStreamId(tx.hash),
+    envelope(
+      [{ type: 'TxReceived', data: { ...toTxData({ ...tx, from: tx.from! }), raw, ip: null } }],
+      meta(),
+    ),
+    'no_stream',
+  );
+  return tx.hash;
+}
+
+/** The sequencer's `TxIncluded` events, after all the blocks of the round. */
+async function included(done: readonly ExecutedTx[]): Promise<void> {
+  await store.appendMany(
+    done.map((d) => ({
+      streamId: txStreamId(d.hash),
+      events: envelope(
+        [
+          {
+            type: 'TxIncluded',
+            data: {
+              hash: d.hash,
+              blockNumber: d.blockNumber.toString(),
+              blockHash: blockHash(d.blockNumber),
+              batchNumber: sealedData(d.blockNumber).batchNumber,
+              status: 'success',
+            },
+          },
+        ],
+        meta(),
+      ),
+    })),
+  );
+}
+
+/** The newest `L2BlockSealed` of block `n` the chain appended. */
+const sealedData = (n: bigint) =>
+  (
+    chain.history.findLast(
+      (e) => e.type === 'L2BlockSealed' && e.data.number === n.toString(),
+    ) as L2BlockSealed
+  ).data;
+const blockHash = (n: bigint): Hash => sealedData(n).hash;
+
+type Tx = {
+  status: string;
+  inclusion?: { blockNumber: string; batchNumber: string; status: string };
+  events: { stream: string; type: string }[];
+};
+type Pool = { pending: { hash: string }[] };
+
+test('l2:N and batch:N: the txs of the blocks sealed by then are included, those sealed after are pending', async () => {
+  const raw1 = await signed(alice, 1n);
+  const h1 = await receive(raw1);
+  const raw2 = await signed(alice, 2n);
+  const h2 = await receive(raw2);
+  const receivedAt = (await log()).at(-1)!.position;
+  // One round: blocks 1 and 2 in batch 1, the batch closed, then the round's TxIncluded events.
+  await chain.openBatch(T0 + 1n, DEV_COINBASE as Address);
+  const d1 = await chain.execute(raw1);
+  const d2 = await chain.execute(raw2);
+  await chain.closeBatch();
+  await included([d1, d2]);
+
+  assert.equal(
+    (await answer<Pool>('pool', [], String(receivedAt))).pending.map((t) => t.hash),
+    [h1, h2],
+  );
+  const t1 = await answer<Tx>('tx', [h1], 'l2:1');
+  assert.is(t1.status, 'included');
+  assert.equal(t1.inclusion, {
+    blockNumber: '1',
+    blockHash: blockHash(1n),
+    batchNumber: '1',
+    status: 'success',
+  });
+  assert.equal(
+    t1.events.map((e) => [e.stream, e.type]),
+    [
+      [txStreamId(h1), 'TxReceived'],
+      ['l2', 'L2BlockSealed'],
+    ],
+  );
+  // Block 2 is sealed after l2:1: its tx is still pending there.
+  assert.is((await answer<Tx>('tx', [h2], 'l2:1')).status, 'pending');
+  assert.equal(
+    (await answer<Pool>('pool', [], 'l2:1')).pending.map((t) => t.hash),
+    [h2],
+  );
+  // batch:1 (its BatchClosed, before the TxIncluded events): both included, the pool empty.
+  for (const h of [h1, h2]) assert.is((await answer<Tx>('tx', [h], 'batch:1')).status, 'included');
+  assert.equal((await answer<Pool>('pool', [], 'batch:1')).pending, []);
+  // At the head, the seal and the TxIncluded both say it.
+  const head = await answer<Tx>('tx', [h2], String((await log()).at(-1)!.position));
+  assert.is(head.status, 'included');
+  assert.equal(
+    head.events.map((e) => e.type),
+    ['TxReceived', 'L2BlockSealed', 'TxIncluded'],
+  );
+  const text = await run('tx', [h1], 'l2:1', false);
+  assert.match(text.stdout, /included in L2 block 1 \(batch 1\), success/);
+  assert.match(text.stdout, /L2BlockSealed on l2/);
+});
+
+test.run();
