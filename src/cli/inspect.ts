@@ -530,8 +530,14 @@ async function block(ctx: Ctx, which: { number: bigint } | { hash: Hash } | unde
       [ctx.position.toString(), which.hash],
     );
     const r = rows[0];
-    b = r ? { position: BigInt(r.position), at: r.metadata.at, data: blockData(r) } : null;
-    if (b && BigInt(String(b.data['number'])) > tipNumber) b = null;
+    b = null;
+    if (r) {
+      // Still the chain's block of that number then: not above the tip, not replaced by a block sealed after a
+      // reset (the newest seal of its number by AT is this one).
+      const number = BigInt(String(blockData(r)['number']));
+      const current = number <= tipNumber ? await sealedBlock(ctx.es, T, ctx.position, number) : null;
+      if (current?.position === BigInt(r.position)) b = current;
+    }
   }
   if (!b) throw new NotThenError(`no such L2 block ${header(ctx)}`);
   const json = blockJson(b);

@@ -193,4 +193,35 @@ test('l2:N and batch:N: the txs of the blocks sealed by then are included, those
   assert.match(text.stdout, /L2BlockSealed on l2/);
 });
 
+test('block HASH after a trusted reset: a block the reset undid is not found, the block sealed again is', async () => {
+  // Batch 2: block 3, closed. Batch 3: blocks 4 and 5, left open, then reset to batch 2.
+  await chain.openBatch(T0 + 2n, DEV_COINBASE as Address);
+  await chain.execute(await signed(alice, 3n));
+  await chain.closeBatch();
+  await chain.openBatch(T0 + 3n, DEV_COINBASE as Address);
+  await chain.execute(await signed(alice, 4n));
+  const old4 = blockHash(4n);
+  const sealed4 = (await log()).at(-1)!.position;
+  await chain.execute(await signed(alice, 5n));
+  await chain.resetTo(2n);
+  const reset = (await log()).at(-1)!.position;
+  // Block 4' in batch 3', a different tx.
+  await chain.openBatch(T0 + 4n, DEV_COINBASE as Address);
+  await chain.execute(await signed(bob, 6n));
+  const new4 = blockHash(4n);
+  assert.is.not(new4, old4);
+  await chain.closeBatch();
+  const head = String((await log()).at(-1)!.position);
+
+  type Block = { number: string; hash: string };
+  assert.is((await answer<Block>('block', [old4], String(sealed4))).hash, old4);
+  for (const at of [String(reset), head]) {
+    const r = await run('block', [old4], at);
+    assert.is(r.code, 1, `block ${old4} at ${at}: ${r.stdout}`);
+    assert.match(r.stderr, /no such L2 block/);
+  }
+  assert.equal(await answer<Block>('block', [new4], head), await answer<Block>('block', ['4'], head));
+  assert.is((await answer<Block>('block', [new4], head)).hash, new4);
+});
+
 test.run();
