@@ -789,15 +789,32 @@ async function actors(ctx: Ctx): Promise<Answer> {
   const T = ctx.events;
   const p = ctx.position.toString();
   const tip = await tipAt(ctx.es, ctx.events, ctx.position);
-  // sequencer: its folded `l2` state — the tip, the last closed batch, the open batch (if any).
+  // sequencer: its folded `l2` state — the tip, the last closed batch, the open batch (if any). A trusted reset
+  // closes the chain at the batch it keeps (`toBatch`), whatever was open or closed after it.
   const batchEvents = await ctx.es.query<EventRow>(
     `select position::text as position, type, data, metadata from ${T}
-       where stream_id = 'l2' and position <= $1 and type in ('BatchOpened', 'BatchClosed', 'L2GenesisCreated')
+       where stream_id = 'l2' and position <= $1
+         and type in ('BatchOpened', 'BatchClosed', 'L2GenesisCreated', 'TrustedStateReset')
        order by revision desc limit 2`,
     [p],
   );
   const [b, before] = batchEvents.rows;
-  const lastClosed = b?.type === 'BatchOpened' ? before : b;
+  const closedRow = b?.type === 'BatchOpened' ? before : b;
+  const lastClosed = closedRow
+    ? closedRow.type === 'L2GenesisCreated'
+      ? {
+          number: '0',
+          stateRoot: closedRow.data['stateRoot'],
+          accInputHash: `0x${'00'.repeat(32)}`,
+          timestamp: String(closedRow.data['timestamp']),
+        }
+      : {
+          number: String(closedRow.data[closedRow.type === 'TrustedStateReset' ? 'toBatch' : 'batchNumber']),
+          stateRoot: closedRow.data['stateRoot'],
+          accInputHash: closedRow.data['accInputHash'],
+          timestamp: String(closedRow.data['timestamp']),
+        }
+    : null;
   const openBlocks =
     b?.type === 'BatchOpened'
       ? (
@@ -869,19 +886,9 @@ async function actors(ctx: Ctx): Promise<Answer> {
       batch: b
         ? b.type === 'BatchOpened'
           ? { number: String(b.data['batchNumber']), status: 'open' }
-          : { number: b.type === 'L2GenesisCreated' ? '0' : String(b.data['batchNumber']), status: 'closed' }
+          : { number: lastClosed!.number, status: 'closed' }
         : null,
-      lastClosedBatch: lastClosed
-        ? {
-            number: lastClosed.type === 'L2GenesisCreated' ? '0' : String(lastClosed.data['batchNumber']),
-            stateRoot: lastClosed.data['stateRoot'],
-            accInputHash:
-              lastClosed.type === 'L2GenesisCreated'
-                ? `0x${'00'.repeat(32)}`
-                : lastClosed.data['accInputHash'],
-            timestamp: String(lastClosed.data['timestamp']),
-          }
-        : null,
+      lastClosedBatch: lastClosed,
       openBatch:
         b?.type === 'BatchOpened'
           ? {

@@ -16,7 +16,7 @@ import { createPostgresEventStore, type EventStore, type RecordedEvent } from '.
 import { createExecutor, createTrieStore } from '../../src/execution/index.ts';
 import { type Address, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
 import { envelope } from '../../src/streams/index.ts';
-import type { L2BlockSealed } from '../../src/streams/l2/index.ts';
+import type { BatchClosed, L2BlockSealed } from '../../src/streams/l2/index.ts';
 import { toTxData, txStreamId } from '../../src/streams/tx/index.ts';
 import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
 import { captureIo } from '../support/capture.ts';
@@ -193,6 +193,9 @@ test('l2:N and batch:N: the txs of the blocks sealed by then are included, those
   assert.match(text.stdout, /L2BlockSealed on l2/);
 });
 
+let resetPosition = 0n;
+let headAfterReset = '';
+
 test('block HASH after a trusted reset: a block the reset undid is not found, the block sealed again is', async () => {
   // Batch 2: block 3, closed. Batch 3: blocks 4 and 5, left open, then reset to batch 2.
   await chain.openBatch(T0 + 2n, DEV_COINBASE as Address);
@@ -222,6 +225,41 @@ test('block HASH after a trusted reset: a block the reset undid is not found, th
   }
   assert.equal(await answer<Block>('block', [new4], head), await answer<Block>('block', ['4'], head));
   assert.is((await answer<Block>('block', [new4], head)).hash, new4);
+  resetPosition = reset;
+  headAfterReset = head;
+});
+
+test('actors after a trusted reset: the batch it kept is the last closed one, none open', async () => {
+  const reset = resetPosition;
+  const head = headAfterReset;
+
+  type Actors = {
+    sequencer: {
+      tip: { number: string };
+      batch: { number: string; status: string };
+      lastClosedBatch: { number: string; stateRoot: string };
+      openBatch: unknown;
+    };
+  };
+  const closed2 = chain.history.find(
+    (e) => e.type === 'BatchClosed' && e.data.batchNumber === '2',
+  ) as BatchClosed;
+  const a = await answer<Actors>('actors', [], String(reset));
+  assert.is(a.sequencer.tip.number, '3');
+  assert.equal(a.sequencer.batch, { number: '2', status: 'closed' });
+  assert.is(a.sequencer.lastClosedBatch.number, '2');
+  assert.is(a.sequencer.lastClosedBatch.stateRoot, closed2.data.stateRoot);
+  assert.is(a.sequencer.openBatch, null);
+  // Batch 3' opened after the reset: open, one block.
+  const reopened = await answer<Actors & { sequencer: { openBatch: { blocks: string } } }>(
+    'actors',
+    [],
+    String(reset + 1n),
+  );
+  assert.equal(reopened.sequencer.batch, { number: '3', status: 'open' });
+  assert.is(reopened.sequencer.openBatch.blocks, '0');
+  assert.is(reopened.sequencer.lastClosedBatch.number, '2');
+  assert.equal((await answer<Actors>('actors', [], head)).sequencer.batch, { number: '3', status: 'closed' });
 });
 
 test.run();
