@@ -314,9 +314,19 @@ export async function resolveAt(
       return BigInt(p);
     }
     case 'l1': {
+      // The block's `L1BlockSynced` comes first, then what the synchronizer learned from that block (sequences,
+      // verifications, forced batches, exit roots): the last event of the stream before the next block or reorg.
       const p = await one(
-        `select position::text as p from ${T} where stream_id = $1 and type = 'L1BlockSynced'
-           and (data->>'number')::numeric <= $2 order by revision desc limit 1`,
+        `with chosen as (
+           select revision from ${T} where stream_id = $1 and type = 'L1BlockSynced'
+             and (data->>'number')::numeric <= $2 order by revision desc limit 1),
+         next as (
+           select e.revision from ${T} e, chosen c where e.stream_id = $1 and e.revision > c.revision
+             and e.type in ('L1BlockSynced', 'ReorgDetected') order by e.revision limit 1)
+         select e.position::text as p from ${T} e, chosen c
+           where e.stream_id = $1 and e.revision >= c.revision
+             and e.revision < coalesce((select revision from next), 2147483647)
+           order by e.revision desc limit 1`,
         [L1_SYNC_STREAM_ID, at.block.toString()],
       );
       if (p === null) throw usage(`--at l1:${at.block}: no L1 block at or before ${at.block} was synced`);

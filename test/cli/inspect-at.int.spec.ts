@@ -16,6 +16,15 @@ import { createPostgresEventStore, type EventStore, type RecordedEvent } from '.
 import { createExecutor, createTrieStore } from '../../src/execution/index.ts';
 import { type Address, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
 import { envelope } from '../../src/streams/index.ts';
+import {
+  decide as decideL1,
+  foldL1Sync,
+  L1_SYNC_STREAM_ID,
+  type L1BlockHeader,
+  type L1Fact,
+  type L1SyncCommand,
+  type L1SyncEvent,
+} from '../../src/streams/l1sync/index.ts';
 import type { BatchClosed, L2BlockSealed } from '../../src/streams/l2/index.ts';
 import { toTxData, txStreamId } from '../../src/streams/tx/index.ts';
 import { decodeSignedLegacyTx } from '../../src/tx/index.ts';
@@ -25,6 +34,7 @@ import { createL2ChainWriter, type ExecutedTx, type L2ChainWriter } from '../sup
 
 const T0 = 1_700_000_000n;
 const GWEI = 1_000_000_000n;
+const ZERO = `0x${'00'.repeat(32)}` as Hash;
 const wallet = (i: number) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`);
 const alice = wallet(5);
 const bob = wallet(6);
@@ -260,6 +270,76 @@ test('actors after a trusted reset: the batch it kept is the last closed one, no
   assert.is(reopened.sequencer.openBatch.blocks, '0');
   assert.is(reopened.sequencer.lastClosedBatch.number, '2');
   assert.equal((await answer<Actors>('actors', [], head)).sequencer.batch, { number: '3', status: 'closed' });
+});
+
+/** Appends the events `command` decides on the l1-sync stream as folded so far. */
+async function l1(command: L1SyncCommand): Promise<L1SyncEvent[]> {
+  const stored = (await log()).filter((e) => e.streamId === L1_SYNC_STREAM_ID);
+  const events = decideL1(command, foldL1Sync(stored as unknown as L1SyncEvent[]));
+  await store.append(
+    L1_SYNC_STREAM_ID,
+    envelope(events, meta()),
+    stored.length === 0 ? 'no_stream' : stored.length - 1,
+  );
+  return events;
+}
+
+const header = (n: bigint, fork = 0): L1BlockHeader => ({
+  number: n,
+  hash: `0x${(fork * 0x1000 + Number(n)).toString(16).padStart(64, '0')}` as Hash,
+  parentHash: `0x${(n - 1n).toString(16).padStart(64, '0')}` as Hash, // forks only after block 5
+  timestamp: T0 + n,
+});
+
+const range = (blocks: { block: L1BlockHeader; facts: L1Fact[] }[], end: L1BlockHeader): L1SyncCommand => ({
+  type: 'SyncL1Range',
+  data: { blocks, end, trusted: new Map(), mode: 'permissionless' },
+});
+
+type Sync = {
+  l1Block: { number: string; hash: string } | null;
+  lastVirtualBatch: string;
+  lastVerifiedBatch: string;
+};
+
+test('l1:N: the state after what L1 block N brought, not before it', async () => {
+  await l1(range([], header(5n)));
+  const sequence: L1Fact = {
+    type: 'SequenceBatches',
+    txHash: `0x${'ab'.repeat(32)}` as Hash,
+    sender: bob.address.toLowerCase() as Address,
+    numBatch: 1n,
+    l2Coinbase: DEV_COINBASE as Address,
+    batches: [{ transactions: '0x', globalExitRoot: ZERO, timestamp: T0 + 1n, minForcedTimestamp: 0n }],
+  };
+  const decided = await l1(range([{ block: header(6n), facts: [sequence] }], header(7n)));
+  assert.equal(
+    decided.map((e) => e.type),
+    ['L1BlockSynced', 'BatchesVirtualized', 'L1BlockSynced'],
+    'the block first, then its facts',
+  );
+  assert.equal(await answer<Sync>('sync', [], 'l1:5'), {
+    l1Block: { number: '5', hash: header(5n).hash },
+    lastVirtualBatch: '0',
+    lastVerifiedBatch: '0',
+    lastForcedBatch: '0',
+  } as Sync);
+  const at6 = await answer<Sync>('sync', [], 'l1:6');
+  assert.equal(at6.l1Block, { number: '6', hash: header(6n).hash });
+  assert.is(at6.lastVirtualBatch, '1');
+  assert.is((await answer<{ status: string }>('batch', ['1'], 'l1:6')).status, 'virtual');
+  // A reorg back to block 5: l1:7 stops before it, l1:6 then names the block synced again.
+  await l1({ type: 'RecordL1Reorg', data: { commonAncestor: { number: 5n, hash: header(5n).hash } } });
+  const at7 = await answer<Sync>('sync', [], 'l1:7');
+  assert.equal([at7.l1Block?.number, at7.lastVirtualBatch], ['7', '1']);
+  const reorgAt = String((await log()).at(-1)!.position);
+  assert.is((await answer<Sync>('sync', [], reorgAt)).lastVirtualBatch, '0');
+  await l1(range([], header(6n, 1)));
+  const again = await answer<Sync>('sync', [], 'l1:6');
+  assert.equal([again.l1Block?.hash, again.lastVirtualBatch], [header(6n, 1).hash, '0']);
+  const r = await run('sync', [], 'l1:4');
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /no L1 block at or before 4 was synced/);
 });
 
 test.run();
