@@ -108,6 +108,11 @@ export type AggregatorDeps = {
   maxBatchesPerProof?: number;
   /** Batch proofs requested at once at most. @default 4 */
   maxInFlight?: number;
+  /**
+   * L1 blocks a confirmed verification tx's receipt must stay missing for before the verification counts as lost.
+   * @default 2
+   */
+  lostAfterBlocks?: number;
   /** Resolves once the read models have caught up with the log; awaited before loading. */
   readModelsReady?: () => Promise<void>;
   log?: (msg: string, fields?: Record<string, unknown>, level?: 'info' | 'warn' | 'error') => void;
@@ -187,6 +192,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   const log = deps.log ?? (() => {});
   const maxBatchesPerProof = BigInt(deps.maxBatchesPerProof ?? 1);
   const maxInFlight = deps.maxInFlight ?? 4;
+  const lostAfterBlocks = BigInt(deps.lostAfterBlocks ?? 2);
   const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
 
   /** Ranges whose proof was refused or unacceptable: not requested again until the node restarts. */
@@ -327,6 +333,9 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   }
 
   /** Step 2: the verification in flight failed or was reorged out → send it again. */
+  /** The confirmed verification tx L1 had no receipt of, since which L1 block (in memory: a restart waits anew). */
+  let missing: { l1TxId: string; sinceBlock: bigint } | null = null;
+
   async function watchVerification(state: AggregatorRoleState, lastVerified: bigint, nowMs: number) {
     const v = state.agg.verification;
     if (!v || v.to <= lastVerified) return { state, worked: false };
@@ -335,13 +344,23 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     if (tx.status === 'failed')
       reason = `the verification tx ${v.l1TxId} failed on L1: ${tx.code} ${tx.reason}`;
     else if (tx.status === 'confirmed') {
-      // Confirmed, yet the batches are not verified: either the synchronizer has not got there yet, or a reorg
-      // deeper than the confirmations took the tx away (the eth-tx-manager leaves that to the tx's owner).
+      // Confirmed, yet the batches are not verified: either the synchronizer has not got there yet (the tx may be in
+      // another block than the recorded one, re-included by a reorg: still on L1), or a reorg deeper than the
+      // confirmations took the tx away (the eth-tx-manager leaves that to the tx's owner) — lost only when its
+      // receipt is still missing `lostAfterBlocks` L1 blocks after it was first missed (a lagging L1 node, or the
+      // tx back in the pool and mined again soon, is no loss), as the sequence sender judges its txs.
       const blockHash = await l1(() => deps.l1ReceiptBlockHash(tx.mined.hash));
-      if (blockHash?.toLowerCase() !== tx.mined.blockHash.toLowerCase())
-        reason = `the verification tx ${v.l1TxId} was mined in L1 block ${tx.mined.blockNumber}, which a reorg removed`;
+      if (blockHash !== null) {
+        missing = null;
+        return { state, worked: false };
+      }
+      const head = await l1(() => deps.l1BlockNumber());
+      if (missing?.l1TxId !== v.l1TxId) missing = { l1TxId: v.l1TxId, sinceBlock: head };
+      if (head < missing.sinceBlock + lostAfterBlocks) return { state, worked: false };
+      reason = `the verification tx ${v.l1TxId} was mined in L1 block ${tx.mined.blockNumber}, which a reorg removed (no receipt since L1 block ${missing.sinceBlock})`;
     }
     if (reason === null) return { state, worked: false };
+    missing = null;
     log(
       'verification failed; it will be sent again',
       { fromBatch: v.from.toString(), toBatch: v.to.toString(), reason },
