@@ -17,7 +17,18 @@
  * WebSocket (`ws`, upgraded from the same server): each text or binary message is a payload answered like an
  * HTTP body (batch rules included), the same per-IP budget counted per message; a rate-limited message gets
  * a `-32005` error for each request id in it. A message over `maxBodyBytes` closes the connection with 1009
- * (the `ws` limit). Messages on one connection run concurrently; responses carry their ids.
+ * (the `ws` limit). Messages on one connection run concurrently (at most `wsMaxInFlight` at once); responses
+ * carry their ids.
+ *
+ * WebSocket backpressure: the server holds at most about `wsMaxBufferedBytes` of unsent data per connection.
+ * - A connection at `wsMaxInFlight` running messages, or whose unsent data is over `wsMaxBufferedBytes`, is held:
+ *   its socket is paused (no more reading; TCP flow control stops the client) and the messages already read wait
+ *   until it runs below the limit and its send buffer has drained. Held data is bounded by the limit plus the
+ *   answers of the messages still running.
+ * - A subscription notification (`RpcConnection.send`) to a connection over the limit closes it with 1008
+ *   (policy violation): a notification cannot wait (the poller would have to keep every one, so memory again) and
+ *   cannot be dropped (the client would miss blocks unknowingly); a client that does not read what it subscribed
+ *   to broke the protocol's contract, and 1013 (try again later) would invite it to reconnect into the same state.
  *
  * `close()`: stops listening and answers new requests on open keep-alive connections with 503; waits for
  * in-flight requests (up to `closeTimeoutMs`, then aborts their `ctx.signal`); closes WebSocket clients with
@@ -41,10 +52,18 @@ import {
   InvalidRequestRpcError,
   LimitExceededRpcError,
   RpcConfigError,
+  type RpcError,
   RpcListenError,
   ServerRpcError,
 } from './errors.ts';
 import type { RpcConnection, RpcContext, RpcMethod } from './method.ts';
+
+/** Default most bytes of unsent data held for one WebSocket connection (see the module header). */
+export const DEFAULT_WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Default most messages (a batch is one) of one WebSocket connection running at once. */
+export const DEFAULT_WS_MAX_IN_FLIGHT = 64;
+/** The least `wsMaxBufferedBytes`: above a socket's write high-water mark, so a full buffer always emits 'drain'. */
+const MIN_WS_BUFFERED_BYTES = 64 * 1024;
 
 export type RpcServerOptions<Deps> = {
   /** Default `127.0.0.1`. */
@@ -62,6 +81,13 @@ export type RpcServerOptions<Deps> = {
   rateLimitPerIp?: number;
   /** `Access-Control-Allow-Origin` value, or false for no CORS headers. Default `*`. */
   cors?: string | false;
+  /**
+   * Most bytes of unsent data per WebSocket connection before it is held (requests) or closed with 1008
+   * (notifications); see the module header. Default {@link DEFAULT_WS_MAX_BUFFERED_BYTES} (4 MiB), at least 64 KiB.
+   */
+  wsMaxBufferedBytes?: number;
+  /** Most messages of one WebSocket connection running at once. Default {@link DEFAULT_WS_MAX_IN_FLIGHT} (64). */
+  wsMaxInFlight?: number;
   /** How long `close()` waits for in-flight requests before aborting them. Default 10 s. */
   closeTimeoutMs?: number;
   logger?: RpcLogger;
@@ -75,6 +101,11 @@ export interface RpcServer {
   /** `ws://host:port` */
   readonly wsUrl: string;
   readonly port: number;
+  /**
+   * Requests running, open WebSocket connections, their unsent bytes (summed) and how many are held (see the
+   * module header), for tests and metrics.
+   */
+  stats(): { inFlight: number; wsConnections: number; wsBufferedBytes: number; wsHeld: number };
   /** Graceful, bounded shutdown (see the module header). Idempotent. */
   close(): Promise<void>;
 }
@@ -169,6 +200,8 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   const rateLimit = opts.rateLimitPerIp ?? 500;
   const cors = opts.cors === undefined ? '*' : opts.cors;
   const closeTimeoutMs = opts.closeTimeoutMs ?? 10_000;
+  const wsMaxBufferedBytes = opts.wsMaxBufferedBytes ?? DEFAULT_WS_MAX_BUFFERED_BYTES;
+  const wsMaxInFlight = opts.wsMaxInFlight ?? DEFAULT_WS_MAX_IN_FLIGHT;
   const { deps, logger } = opts;
   const requireInt = (name: string, v: number | undefined, min: number): void => {
     if (v !== undefined && !(Number.isInteger(v) && v >= min))
@@ -178,6 +211,8 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   requireInt('maxBodyBytes', opts.maxBodyBytes, 1);
   requireInt('rateLimitPerIp', opts.rateLimitPerIp, 0);
   requireInt('port', opts.port, 0);
+  requireInt('wsMaxBufferedBytes', opts.wsMaxBufferedBytes, MIN_WS_BUFFERED_BYTES);
+  requireInt('wsMaxInFlight', opts.wsMaxInFlight, 1);
   const dispatcher = createRpcDispatcher<Deps>({
     methods: opts.methods,
     batchLimit: opts.batchLimit ?? 100,
@@ -208,7 +243,7 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   let onDrained: (() => void) | undefined;
   const shutdown = new AbortController();
   const liveHttpSignals = new Set<AbortController>();
-  const wsConnections = new Set<{ ws: WebSocket; controller: AbortController }>();
+  const wsConnections = new Set<{ ws: WebSocket; controller: AbortController; held(): boolean }>();
   let nextConnectionId = 1;
 
   const hits = new Map<string, number>();
@@ -364,22 +399,28 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   // --- WebSocket ---------------------------------------------------------------------------------------
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxBodyBytes, perMessageDeflate: false });
 
-  /** One -32005 error per request id in a rate-limited payload (so clients can match them), or id null. */
-  function rateLimitedReply(payload: unknown): string {
+  /** One error per request id in `payload` (so clients can match them), or one with id null. */
+  function errorPerId(payload: unknown, err: RpcError<string>): string {
     const idOf = (r: unknown): string | number | null => {
       const id = typeof r === 'object' && r !== null ? (r as { id?: unknown }).id : undefined;
       return typeof id === 'string' || typeof id === 'number' ? id : null;
     };
     if (Array.isArray(payload) && payload.length > 0 && payload.length <= batchLimit) {
-      return `[${payload.map((r) => errorResponse(idOf(r), rateLimitedError)).join(',')}]`;
+      return `[${payload.map((r) => errorResponse(idOf(r), err)).join(',')}]`;
     }
-    return errorResponse(idOf(payload), rateLimitedError);
+    return errorResponse(idOf(payload), err);
   }
 
-  function onWsConnection(ws: WebSocket, req: IncomingMessage): void {
+  function onWsConnection(ws: WebSocket, socket: Duplex, req: IncomingMessage): void {
     const ip = clientIp(req);
     const controller = new AbortController();
-    const entry = { ws, controller };
+    /** Messages of this connection dispatched and not yet answered. */
+    let running = 0;
+    /** Messages read while the connection was held, in order. */
+    const waiting: RawData[] = [];
+    /** True while the socket is paused (see the module header). */
+    let held = false;
+    const entry = { ws, controller, held: () => held };
     wsConnections.add(entry);
     let closed = false;
     const closeCallbacks: (() => void)[] = [];
@@ -390,7 +431,16 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
       },
       send(message) {
         if (closed || ws.readyState !== ws.OPEN) return false;
-        ws.send(JSON.stringify(message));
+        const text = JSON.stringify(message);
+        if (ws.bufferedAmount > wsMaxBufferedBytes) {
+          logger?.warn(
+            { ip, connection: connection.id, bufferedBytes: ws.bufferedAmount },
+            'WebSocket client does not read its notifications: closing the connection (1008)',
+          );
+          ws.close(1008, 'notifications not read');
+          return false;
+        }
+        ws.send(text);
         return true;
       },
       onClose(cb) {
@@ -399,15 +449,34 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
       },
     };
     const ctx: RpcContext<Deps> = { ip, transport: 'ws', signal: controller.signal, connection, deps };
-    const sendText = (text: Reply): void => {
-      if (text !== undefined && ws.readyState === ws.OPEN) ws.send(text);
+
+    const hold = (): void => {
+      if (held) return;
+      held = true;
+      ws.pause();
     };
-    const done = (out: Reply): void => {
+    const canRun = (): boolean => running < wsMaxInFlight && ws.bufferedAmount <= wsMaxBufferedBytes;
+    const sendText = (text: string): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(text);
+      if (ws.bufferedAmount > wsMaxBufferedBytes) hold();
+    };
+    /** Runs the waiting messages while the connection may; lets it read again once none waits. */
+    const pump = (): void => {
+      while (waiting.length > 0 && canRun()) run(waiting.shift()!);
+      if (held && waiting.length === 0 && canRun() && ws.readyState === ws.OPEN) {
+        held = false;
+        ws.resume();
+      }
+    };
+    const doneLater = (out: Reply): void => {
+      running--;
       finished();
-      sendText(out);
+      if (out !== undefined) sendText(out);
+      pump();
     };
 
-    ws.on('message', (data) => {
+    function run(data: RawData): void {
       if (closing) return;
       let payload: unknown;
       try {
@@ -417,17 +486,36 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
         return;
       }
       if (rateLimit > 0 && !allow(ip)) {
-        sendText(rateLimitedReply(payload));
+        sendText(errorPerId(payload, rateLimitedError));
         return;
       }
+      running++;
       inFlight++;
       const out = dispatcher.dispatch(payload, ctx);
-      if (typeof out === 'object') void out.then(done);
-      else done(out);
+      if (typeof out === 'object') {
+        void out.then(doneLater);
+        return;
+      }
+      running--;
+      finished();
+      if (out !== undefined) sendText(out);
+    }
+
+    ws.on('message', (data) => {
+      if (held || waiting.length > 0) {
+        waiting.push(data);
+        return;
+      }
+      run(data);
+      if (!canRun()) hold();
     });
+    // The socket empties its write buffer: a connection held for unsent data may go on.
+    socket.on('drain', pump);
     ws.on('error', (err) => logger?.debug({ err: errorToObject(err), ip }, 'WebSocket error'));
     ws.on('close', () => {
       closed = true;
+      waiting.length = 0;
+      socket.off('drain', pump);
       wsConnections.delete(entry);
       controller.abort(new Error('connection closed'));
       for (const cb of closeCallbacks.splice(0)) {
@@ -448,7 +536,7 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
       return;
     }
     socket.on('error', ignore);
-    wss.handleUpgrade(req, socket, head, (ws) => onWsConnection(ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => onWsConnection(ws, socket, req));
   });
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -506,6 +594,15 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
     url: `http://${h}:${port}`,
     wsUrl: `ws://${h}:${port}`,
     port,
+    stats() {
+      let wsBufferedBytes = 0;
+      let wsHeld = 0;
+      for (const c of wsConnections) {
+        wsBufferedBytes += c.ws.bufferedAmount;
+        if (c.held()) wsHeld++;
+      }
+      return { inFlight, wsConnections: wsConnections.size, wsBufferedBytes, wsHeld };
+    },
     close() {
       closed ??= shutdownNow();
       return closed;

@@ -144,8 +144,40 @@ const testMethods = [
       return conn.id;
     },
   }),
+  defineMethod({
+    name: 'test_big',
+    params: z.tuple([z.number()]),
+    handler: ([kib]) => 'x'.repeat(kib * 1024),
+  }),
+  defineMethod({
+    name: 'test_flood',
+    params: z.tuple([z.number(), z.number()]),
+    handler: ([count, kib], ctx) => {
+      const conn = ctx.connection;
+      if (!conn) throw new ServerRpcError('websocket only');
+      const text = 'x'.repeat(kib * 1024);
+      floodSent = 0;
+      floodStopped = deferred();
+      const next = (): void => {
+        if (
+          floodSent >= count ||
+          !conn.send({ jsonrpc: '2.0', method: 'test_notification', params: { text } })
+        ) {
+          floodStopped.resolve();
+          return;
+        }
+        floodSent++;
+        setImmediate(next);
+      };
+      setImmediate(next);
+      return true;
+    },
+  }),
 ];
 let connectionClosed = deferred<number>();
+/** Notifications `test_flood` got sent before the connection refused one. */
+let floodSent = 0;
+let floodStopped = deferred();
 
 const logged: { level: string; obj: Json; msg: string }[] = [];
 const logger: RpcLogger = {
@@ -676,6 +708,120 @@ test('WebSocket: rate limit per message answers each id with -32005; oversized m
   const r = (await again.call(req('net_version', [], 'n'))) as RpcResponse;
   assert.ok(r.result === '1001' || r.error?.code === -32005);
   await wsClose(again);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `pred` until true (each 10 ms, up to `ms`). */
+async function until(pred: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !pred(); await sleep(10))
+    if (Date.now() > end) throw new Error('timed out');
+}
+
+test('WebSocket backpressure: a client that stops reading is held with bounded server memory; others are served', async () => {
+  const CAP = 256 * 1024;
+  const IN_FLIGHT = 4;
+  const s = await createRpcServer({
+    port: 0,
+    methods: [...simpleMethods, ...testMethods],
+    deps,
+    rateLimitPerIp: 0,
+    wsMaxBufferedBytes: CAP,
+    wsMaxInFlight: IN_FLIGHT,
+  });
+  const stalled = await wsOpen(s.wsUrl);
+  try {
+    stalled.ws.pause(); // the client stops reading its socket
+    const N = 600; // 600 answers of 64 KiB: ~38 MiB, far more than the kernel's socket buffers hold
+    for (let i = 0; i < N; i++) stalled.ws.send(JSON.stringify(req('test_big', [64], i)));
+    await until(() => s.stats().wsHeld === 1);
+    let most = 0;
+    for (let i = 0; i < 50; i++) {
+      most = Math.max(most, s.stats().wsBufferedBytes);
+      await sleep(10);
+    }
+    // The cap, plus the answers of the messages that were running when it was reached, plus one.
+    const bound = CAP + (IN_FLIGHT + 1) * 66 * 1024;
+    assert.ok(most > 0 && most <= bound, `server held ${most} bytes for the client, bound ${bound}`);
+    // Another client on its own socket is served meanwhile.
+    const other = await wsOpen(s.wsUrl);
+    assert.equal(await other.call(req('eth_chainId', [], 'o')), { jsonrpc: '2.0', id: 'o', result: '0x3e9' });
+    await wsClose(other);
+    // Once the client reads again every request is answered, none lost.
+    stalled.ws.resume();
+    const ids = new Set<unknown>();
+    for (let i = 0; i < N; i++) {
+      const r = (await stalled.next()) as RpcResponse;
+      assert.is((r.result as string).length, 64 * 1024);
+      ids.add(r.id);
+    }
+    assert.is(ids.size, N);
+    assert.is(s.stats().wsHeld, 0);
+  } finally {
+    await wsClose(stalled);
+    await s.close();
+  }
+});
+
+test('WebSocket: at most wsMaxInFlight messages of a connection run at once; the rest wait, none is lost', async () => {
+  const s = await createRpcServer({
+    port: 0,
+    methods: [...simpleMethods, ...testMethods],
+    deps,
+    wsMaxInFlight: 2,
+  });
+  const client = await wsOpen(s.wsUrl);
+  try {
+    gate = deferred();
+    slowStarted = deferred();
+    for (let i = 0; i < 5; i++) client.ws.send(JSON.stringify(req('test_slow', [], i)));
+    await slowStarted.promise;
+    await sleep(50);
+    assert.is(s.stats().inFlight, 2);
+    assert.is(s.stats().wsHeld, 1);
+    gate.resolve();
+    const ids: unknown[] = [];
+    for (let i = 0; i < 5; i++) ids.push(((await client.next()) as RpcResponse).id);
+    assert.equal(
+      ids.sort((a, b) => Number(a) - Number(b)),
+      [0, 1, 2, 3, 4],
+    );
+    assert.is(s.stats().inFlight, 0);
+  } finally {
+    await wsClose(client);
+    await s.close();
+  }
+});
+
+test('WebSocket: notifications to a client that does not read them close it with 1008 once over the cap', async () => {
+  const CAP = 256 * 1024;
+  const s = await createRpcServer({
+    port: 0,
+    methods: [...simpleMethods, ...testMethods],
+    deps,
+    wsMaxBufferedBytes: CAP,
+  });
+  const client = await wsOpen(s.wsUrl);
+  const closed = new Promise<number>((r) => client.ws.once('close', (code) => r(code)));
+  try {
+    client.ws.send(JSON.stringify(req('test_flood', [2000, 64], 1)));
+    await sleep(50);
+    client.ws.pause();
+    await floodStopped.promise;
+    assert.ok(floodSent < 2000, 'the server stopped sending');
+    let most = 0;
+    for (let i = 0; i < 10; i++) {
+      most = Math.max(most, s.stats().wsBufferedBytes);
+      await sleep(10);
+    }
+    assert.ok(most <= CAP + 66 * 1024, `server held ${most} bytes`);
+    client.ws.resume();
+    assert.is(await closed, 1008);
+  } finally {
+    await wsClose(client);
+    await s.close();
+  }
+  await assertAlive();
 });
 
 test('bad wiring fails loudly: duplicate method, bad option, port in use', async () => {
