@@ -12,8 +12,14 @@ import WebSocket from 'ws';
 import { DEV_MNEMONIC } from '../../src/config/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import { toQuantity } from '../../src/primitives/index.ts';
-import { createRpcServer, type RpcServer } from '../../src/rpc/index.ts';
-import { createLogWatcher, type LogWatcher, logFilter, logMethods } from '../../src/rpc/logs/index.ts';
+import { createRpcServer, type RpcConnection, type RpcServer } from '../../src/rpc/index.ts';
+import {
+  createLogWatcher,
+  type LogWatcher,
+  type LogWatcherOptions,
+  logFilter,
+  logMethods,
+} from '../../src/rpc/logs/index.ts';
 import { deployCode } from '../execution/evm-asm.ts';
 import { resultErrors, rpcError, rpcResult } from '../support/execution-apis.ts';
 import { createL2ChainWriter, type L2ChainWriter } from '../support/l2-chain.ts';
@@ -236,11 +242,9 @@ test('eth_getLogs: limits and bad filters are -32602 with the reference messages
 });
 
 /** A second RPC server over the same read models with its own watcher (limits, clock). */
-async function logServer(opts: {
-  maxLogs?: number;
-  filterTtlMs?: number;
-  now?: () => number;
-}): Promise<{ server: RpcServer; watcher: LogWatcher }> {
+async function logServer(
+  opts: Omit<LogWatcherOptions, 'db'>,
+): Promise<{ server: RpcServer; watcher: LogWatcher }> {
   const watcher = createLogWatcher({ ...opts, db: node.db });
   const server = await createRpcServer({
     port: 0,
@@ -412,7 +416,7 @@ test('eth_subscribe over WebSocket: newHeads and logs notifications for a new bl
     const allLogs = (await client.request('eth_subscribe', ['logs'])).result as string;
     const gone = (await client.request('eth_subscribe', ['logs', { address: c1 }])).result as string;
     for (const id of [heads, c2A, allLogs, gone]) assert.match(id, /^0x[1-9a-f][0-9a-f]{0,31}$/);
-    assert.equal(node.logWatcher.stats(), { filters: 0, subscriptions: 4, polling: true });
+    assert.equal(node.logWatcher.stats(), { filters: 0, subscriptions: 4, connections: 1, polling: true });
     assert.is((await client.request('eth_unsubscribe', [gone])).result, true);
     assert.is((await client.request('eth_unsubscribe', [gone])).result, false);
 
@@ -459,7 +463,83 @@ test('eth_subscribe over WebSocket: newHeads and logs notifications for a new bl
   }
   while (node.logWatcher.stats().subscriptions > 0) await new Promise((r) => setTimeout(r, 10));
   while (node.logWatcher.stats().polling) await new Promise((r) => setTimeout(r, 10));
-  assert.equal(node.logWatcher.stats(), { filters: 0, subscriptions: 0, polling: false });
+  assert.equal(node.logWatcher.stats(), { filters: 0, subscriptions: 0, connections: 0, polling: false });
+});
+
+/** A connection as the watcher sees it, counting the close hooks registered on it. */
+function recordingConnection(id: number) {
+  const hooks: (() => void)[] = [];
+  let closed = false;
+  const connection: RpcConnection = {
+    id,
+    get closed() {
+      return closed;
+    },
+    send: () => !closed,
+    onClose: (cb) => {
+      hooks.push(cb);
+    },
+  };
+  return {
+    connection,
+    hooks,
+    close() {
+      closed = true;
+      for (const cb of hooks.splice(0)) cb();
+    },
+  };
+}
+
+test('subscriptions: one close hook per connection, whatever the subscribe/unsubscribe cycles; a close removes only its own', async () => {
+  const watcher = createLogWatcher({ db: node.db, pollIntervalMs: 60_000 });
+  const a = recordingConnection(1);
+  const b = recordingConnection(2);
+  try {
+    for (let i = 0; i < 500; i++)
+      assert.ok(watcher.unsubscribe(a.connection, await watcher.subscribe(a.connection, 'newHeads')));
+    assert.is(a.hooks.length, 1);
+    assert.equal(watcher.stats(), { filters: 0, subscriptions: 0, connections: 1, polling: false });
+    const N = 900;
+    const ofB: string[] = [];
+    for (let i = 0; i < N; i++) {
+      await watcher.subscribe(a.connection, 'newHeads');
+      ofB.push(await watcher.subscribe(b.connection, 'logs', { kind: 'range', addresses: [c1], topics: [] }));
+    }
+    assert.is(a.hooks.length, 1);
+    assert.is(b.hooks.length, 1);
+    assert.equal(watcher.stats(), { filters: 0, subscriptions: 2 * N, connections: 2, polling: true });
+    a.close();
+    assert.equal(watcher.stats(), { filters: 0, subscriptions: N, connections: 1, polling: true });
+    assert.ok(watcher.unsubscribe(b.connection, ofB[0]!));
+    assert.not.ok(watcher.unsubscribe(a.connection, ofB[1]!), "another connection's subscription");
+    b.close();
+    assert.equal(watcher.stats(), { filters: 0, subscriptions: 0, connections: 0, polling: false });
+  } finally {
+    await watcher.close();
+  }
+});
+
+test('subscriptions: at most maxSubscriptionsPerConnection per connection (-32005), each connection its own', async () => {
+  const { server, watcher } = await logServer({ maxSubscriptionsPerConnection: 3 });
+  const one = await wsClient(server.wsUrl);
+  const two = await wsClient(server.wsUrl);
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await one.request('eth_subscribe', ['newHeads'])).result as string);
+    assert.equal((await one.request('eth_subscribe', ['logs'])).error, {
+      code: -32005,
+      message: 'too many subscriptions on this connection: limit is 3',
+    });
+    assert.is((await two.request('eth_subscribe', ['newHeads'])).error, undefined);
+    assert.is((await one.request('eth_unsubscribe', [ids[0]])).result, true);
+    assert.match((await one.request('eth_subscribe', ['newHeads'])).result as string, /^0x/);
+    assert.is(watcher.stats().subscriptions, 4);
+  } finally {
+    await one.close();
+    await two.close();
+    await server.close();
+    await watcher.close();
+  }
 });
 
 test('eth_subscribe / eth_unsubscribe over HTTP: notifications not supported', async () => {

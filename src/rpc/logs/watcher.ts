@@ -6,7 +6,9 @@
  * is only known to that instance, so clients behind a load balancer need sticky sessions for filters. A filter not
  * polled for `filterTtlMs` expires (checked whenever any filter is touched, no timer). New blocks for subscriptions
  * are detected by ONE poller per watcher (every `pollIntervalMs`, 200 ms like the reference), started by the first
- * subscription and stopped when the last one goes away.
+ * subscription and stopped when the last one goes away. A connection holds at most `maxSubscriptionsPerConnection`
+ * subscriptions; the watcher registers one close hook per connection, which removes that connection's
+ * subscriptions (and nothing else) when it closes.
  */
 import { randomBytes } from 'node:crypto';
 import type { ReadModelDb, SqlClient } from '../../../projections/index.ts';
@@ -21,7 +23,7 @@ import {
   latestBlockId,
 } from '../../../projections/l2/index.ts';
 import { type Hex, toQuantity } from '../../primitives/index.ts';
-import { InvalidParamsRpcError, ServerRpcError } from '../errors.ts';
+import { InvalidParamsRpcError, LimitExceededRpcError, ServerRpcError } from '../errors.ts';
 import type { RpcConnection } from '../method.ts';
 import { readSnapshot } from '../read/blocks.ts';
 import { formatBlock, formatLog, type RpcBlock, type RpcLog } from '../read/format.ts';
@@ -35,6 +37,8 @@ export const DEFAULT_MAX_BLOCK_RANGE = 10_000;
 export const DEFAULT_FILTER_TTL_MS = 5 * 60_000;
 /** The reference's new-block polling interval for subscriptions. */
 export const DEFAULT_POLL_INTERVAL_MS = 200;
+/** Most live subscriptions of one WebSocket connection. */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000;
 
 export type LogWatcherOptions = {
   readonly db: ReadModelDb;
@@ -46,6 +50,11 @@ export type LogWatcherOptions = {
   readonly filterTtlMs?: number;
   /** Default 200 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * One more `eth_subscribe` on a connection holding this many → -32005 `too many subscriptions on this connection:
+   * limit is N`. Default {@link DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION} (1000).
+   */
+  readonly maxSubscriptionsPerConnection?: number;
   /** The clock filter expiry reads (tests inject one). Default `Date.now`. */
   readonly now?: () => number;
   /** Called with an error of a poll tick (the poller keeps going). */
@@ -83,12 +92,16 @@ export interface LogWatcher {
    * Subscribes `connection` to new heads or to logs matching `filter`; notifications are sent as
    * `{jsonrpc, method: 'eth_subscription', params: {subscription, result}}`. Resolves once the poller knows the
    * current head, so every block sealed afterwards is notified. Closing the connection unsubscribes.
+   * @throws {LimitExceededRpcError} -32005 when `connection` already holds `maxSubscriptionsPerConnection`.
    */
   subscribe(connection: RpcConnection, kind: SubscriptionKind, filter?: LogFilter): Promise<Hex>;
   /** Removes a subscription of `connection`; false when it has none with that id. */
   unsubscribe(connection: RpcConnection, id: string): boolean;
-  /** Number of installed filters and subscriptions, and whether the poller runs (for tests and metrics). */
-  stats(): { filters: number; subscriptions: number; polling: boolean };
+  /**
+   * Number of installed filters and subscriptions, of connections with a close hook (open connections that ever
+   * subscribed), and whether the poller runs (for tests and metrics).
+   */
+  stats(): { filters: number; subscriptions: number; connections: number; polling: boolean };
   /** Drops every subscription and filter and waits for a running poll tick to end. */
   close(): Promise<void>;
 }
@@ -143,9 +156,12 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
   const ttl = opts.filterTtlMs ?? DEFAULT_FILTER_TTL_MS;
   const interval = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const now = opts.now ?? Date.now;
+  const maxPerConnection = opts.maxSubscriptionsPerConnection ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
 
   const filters = new Map<string, Filter>();
   const subscriptions = new Map<string, Subscription>();
+  /** The subscription ids of each connection that has subscribed and not closed (its close hook is registered). */
+  const byConnection = new Map<RpcConnection, Set<string>>();
 
   async function queryLogs(sql: SqlClient, filter: LogFilter): Promise<RpcLog[]> {
     const blocks = await resolveLogBlocks(sql, filter, maxBlockRange);
@@ -348,8 +364,27 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
   }
 
   function removeSubscription(id: string): void {
+    const s = subscriptions.get(id);
+    if (!s) return;
     subscriptions.delete(id);
+    byConnection.get(s.connection)?.delete(id);
     if (subscriptions.size === 0) stopPolling();
+  }
+
+  /** The ids of `connection`'s subscriptions; the first call for a connection registers its one close hook. */
+  function idsOf(connection: RpcConnection): Set<string> {
+    let ids = byConnection.get(connection);
+    if (ids) return ids;
+    const mine = new Set<string>();
+    ids = mine;
+    byConnection.set(connection, mine);
+    connection.onClose(() => {
+      if (byConnection.get(connection) === mine) byConnection.delete(connection);
+      for (const id of mine) subscriptions.delete(id);
+      mine.clear();
+      if (subscriptions.size === 0) stopPolling();
+    });
+    return ids;
   }
 
   return {
@@ -391,12 +426,14 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
     },
 
     async subscribe(connection, kind, filter) {
+      const ids = idsOf(connection);
+      if (ids.size >= maxPerConnection)
+        throw new LimitExceededRpcError(
+          `too many subscriptions on this connection: limit is ${maxPerConnection}`,
+        );
       const id = newId();
       subscriptions.set(id, { id, connection, kind, filter });
-      connection.onClose(() => {
-        for (const s of [...subscriptions.values()])
-          if (s.connection === connection) removeSubscription(s.id);
-      });
+      ids.add(id);
       await ensurePolling();
       if (!subscriptions.has(id)) return id; // the connection closed meanwhile
       if (!timer && !tick && !closed) schedule();
@@ -413,12 +450,14 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
     stats: () => ({
       filters: filters.size,
       subscriptions: subscriptions.size,
+      connections: byConnection.size,
       polling: timer !== null || tick !== null,
     }),
 
     async close() {
       closed = true;
       subscriptions.clear();
+      byConnection.clear();
       filters.clear();
       stopPolling();
       await starting?.catch(() => {});
