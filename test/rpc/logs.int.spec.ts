@@ -9,6 +9,7 @@ import { HDNodeWallet, JsonRpcProvider, id as keccakId } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
+import { createReadModelDb } from '../../projections/index.ts';
 import { DEV_MNEMONIC } from '../../src/config/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import { toQuantity } from '../../src/primitives/index.ts';
@@ -539,6 +540,23 @@ test('subscriptions: at most maxSubscriptionsPerConnection per connection (-3200
     await two.close();
     await server.close();
     await watcher.close();
+  }
+});
+
+test('a failed eth_subscribe (read models unreachable) leaves no subscription behind', async () => {
+  const down = createReadModelDb('postgres://lev@127.0.0.1:1/unreachable', { max: 1 });
+  const watcher = createLogWatcher({ db: down, pollIntervalMs: 20 });
+  const server = await createRpcServer({ port: 0, methods: [...logMethods], deps: { logWatcher: watcher } });
+  const client = await wsClient(server.wsUrl);
+  try {
+    const r = await client.request('eth_subscribe', ['newHeads']);
+    assert.equal(r.error, { code: -32000, message: 'runtime error' });
+    assert.equal(watcher.stats(), { filters: 0, subscriptions: 0, connections: 1, polling: false });
+  } finally {
+    await client.close();
+    await server.close();
+    await watcher.close();
+    await down.close();
   }
 });
 

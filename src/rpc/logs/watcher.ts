@@ -91,7 +91,8 @@ export interface LogWatcher {
   /**
    * Subscribes `connection` to new heads or to logs matching `filter`; notifications are sent as
    * `{jsonrpc, method: 'eth_subscription', params: {subscription, result}}`. Resolves once the poller knows the
-   * current head, so every block sealed afterwards is notified. Closing the connection unsubscribes.
+   * current head, so every block sealed afterwards is notified; when that fails nothing stays installed. Closing the
+   * connection unsubscribes.
    * @throws {LimitExceededRpcError} -32005 when `connection` already holds `maxSubscriptionsPerConnection`.
    */
   subscribe(connection: RpcConnection, kind: SubscriptionKind, filter?: LogFilter): Promise<Hex>;
@@ -434,7 +435,12 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
       const id = newId();
       subscriptions.set(id, { id, connection, kind, filter });
       ids.add(id);
-      await ensurePolling();
+      try {
+        await ensurePolling();
+      } catch (err) {
+        removeSubscription(id); // the client gets an error, not this id: nothing may notify under it
+        throw err;
+      }
       if (!subscriptions.has(id)) return id; // the connection closed meanwhile
       if (!timer && !tick && !closed) schedule();
       return id;
