@@ -354,6 +354,56 @@ test('filters expire after the idle time (injected clock)', async () => {
   }
 });
 
+test('expired filters are swept by a timer, with no filter call', async () => {
+  let clock = 0;
+  const { server, watcher } = await logServer({ filterTtlMs: 1000, now: () => clock, sweepIntervalMs: 10 });
+  try {
+    await call<Hex>('eth_newBlockFilter', [], server.url);
+    await call<Hex>('eth_newFilter', [{ address: c1 }], server.url);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.is(watcher.stats().filters, 2);
+    clock = 1001;
+    for (let i = 0; i < 100 && watcher.stats().filters > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.is(watcher.stats().filters, 0);
+  } finally {
+    await server.close();
+    await watcher.close();
+  }
+});
+
+test('filters are capped in all (maxFilters) and per client IP (maxFiltersPerClient): -32005', async () => {
+  const { server, watcher } = await logServer({ maxFilters: 5, maxFiltersPerClient: 3 });
+  const from = (ip: string) => ({ 'x-forwarded-for': ip });
+  const newFilter = async (ip: string) => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...from(ip) },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_newBlockFilter', params: [] }),
+    });
+    return (await res.json()) as { result?: Hex; error?: { code: number; message: string } };
+  };
+  try {
+    const mine: Hex[] = [];
+    for (let i = 0; i < 3; i++) mine.push((await newFilter('10.0.0.1')).result!);
+    assert.equal((await newFilter('10.0.0.1')).error, {
+      code: -32005,
+      message: 'too many filters from this client: limit is 3',
+    });
+    assert.ok((await newFilter('10.0.0.2')).result);
+    assert.ok((await newFilter('10.0.0.3')).result);
+    assert.equal((await newFilter('10.0.0.4')).error, {
+      code: -32005,
+      message: 'too many filters: limit is 5',
+    });
+    assert.is(await call('eth_uninstallFilter', [mine[0]], server.url), true);
+    assert.ok((await newFilter('10.0.0.1')).result, 'uninstalling frees a place of the client');
+    assert.is(watcher.stats().filters, 5);
+  } finally {
+    await server.close();
+    await watcher.close();
+  }
+});
+
 /** A WebSocket JSON-RPC client that keeps every message and waits for matching ones. */
 async function wsClient(url: string) {
   const ws = new WebSocket(url);

@@ -4,7 +4,10 @@
  *
  * Filters and subscriptions live in memory in the RPC process that created them (as in the reference): a filter id
  * is only known to that instance, so clients behind a load balancer need sticky sessions for filters. A filter not
- * polled for `filterTtlMs` expires (checked whenever any filter is touched, no timer). New blocks for subscriptions
+ * polled for `filterTtlMs` expires (checked whenever any filter is touched, and every `sweepIntervalMs` by an unref'd
+ * timer that runs while filters exist). At most `maxFilters` filters live, `maxFiltersPerClient` of one client IP. A
+ * filter keeps only the last block it reported; the watcher keeps ONE bounded record of the recent blocks any reader
+ * saw, with their parents, which is how a filter walks back after a `TrustedStateReset`. New blocks for subscriptions
  * are detected by ONE poller per watcher (every `pollIntervalMs`, 200 ms like the reference), started by the first
  * subscription and stopped when the last one goes away. A connection holds at most `maxSubscriptionsPerConnection`
  * subscriptions; the watcher registers one close hook per connection, which removes that connection's
@@ -37,6 +40,12 @@ export const DEFAULT_MAX_BLOCK_RANGE = 10_000;
 export const DEFAULT_FILTER_TTL_MS = 5 * 60_000;
 /** The reference's new-block polling interval for subscriptions. */
 export const DEFAULT_POLL_INTERVAL_MS = 200;
+/** Most live poll filters of one watcher. */
+export const DEFAULT_MAX_FILTERS = 10_000;
+/** Most live poll filters of one client IP. */
+export const DEFAULT_MAX_FILTERS_PER_CLIENT = 1_000;
+/** How often expired filters are swept when no filter call does it. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
 /** Most live subscriptions of one WebSocket connection. */
 export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000;
 
@@ -48,6 +57,15 @@ export type LogWatcherOptions = {
   readonly maxBlockRange?: number;
   /** Default 5 minutes. */
   readonly filterTtlMs?: number;
+  /** One more filter → -32005 `too many filters: limit is N`. Default {@link DEFAULT_MAX_FILTERS} (10000). */
+  readonly maxFilters?: number;
+  /**
+   * One more filter from a client IP holding this many → -32005 `too many filters from this client: limit is N`.
+   * Default {@link DEFAULT_MAX_FILTERS_PER_CLIENT} (1000).
+   */
+  readonly maxFiltersPerClient?: number;
+  /** Period of the expiry sweep. Default 30 s. */
+  readonly sweepIntervalMs?: number;
   /** Default 200 ms. */
   readonly pollIntervalMs?: number;
   /**
@@ -72,10 +90,16 @@ export interface LogWatcher {
    * @throws {InvalidParamsRpcError} -32602 when the range or the result count is over the limits.
    */
   getLogs(filter: LogFilter): Promise<RpcLog[]>;
-  /** Installs a log filter whose changes start after the current head; returns its id. */
-  newLogFilter(filter: LogFilter): Promise<Hex>;
-  /** Installs a block filter whose changes start after the current head; returns its id. */
-  newBlockFilter(): Promise<Hex>;
+  /**
+   * Installs a log filter of `client` (its IP) whose changes start after the current head; returns its id.
+   * @throws {LimitExceededRpcError} -32005 past `maxFilters` or `maxFiltersPerClient`.
+   */
+  newLogFilter(filter: LogFilter, client?: string): Promise<Hex>;
+  /**
+   * Installs a block filter of `client` (its IP) whose changes start after the current head; returns its id.
+   * @throws {LimitExceededRpcError} -32005 past `maxFilters` or `maxFiltersPerClient`.
+   */
+  newBlockFilter(client?: string): Promise<Hex>;
   /**
    * New block hashes (block filter) or logs (log filter) since the last poll; resets the idle timer.
    * @throws {ServerRpcError} -32000 `filter not found` for an unknown or expired id.
@@ -114,13 +138,17 @@ type Mark = { number: bigint; hash: string };
  * reach and still be told exactly.
  */
 const MAX_MARKS = 128;
+/** Blocks the watcher's shared record of recent blocks holds (the first recorded are dropped first). */
+const RECENT_BLOCKS = 8 * MAX_MARKS;
 
+/** A poll filter: its last reported block (`last`, null when there was no block) is all it keeps of the chain. */
 type Filter =
-  | { kind: 'blocks'; marks: Mark[]; touched: number; queue: Promise<unknown> }
+  | { kind: 'blocks'; last: Mark | null; client: string; touched: number; queue: Promise<unknown> }
   | {
       kind: 'logs';
       filter: LogFilter;
-      marks: Mark[];
+      last: Mark | null;
+      client: string;
       touched: number;
       hashDone: boolean;
       queue: Promise<unknown>;
@@ -157,9 +185,20 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
   const ttl = opts.filterTtlMs ?? DEFAULT_FILTER_TTL_MS;
   const interval = opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const now = opts.now ?? Date.now;
+  const maxFilters = opts.maxFilters ?? DEFAULT_MAX_FILTERS;
+  const maxFiltersPerClient = opts.maxFiltersPerClient ?? DEFAULT_MAX_FILTERS_PER_CLIENT;
+  const sweepInterval = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const maxPerConnection = opts.maxSubscriptionsPerConnection ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
 
   const filters = new Map<string, Filter>();
+  /** Live filters per client IP. */
+  const filtersOf = new Map<string, number>();
+  let sweeper: NodeJS.Timeout | null = null;
+  /**
+   * The recent blocks any reader saw, by hash, with their parent's hash (null when not known): a filter whose last
+   * block a reset replaced walks its ancestors here. Bounded to `RECENT_BLOCKS`, the first recorded dropped first.
+   */
+  const recent = new Map<string, { number: bigint; parent: string | null }>();
   const subscriptions = new Map<string, Subscription>();
   /** The subscription ids of each connection that has subscribed and not closed (its close hook is registered). */
   const byConnection = new Map<RpcConnection, Set<string>>();
@@ -206,14 +245,97 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
 
   function install(f: Filter): Hex {
     sweep();
+    if (filters.size >= maxFilters)
+      throw new LimitExceededRpcError(`too many filters: limit is ${maxFilters}`);
+    const held = filtersOf.get(f.client) ?? 0;
+    if (held >= maxFiltersPerClient)
+      throw new LimitExceededRpcError(`too many filters from this client: limit is ${maxFiltersPerClient}`);
     const id = newId();
     filters.set(id, f);
+    filtersOf.set(f.client, held + 1);
+    if (!sweeper && !closed) {
+      sweeper = setInterval(sweep, sweepInterval);
+      sweeper.unref();
+    }
     return id;
+  }
+
+  function remove(id: string): boolean {
+    const f = filters.get(id);
+    if (!f) return false;
+    filters.delete(id);
+    const held = (filtersOf.get(f.client) ?? 1) - 1;
+    if (held > 0) filtersOf.set(f.client, held);
+    else filtersOf.delete(f.client);
+    if (filters.size === 0 && sweeper) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+    return true;
   }
 
   function sweep(): void {
     const t = now();
-    for (const [k, f] of filters) if (t - f.touched > ttl) filters.delete(k);
+    for (const [k, f] of filters) if (t - f.touched > ttl) remove(k);
+  }
+
+  /**
+   * Records blocks a reader saw in one snapshot, in order. The parent of each is its `parentHash` when given, else
+   * the block before it in `seen` when that is one number lower (the same snapshot: the same chain).
+   */
+  function record(seen: readonly { number: bigint; hash: string; parentHash?: string }[]): void {
+    for (let i = 0; i < seen.length; i++) {
+      const b = seen[i]!;
+      const before = i > 0 ? seen[i - 1]! : undefined;
+      const parent = b.parentHash ?? (before && before.number === b.number - 1n ? before.hash : null);
+      const known = recent.get(b.hash);
+      if (known) {
+        if (known.parent === null) known.parent = parent;
+        continue;
+      }
+      recent.set(b.hash, { number: b.number, parent });
+      if (recent.size > RECENT_BLOCKS) recent.delete(recent.keys().next().value!);
+    }
+  }
+
+  /**
+   * The first block a filter reports next: the one after its last block, while that is still in the chain (no
+   * query when it is the head, else one indexed read). After a `TrustedStateReset` replaced it, its ancestors (up to
+   * `MAX_MARKS`, from the shared record) are checked in one read and it resumes after the newest still there, so the
+   * blocks sealed anew at those numbers are reported too. None left (a deeper reset, or forgotten): the last
+   * `maxBlockRange` blocks up to the head. No last block (none when it was made): from block 0.
+   */
+  async function filterResumeFrom(sql: SqlClient, last: Mark | null, head: Mark): Promise<bigint> {
+    if (!last) return 0n;
+    const held =
+      last.number === head.number
+        ? last.hash === head.hash
+        : (await getBlockHashes(sql, [last.number])).get(last.number) === last.hash;
+    if (held) return last.number + 1n;
+    const ancestors: Mark[] = [];
+    for (let at = recent.get(last.hash); at?.parent && ancestors.length < MAX_MARKS; ) {
+      const mark = { number: at.number - 1n, hash: at.parent };
+      ancestors.push(mark);
+      at = recent.get(mark.hash);
+    }
+    if (ancestors.length > 0) {
+      const inChain = await getBlockHashes(
+        sql,
+        ancestors.map((m) => m.number),
+      );
+      for (const m of ancestors) if (inChain.get(m.number) === m.hash) return m.number + 1n;
+    }
+    const cap = BigInt(maxBlockRange);
+    return head.number >= cap ? head.number - cap + 1n : 0n;
+  }
+
+  /** The head now as a filter's first mark; its ancestors are recorded unless the head already is. */
+  async function markAtHead(sql: SqlClient): Promise<Mark | null> {
+    const head = await latestBlockId(sql);
+    if (!head) return null;
+    if (!recent.has(head.hash))
+      record(await getBlockIdsInRange(sql, head.number - BigInt(MAX_MARKS) + 1n, head.number));
+    return { number: head.number, hash: head.hash };
   }
 
   /**
@@ -350,16 +472,21 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
     return readSnapshot(db, async (sql) => {
       const head = await latestBlockId(sql);
       if (head === null) return [];
-      const from = await resumeFrom(sql, f.marks, head);
+      const from = await filterResumeFrom(sql, f.last, head);
       if (from > head.number) return [];
       if (f.kind === 'blocks') {
         const blocks = await getBlocksInRange(sql, from, head.number);
-        remember(f.marks, blocks);
+        record(blocks);
+        const newest = blocks.at(-1);
+        if (newest) f.last = { number: newest.number, hash: newest.hash };
         return blocks.map((b) => b.hash as Hex);
       }
       const logs = await newLogs(sql, f.filter, from, head.number);
-      const recent = head.number - BigInt(MAX_MARKS) + 1n;
-      remember(f.marks, await getBlockIdsInRange(sql, from > recent ? from : recent, head.number));
+      // The blocks up to the head (with the one before `from`, their link to what was reported before).
+      const deepest = head.number - BigInt(MAX_MARKS) + 1n;
+      const start = from > deepest ? from : deepest;
+      record(await getBlockIdsInRange(sql, start > 0n ? start - 1n : 0n, head.number));
+      f.last = { number: head.number, hash: head.hash };
       return logs;
     });
   }
@@ -391,20 +518,21 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
   return {
     getLogs: (filter) => readSnapshot(db, (sql) => queryLogs(sql, filter)),
 
-    async newLogFilter(filter) {
+    async newLogFilter(filter, client = '') {
       return install({
         kind: 'logs',
         filter,
-        marks: await readSnapshot(db, marksAtHead),
+        last: filter.kind === 'hash' ? null : await readSnapshot(db, markAtHead),
+        client,
         touched: now(),
         hashDone: false,
         queue: Promise.resolve(),
       });
     },
 
-    async newBlockFilter() {
-      const marks = await readSnapshot(db, marksAtHead);
-      return install({ kind: 'blocks', marks, touched: now(), queue: Promise.resolve() });
+    async newBlockFilter(client = '') {
+      const last = await readSnapshot(db, markAtHead);
+      return install({ kind: 'blocks', last, client, touched: now(), queue: Promise.resolve() });
     },
 
     async getFilterChanges(id) {
@@ -423,7 +551,7 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
 
     uninstallFilter(id) {
       sweep();
-      return filters.delete(id.toLowerCase());
+      return remove(id.toLowerCase());
     },
 
     async subscribe(connection, kind, filter) {
@@ -465,6 +593,10 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
       subscriptions.clear();
       byConnection.clear();
       filters.clear();
+      filtersOf.clear();
+      recent.clear();
+      if (sweeper) clearInterval(sweeper);
+      sweeper = null;
       stopPolling();
       await starting?.catch(() => {});
       await tick;

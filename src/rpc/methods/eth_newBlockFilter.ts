@@ -6,5 +6,5 @@ import { defineMethod, type RpcContext } from '../method.ts';
 export const eth_newBlockFilter = defineMethod({
   name: 'eth_newBlockFilter',
   params: z.tuple([]),
-  handler: (_params, ctx: RpcContext<LogRpcDeps>) => ctx.deps.logWatcher.newBlockFilter(),
+  handler: (_params, ctx: RpcContext<LogRpcDeps>) => ctx.deps.logWatcher.newBlockFilter(ctx.ip),
 });
