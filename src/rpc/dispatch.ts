@@ -137,7 +137,13 @@ export function createRpcDispatcher<Deps>(opts: DispatcherOptions<Deps>): RpcDis
     }
     const r = req as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
     const rawId = r.id;
-    if (rawId !== undefined && rawId !== null && typeof rawId !== 'string' && typeof rawId !== 'number') {
+    // A non-finite number (JSON `1e400` parses to Infinity) has no JSON form to echo: invalid like an object id.
+    if (
+      rawId !== undefined &&
+      rawId !== null &&
+      typeof rawId !== 'string' &&
+      !(typeof rawId === 'number' && Number.isFinite(rawId))
+    ) {
       return errorResponse(
         null,
         new InvalidRequestRpcError('invalid request: id must be a string, number or null'),

@@ -403,7 +403,7 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   function errorPerId(payload: unknown, err: RpcError<string>): string {
     const idOf = (r: unknown): string | number | null => {
       const id = typeof r === 'object' && r !== null ? (r as { id?: unknown }).id : undefined;
-      return typeof id === 'string' || typeof id === 'number' ? id : null;
+      return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
     };
     if (Array.isArray(payload) && payload.length > 0 && payload.length <= batchLimit) {
       return `[${payload.map((r) => errorResponse(idOf(r), err)).join(',')}]`;

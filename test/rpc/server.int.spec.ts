@@ -431,6 +431,40 @@ test('-32600 on non-request payloads, with the request id when it has one', asyn
   }
 });
 
+test('-32600 for a numeric id JSON turns into a non-finite number (1e400), id null; the batch stays JSON', async () => {
+  const invalidId = {
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: -32600, message: 'invalid request: id must be a string, number or null' },
+  };
+  const single = await post(server.url, '{"jsonrpc":"2.0","id":1e400,"method":"eth_chainId"}');
+  assert.is(single.status, 200);
+  assert.equal(JSON.parse(single.text), invalidId);
+  const batch = await post(
+    server.url,
+    '[{"jsonrpc":"2.0","id":1,"method":"eth_chainId"},{"jsonrpc":"2.0","id":-1e999,"method":"eth_chainId"},' +
+      '{"jsonrpc":"2.0","id":3,"method":"net_version"}]',
+  );
+  assert.equal(JSON.parse(batch.text), [
+    { jsonrpc: '2.0', id: 1, result: '0x3e9' },
+    invalidId,
+    { jsonrpc: '2.0', id: 3, result: '1001' },
+  ]);
+  // Rate-limited WebSocket messages echo their ids too: a non-finite one is null there as well.
+  const s = await createRpcServer({ port: 0, methods: simpleMethods, deps, rateLimitPerIp: 1 });
+  const ws = new WebSocket(s.wsUrl);
+  await new Promise((r) => ws.once('open', r));
+  const texts: string[] = [];
+  ws.on('message', (d) => texts.push(String(d)));
+  for (let i = 0; i < 10; i++) ws.send('{"jsonrpc":"2.0","id":1e400,"method":"eth_chainId"}');
+  for (let i = 0; i < 100 && texts.length < 10; i++) await new Promise((r) => setTimeout(r, 10));
+  ws.close();
+  await s.close();
+  assert.is(texts.length, 10);
+  for (const t of texts) assert.is((JSON.parse(t) as RpcResponse).id, null);
+  await assertAlive();
+});
+
 test('-32601 names the method', async () => {
   const r = await call(req('eth_sendTransaction', [{}], 3));
   assert.equal(r, {
