@@ -30,8 +30,9 @@
  *   cannot be dropped (the client would miss blocks unknowingly); a client that does not read what it subscribed
  *   to broke the protocol's contract, and 1013 (try again later) would invite it to reconnect into the same state.
  *
- * `close()`: stops listening and answers new requests on open keep-alive connections with 503; waits for
- * in-flight requests (up to `closeTimeoutMs`, then aborts their `ctx.signal`); closes WebSocket clients with
+ * `close()`: stops listening and answers new requests on open keep-alive connections with 503, and on open
+ * WebSocket connections with a -32000 `server is shutting down` error per request id (as the 503's body); waits
+ * for in-flight requests (up to `closeTimeoutMs`, then aborts their `ctx.signal`); closes WebSocket clients with
  * 1001; resolves when every socket is closed.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -235,7 +236,8 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
       'invalid content type: want application/json, application/json-rpc or application/jsonrequest',
     ),
   );
-  const shuttingDownResponse = errorResponse(null, new ServerRpcError('server is shutting down'));
+  const shuttingDownError = new ServerRpcError('server is shutting down');
+  const shuttingDownResponse = errorResponse(null, shuttingDownError);
 
   // --- state -------------------------------------------------------------------------------------------
   let closing = false;
@@ -477,12 +479,15 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
     };
 
     function run(data: RawData): void {
-      if (closing) return;
       let payload: unknown;
       try {
         payload = JSON.parse(rawDataToString(data));
       } catch {
         sendText(PARSE_ERROR_RESPONSE);
+        return;
+      }
+      if (closing) {
+        sendText(errorPerId(payload, shuttingDownError));
         return;
       }
       if (rateLimit > 0 && !allow(ip)) {

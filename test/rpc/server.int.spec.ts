@@ -926,6 +926,25 @@ test('close() waits for an in-flight slow handler, then stops serving', async ()
   await s.close(); // idempotent
 });
 
+test('close(): a WebSocket request sent while in-flight ones drain is answered -32000 server is shutting down', async () => {
+  const s = await createRpcServer({ port: 0, methods: [...simpleMethods, ...testMethods], deps });
+  gate = deferred();
+  slowStarted = deferred();
+  const client = await wsOpen(s.wsUrl);
+  client.ws.send(JSON.stringify(req('test_slow', [], 'slow')));
+  await slowStarted.promise;
+  const closing = s.close();
+  const shuttingDown = { code: -32000, message: 'server is shutting down' };
+  assert.equal(await client.call(req('eth_chainId', [], 2)), { jsonrpc: '2.0', id: 2, error: shuttingDown });
+  assert.equal(await client.call([req('eth_chainId', [], 3), req('net_version', [], 4)]), [
+    { jsonrpc: '2.0', id: 3, error: shuttingDown },
+    { jsonrpc: '2.0', id: 4, error: shuttingDown },
+  ]);
+  gate.resolve();
+  assert.equal(await client.next(), { jsonrpc: '2.0', id: 'slow', result: 'done' });
+  await closing;
+});
+
 test('close() is bounded: a handler that never finishes is aborted through ctx.signal', async () => {
   const s = await createRpcServer({ port: 0, methods: testMethods, deps, closeTimeoutMs: 100 });
   gate = deferred();
