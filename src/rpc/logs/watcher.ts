@@ -298,6 +298,12 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
     }
   }
 
+  /** Whether `mark` is still in the chain whose head is `head`: no query when it is the head's number. */
+  async function stillInChain(sql: SqlClient, mark: Mark, head: Mark): Promise<boolean> {
+    if (mark.number === head.number) return mark.hash === head.hash;
+    return (await getBlockHashes(sql, [mark.number])).get(mark.number) === mark.hash;
+  }
+
   /**
    * The first block a filter reports next: the one after its last block, while that is still in the chain (no
    * query when it is the head, else one indexed read). After a `TrustedStateReset` replaced it, its ancestors (up to
@@ -307,11 +313,7 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
    */
   async function filterResumeFrom(sql: SqlClient, last: Mark | null, head: Mark): Promise<bigint> {
     if (!last) return 0n;
-    const held =
-      last.number === head.number
-        ? last.hash === head.hash
-        : (await getBlockHashes(sql, [last.number])).get(last.number) === last.hash;
-    if (held) return last.number + 1n;
+    if (await stillInChain(sql, last, head)) return last.number + 1n;
     const ancestors: Mark[] = [];
     for (let at = recent.get(last.hash); at?.parent && ancestors.length < MAX_MARKS; ) {
       const mark = { number: at.number - 1n, hash: at.parent };
@@ -348,11 +350,7 @@ export function createLogWatcher(opts: LogWatcherOptions): LogWatcher {
   async function resumeFrom(sql: SqlClient, marks: Mark[], head: Mark): Promise<bigint> {
     const last = marks.at(-1);
     if (!last) return 0n;
-    const held =
-      last.number === head.number
-        ? last.hash === head.hash
-        : (await getBlockHashes(sql, [last.number])).get(last.number) === last.hash;
-    if (held) return last.number + 1n;
+    if (await stillInChain(sql, last, head)) return last.number + 1n;
     const now = await getBlockHashes(
       sql,
       marks.map((m) => m.number),
