@@ -12,7 +12,10 @@
  *    proven: the failed batch is proven again — the hole before the later proof — and verification goes past it.
  * 4. A deep L1 reorg (evm_revert past the verification and 10 more blocks, then a longer branch) removes the
  *    verification: the batch is proven and verified again, under a new L1 tx id.
- * 5. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
+ * 5. A reorg re-includes the confirmed verification tx (its signed bytes) in another L1 block while the node runs
+ *    without its synchronizer: the aggregator leaves it to the synchronizer (no `ProofFailed`, nothing sent again),
+ *    which, back, records the reorg and the batch verified by that same tx.
+ * 6. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
  *    root changed and signed again with the prover key. The aggregator refuses the proof before anything reaches
  *    L1, reports it once (`ProofFailed`, one error line) and does not ask again.
  * L1 state is read through raw JSON-RPC (ethers caches on reverted devnets).
@@ -423,6 +426,129 @@ test('a deep L1 reorg removes the verification: proven and verified again', asyn
       .verifyBatchTxHash,
   ]);
   assert.is(verifiedOnL1.status, '0x1');
+});
+
+test('a reorg re-includes the confirmed verification tx in another L1 block: left to the synchronizer, not sent again', async () => {
+  // A batch on L1 and confirmed, not yet proven (no prover): L1 as it is then is the reorg's target.
+  prover!.child.kill('SIGKILL');
+  await prover!.exited;
+  const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/9").connect(provider);
+  const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 6n });
+  const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
+  provider.destroy();
+  const l2Block = BigInt(receipt.blockNumber);
+  const batch = BigInt(await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(l2Block)]));
+  await until('its sequence confirmed on L1', async () => {
+    const { rows } = await db!.query<{ status: string }>(
+      'select status from lev_rm.l1_txs where id like $1',
+      [`sequence-from-%-to-${batch}`],
+    );
+    return rows[0]?.status === 'confirmed';
+  });
+  const snapshot = await call<string>(l1Url, 'evm_snapshot');
+  // The synchronizer's cursor past the snapshot, so that the reorg takes a block it stored and it records one (it
+  // stores an empty stretch of L1 once the stretch is a chunk, 100 blocks, long).
+  const snapshotHead = BigInt(await call<string>(l1Url, 'eth_blockNumber'));
+  await call(l1Url, 'hardhat_mine', ['0x70']);
+  await until('the synchronizer past the snapshot', async () => {
+    const { rows } = await db!.query<{ n: string }>(
+      "select data->>'number' as n from lev_es.events where stream_id = 'l1-sync' and type = 'L1BlockSynced' order by position desc limit 1",
+    );
+    return rows[0] !== undefined && BigInt(rows[0].n) > snapshotHead;
+  });
+  const reorgsBefore = (await db!.query('select position from lev_rm.l1_reorgs')).rows.length;
+
+  // Without its synchronizer the node does not see the verification on L1 (as when the synchronizer lags): the
+  // aggregator watches its confirmed verification tx with the batch not verified.
+  await stopNode();
+  await startNode('rpc,sequencer,sequence-sender,eth-tx-manager,aggregator');
+  prover = startProver();
+  await prover.ready('prover', 30_000);
+  const id = await until(
+    'the verification sent',
+    async () =>
+      (await aggregatorEvents()).find(
+        (e) => e.type === 'VerificationSent' && e.data['toBatch'] === batch.toString(),
+      )?.data['l1TxId'] as string | undefined,
+    60_000,
+  );
+  const mined = await until(
+    'the verification tx confirmed on L1',
+    async () => {
+      const { rows } = await db!.query<{ status: string; mined_hash: string; block_hash: string }>(
+        'select status, mined_hash, block_hash from lev_rm.l1_txs where id = $1',
+        [id],
+      );
+      return rows[0]?.status === 'confirmed' ? rows[0] : null;
+    },
+    60_000,
+  );
+  const { rows: sentRows } = await db!.query<{ data: { raw: string } }>(
+    "select data from lev_es.events where stream_id = $1 and type = 'L1TxSent'",
+    [`l1tx-${id}`],
+  );
+  const raw = sentRows.map((r) => r.data.raw).find((r) => keccak256(r) === mined.mined_hash);
+  assert.ok(raw, `the signed bytes of ${mined.mined_hash}`);
+  const oldHead = BigInt(await call<string>(l1Url, 'eth_blockNumber'));
+  await new Promise((r) => setTimeout(r, 2000)); // aggregator rounds (1 s) see it confirmed in its block
+  assert.ok((await verifiedBatch()) < batch);
+
+  // The reorg: back to the snapshot, the same signed tx mined again at once, a branch longer than the old one.
+  assert.ok(await call<boolean>(l1Url, 'evm_revert', [snapshot]));
+  assert.is(await call<string>(l1Url, 'eth_sendRawTransaction', [raw]), mined.mined_hash);
+  const head = BigInt(await call<string>(l1Url, 'eth_blockNumber'));
+  await call(l1Url, 'hardhat_mine', [quantity(oldHead - head + 2n)]);
+  const again = await call<{ status: string; blockHash: string }>(l1Url, 'eth_getTransactionReceipt', [
+    mined.mined_hash,
+  ]);
+  assert.is(again.status, '0x1', 'the verification is on L1');
+  assert.is.not(again.blockHash, mined.block_hash, 'in another block than the recorded one');
+  // Aggregator rounds over several L1 blocks: its tx confirmed, in another block, the batch still not verified.
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.ok((await verifiedBatch()) < batch);
+  const failed = (await aggregatorEvents()).filter(
+    (e) => e.type === 'ProofFailed' && e.data['toBatch'] === batch.toString(),
+  );
+  assert.equal(
+    failed.map((e) => e.data['reason']),
+    [],
+    'the re-included verification is not failed',
+  );
+
+  // The synchronizer back: it records the reorg and the verification on the new branch.
+  await stopNode();
+  await startNode();
+  await until(
+    'the reorg recorded',
+    async () => (await db!.query('select position from lev_rm.l1_reorgs')).rows.length > reorgsBefore,
+  );
+  await until('the batch verified', async () => (await verifiedBatch()) >= batch, 60_000);
+  await new Promise((r) => setTimeout(r, 2000)); // a few aggregator rounds more
+  const events = await aggregatorEvents();
+  const forBatch = events.filter((e) => e.data['toBatch'] === batch.toString());
+  assert.not.ok(
+    forBatch.some((e) => e.type === 'ProofFailed'),
+    forBatch.map((e) => `${e.type} ${JSON.stringify(e.data)}`).join('\n'),
+  );
+  assert.equal(
+    forBatch.filter((e) => e.type === 'VerificationSent').map((e) => e.data['l1TxId']),
+    [id],
+  );
+  const { rows } = await db!.query<{ id: string }>('select id from lev_rm.l1_txs where id like $1', [
+    `proof-%-to-${batch}%`,
+  ]);
+  assert.equal(
+    rows.map((r) => r.id),
+    [id],
+    'no other verification of the batch went to L1',
+  );
+  const verified = await call<{ verifyBatchTxHash: string | null }>(l2Url, 'zkevm_getBatchByNumber', [
+    quantity(batch),
+    false,
+  ]);
+  assert.is(verified.verifyBatchTxHash, mined.mined_hash);
+  assert.is(await call<boolean>(l2Url, 'zkevm_isBlockConsolidated', [quantity(l2Block)]), true);
 });
 
 test('a prover that returns a wrong state root: refused before L1, reported once, not asked again', async () => {
