@@ -3,9 +3,13 @@
  * sender): load, then tick — at once again while a round did work; when idle, on `wake` or after `poll` ms,
  * whichever comes first. A `supervisor.stop` lets the running round finish (its appends complete) and then stops.
  * Errors are not handled here: a failing round fails the machine and the supervisor restarts it, which loads
- * again. Guards and actions are pure; the clock is read only inside the effect actors.
+ * again — except, with `retryTemporary`, an error of severity `temporary` (a `NodeError` that says so: L1 or a peer
+ * not answering): the machine backs off (doubling from `initialMs` up to `maxMs`) and loads again by itself, so an
+ * outage longer than the supervisor's restart window does not escalate and stop the node. Guards and actions are
+ * pure; the clock is read only inside the effect actors.
  */
 import { assign, fromPromise, setup } from 'xstate';
+import { NodeError } from '../src/errors/index.ts';
 
 export type TickEffects<S> = {
   /** Folds the role's stream (and repairs what a crash left half done). `signal` aborts when the machine stops. */
@@ -16,11 +20,32 @@ export type TickEffects<S> = {
   wake?(signal: AbortSignal): Promise<void>;
 };
 
-export type TickContext<S> = { state: S | null; stopping: boolean };
+export type TickContext<S> = {
+  state: S | null;
+  stopping: boolean;
+  /** Temporary failures in a row (reset by a round that completes). */
+  retries: number;
+};
+
+/** Backoff of the in-machine retry of temporary failures. */
+export type TickRetry = { initialMs: number; maxMs: number };
+
+/** The backoff before the `retries`-th load after a temporary failure. Pure. */
+export const tickRetryDelay = (retry: TickRetry, retries: number): number =>
+  Math.min(retry.maxMs, retry.initialMs * 2 ** Math.max(0, retries - 1));
+
+const isTemporary = (error: unknown) => error instanceof NodeError && error.severity === 'temporary';
 
 /** The state is opaque to the machine (`unknown` inside: xstate's typings do not carry a type parameter). */
-export function createTickMachine<S>(id: string, effects: TickEffects<S>, opts: { pollMs?: number } = {}) {
+export function createTickMachine<S>(
+  id: string,
+  effects: TickEffects<S>,
+  opts: { pollMs?: number; retryTemporary?: TickRetry } = {},
+) {
   const wake = effects.wake?.bind(effects) ?? (() => new Promise<void>(() => {}));
+  const retry = opts.retryTemporary;
+  // A temporary failure backs off and loads again (with `retryTemporary`); any other error fails the machine.
+  const onError = retry ? [{ guard: 'retryable', target: 'backingOff', actions: 'countRetry' } as const] : [];
   return setup({
     types: {
       context: {} as TickContext<unknown>,
@@ -33,17 +58,22 @@ export function createTickMachine<S>(id: string, effects: TickEffects<S>, opts: 
       ),
       wake: fromPromise<void>(({ signal }) => wake(signal)),
     },
-    delays: { poll: opts.pollMs ?? 100 },
+    delays: {
+      poll: opts.pollMs ?? 100,
+      retry: ({ context }) => (retry ? tickRetryDelay(retry, context.retries) : 0),
+    },
     guards: {
       stopping: ({ context }) => context.stopping,
       worked: (_, params: { worked: boolean }) => params.worked,
+      retryable: ({ event }) => isTemporary((event as { error?: unknown }).error),
     },
     actions: {
       markStopping: assign({ stopping: true }),
+      countRetry: assign({ retries: ({ context }) => context.retries + 1 }),
     },
   }).createMachine({
     id,
-    context: { state: null, stopping: false },
+    context: { state: null, stopping: false, retries: 0 },
     initial: 'loading',
     on: { 'supervisor.stop': { actions: 'markStopping' } },
     states: {
@@ -54,6 +84,7 @@ export function createTickMachine<S>(id: string, effects: TickEffects<S>, opts: 
             { guard: 'stopping', target: 'stopped' },
             { target: 'ticking', actions: assign({ state: ({ event }) => event.output }) },
           ],
+          onError,
         },
       },
       ticking: {
@@ -70,11 +101,17 @@ export function createTickMachine<S>(id: string, effects: TickEffects<S>, opts: 
               guard: { type: 'worked', params: ({ event }) => ({ worked: event.output.worked }) },
               target: 'ticking',
               reenter: true,
-              actions: assign({ state: ({ event }) => event.output.state }),
+              actions: assign({ state: ({ event }) => event.output.state, retries: 0 }),
             },
-            { target: 'idle', actions: assign({ state: ({ event }) => event.output.state }) },
+            { target: 'idle', actions: assign({ state: ({ event }) => event.output.state, retries: 0 }) },
           ],
+          onError,
         },
+      },
+      // After a temporary failure: wait, then fold the stream again (a failed round may have appended part).
+      backingOff: {
+        on: { 'supervisor.stop': { target: 'stopped' } },
+        after: { retry: { target: 'loading' } },
       },
       idle: {
         on: { 'supervisor.stop': { target: 'stopped' } },
@@ -84,4 +121,38 @@ export function createTickMachine<S>(id: string, effects: TickEffects<S>, opts: 
       stopped: { type: 'final' },
     },
   });
+}
+
+/**
+ * `effects` that log a temporary failure once per outage (with the error) and the first round that succeeds after it:
+ * the messages of a role whose machine retries temporary failures by itself, which the supervisor never
+ * sees.
+ */
+export function logTemporaryOutages<S>(
+  effects: TickEffects<S>,
+  log: (msg: string, fields: Record<string, unknown>) => void,
+): TickEffects<S> {
+  let since: number | null = null;
+  /** `ends`: a success ends the outage (a round; a load may read no L1 at all). */
+  const watch = async <T>(run: () => Promise<T>, ends: boolean): Promise<T> => {
+    try {
+      const out = await run();
+      if (ends && since !== null) {
+        log('answering again after a temporary failure', { failedForMs: Date.now() - since });
+        since = null;
+      }
+      return out;
+    } catch (err) {
+      if (isTemporary(err) && since === null) {
+        since = Date.now();
+        log('a temporary failure: backing off and retrying', { error: (err as Error).message });
+      }
+      throw err;
+    }
+  };
+  return {
+    load: (nowMs, signal) => watch(() => effects.load(nowMs, signal), false),
+    tick: (state, nowMs, signal) => watch(() => effects.tick(state, nowMs, signal), true),
+    ...(effects.wake ? { wake: effects.wake.bind(effects) } : {}),
+  };
 }

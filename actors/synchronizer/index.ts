@@ -33,10 +33,10 @@ export {
 export function synchronizerRole(deps: SynchronizerDeps): RoleSpec {
   return defineMachineRole(
     'synchronizer',
-    createSynchronizerMachine(
-      createSynchronizerEffects(deps),
-      deps.pollMs === undefined ? {} : { pollMs: deps.pollMs },
-    ),
+    createSynchronizerMachine(createSynchronizerEffects(deps), {
+      ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
+      ...(deps.log ? { log: deps.log } : {}),
+    }),
     { stopTimeoutMs: 10_000 },
   );
 }
