@@ -15,6 +15,7 @@ export {
   type BatchTxInput,
   batchHashData,
   decodeBatchL2Data,
+  effectiveGasPrice,
   encodeBatchL2Data,
   FULL_EFFECTIVE_PERCENTAGE,
 } from './batch/index.ts';

@@ -24,6 +24,7 @@ import {
   effectiveGasPrice,
   encodeBatchL2Data,
 } from '../../src/batch/index.ts';
+import * as entry from '../../src/index.ts';
 import { type Address, bytesToHex, type Hash, type Hex, hexToBytes } from '../../src/primitives/index.ts';
 
 const alice = new Wallet('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcaee17f5bd4c5b4f0');
@@ -339,6 +340,7 @@ codec('effectiveGasPrice: floor(gasPrice × (pct + 1) / 256); 255 is the full pr
   assert.is(effectiveGasPrice(1_000_000_007n, 127), 500_000_003n, 'rounded down');
   assert.is(effectiveGasPrice(255n, 0), 0n, 'a 1/256 share of less than 256 wei is nothing');
   assert.is(effectiveGasPrice(256n, 0), 1n);
+  assert.is(entry.effectiveGasPrice, effectiveGasPrice, 'exported from the package entry with the codec');
 });
 
 // ---------------------------------------------------------------------------------------------------------------
