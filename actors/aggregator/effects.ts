@@ -76,6 +76,7 @@ import {
   rangeKey,
 } from '../../src/streams/aggregator/index.ts';
 import { envelope } from '../../src/streams/index.ts';
+import { createLostL1TxWatch } from '../effects/lost-l1-tx.ts';
 import { queueL1Tx, readL1Tx } from '../eth-tx-manager/index.ts';
 
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
@@ -192,7 +193,6 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   const log = deps.log ?? (() => {});
   const maxBatchesPerProof = BigInt(deps.maxBatchesPerProof ?? 1);
   const maxInFlight = deps.maxInFlight ?? 4;
-  const lostAfterBlocks = BigInt(deps.lostAfterBlocks ?? 2);
   const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
 
   /** Ranges whose proof was refused or unacceptable: not requested again until the node restarts. */
@@ -333,8 +333,13 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   }
 
   /** Step 2: the verification in flight failed or was reorged out → send it again. */
-  /** The confirmed verification tx L1 had no receipt of, since which L1 block (in memory: a restart waits anew). */
-  let missing: { l1TxId: string; sinceBlock: bigint } | null = null;
+  // A confirmed verification tx's receipt, watched while the synchronizer has not recorded it (in memory: a restart
+  // waits anew).
+  const lostWatch = createLostL1TxWatch({
+    receiptBlockHash: (hash) => l1(() => deps.l1ReceiptBlockHash(hash)),
+    blockNumber: () => l1(() => deps.l1BlockNumber()),
+    lostAfterBlocks: deps.lostAfterBlocks,
+  });
 
   async function watchVerification(state: AggregatorRoleState, lastVerified: bigint, nowMs: number) {
     const v = state.agg.verification;
@@ -346,21 +351,13 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     else if (tx.status === 'confirmed') {
       // Confirmed, yet the batches are not verified: either the synchronizer has not got there yet (the tx may be in
       // another block than the recorded one, re-included by a reorg: still on L1), or a reorg deeper than the
-      // confirmations took the tx away (the eth-tx-manager leaves that to the tx's owner) — lost only when its
-      // receipt is still missing `lostAfterBlocks` L1 blocks after it was first missed (a lagging L1 node, or the
-      // tx back in the pool and mined again soon, is no loss), as the sequence sender judges its txs.
-      const blockHash = await l1(() => deps.l1ReceiptBlockHash(tx.mined.hash));
-      if (blockHash !== null) {
-        missing = null;
-        return { state, worked: false };
-      }
-      const head = await l1(() => deps.l1BlockNumber());
-      if (missing?.l1TxId !== v.l1TxId) missing = { l1TxId: v.l1TxId, sinceBlock: head };
-      if (head < missing.sinceBlock + lostAfterBlocks) return { state, worked: false };
-      reason = `the verification tx ${v.l1TxId} was mined in L1 block ${tx.mined.blockNumber}, which a reorg removed (no receipt since L1 block ${missing.sinceBlock})`;
+      // confirmations took the tx away (the eth-tx-manager leaves that to the tx's owner): `createLostL1TxWatch`.
+      const check = await lostWatch.check(v.l1TxId, tx.mined);
+      if (check.status !== 'lost') return { state, worked: false };
+      reason = `the verification tx ${v.l1TxId} was mined in L1 block ${tx.mined.blockNumber}, which a reorg removed (no receipt since L1 block ${check.sinceBlock})`;
     }
     if (reason === null) return { state, worked: false };
-    missing = null;
+    lostWatch.forget();
     log(
       'verification failed; it will be sent again',
       { fromBatch: v.from.toString(), toBatch: v.to.toString(), reason },

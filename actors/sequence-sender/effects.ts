@@ -26,6 +26,7 @@ import {
   type SequenceEvent,
   type SequenceState,
 } from '../../src/streams/sequence/index.ts';
+import { createLostL1TxWatch } from '../effects/lost-l1-tx.ts';
 import { queueL1Tx, readL1Tx } from '../eth-tx-manager/index.ts';
 
 /** The reference's MaxTxSizeForL1: bytes of the signed L1 tx (geth's pool limit, txMaxSize). */
@@ -120,9 +121,15 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
   const log = deps.log ?? (() => {});
   const maxTxSize = deps.maxTxSize ?? MAX_SEQUENCE_TX_SIZE;
   const maxBatches = deps.maxBatches ?? 100;
-  const lostAfterBlocks = BigInt(deps.lostAfterBlocks ?? 2);
-  /** The confirmed sequence tx L1 had no receipt of, since which L1 block (in memory: a restart waits anew). */
-  let missing: { l1TxId: string; sinceBlock: bigint } | null = null;
+  // A confirmed sequence tx's receipt, watched while the synchronizer has not recorded it (in memory: a restart
+  // waits anew).
+  const lostWatch = deps.l1ReceiptBlockHash
+    ? createLostL1TxWatch({
+        receiptBlockHash: deps.l1ReceiptBlockHash,
+        blockNumber: deps.l1BlockNumber,
+        lostAfterBlocks: deps.lostAfterBlocks,
+      })
+    : null;
   /** The last sequence tx found re-included in another L1 block (logged once). */
   let reincluded: string | null = null;
   const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
@@ -169,7 +176,7 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
    * @throws {Error} when one sequence was sent `maxAttempts` times.
    */
   async function resendLost(state: SequenceSenderState, nowMs: number): Promise<SequenceSenderState | null> {
-    if (!deps.l1ReceiptBlockHash || state.seq.lastSentBatch === 0n) return null;
+    if (!lostWatch || state.seq.lastSentBatch === 0n) return null;
     const lastVirtual = await lastVirtualBatchNumber(db.pool);
     if (lastVirtual >= state.seq.lastSentBatch) return null;
     const lost = state.seq.sent.find((s) => s.fromBatch === lastVirtual + 1n);
@@ -178,27 +185,21 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
     let reason: string | null = null;
     if (tx.status === 'failed') reason = `its L1 tx ${lost.l1TxId} failed: ${tx.code} ${tx.reason}`;
     else if (tx.status === 'confirmed') {
-      const blockHash = await deps.l1ReceiptBlockHash(tx.mined.hash);
-      if (blockHash !== null) {
-        missing = null;
-        if (blockHash.toLowerCase() !== tx.mined.blockHash.toLowerCase() && reincluded !== lost.l1TxId) {
+      const check = await lostWatch.check(lost.l1TxId, tx.mined);
+      if (check.status === 'on_l1') {
+        if (check.moved && reincluded !== lost.l1TxId) {
           reincluded = lost.l1TxId;
           log('sequence tx re-included in another L1 block by a reorg; waiting for the synchronizer', {
             fromBatch: lost.fromBatch.toString(),
             toBatch: lost.toBatch.toString(),
             l1TxId: lost.l1TxId,
-            blockHash,
+            blockHash: check.blockHash,
           });
         }
         return null;
       }
-      const head = await deps.l1BlockNumber();
-      if (missing?.l1TxId !== lost.l1TxId) {
-        missing = { l1TxId: lost.l1TxId, sinceBlock: head };
-        return null;
-      }
-      if (head < missing.sinceBlock + lostAfterBlocks) return null;
-      reason = `its L1 tx ${lost.l1TxId} was confirmed in block ${tx.mined.blockNumber}, which a reorg removed (no receipt since L1 block ${missing.sinceBlock})`;
+      if (check.status === 'missing') return null;
+      reason = `its L1 tx ${lost.l1TxId} was confirmed in block ${tx.mined.blockNumber}, which a reorg removed (no receipt since L1 block ${check.sinceBlock})`;
     }
     if (reason === null) return null;
     const attempts = state.seq.attempts.get(`${lost.fromBatch}-${lost.toBatch}`) ?? 1;
@@ -219,7 +220,7 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
     );
     await store.append(SEQUENCE_SENDER_STREAM_ID, envelope(events, at(nowMs)), state.revision);
     const next = { seq: events.reduce(evolve, state.seq), revision: state.revision + events.length };
-    missing = null;
+    lostWatch.forget();
     await queue(lost.fromBatch, lost.toBatch, batches, nowMs, next.seq.last!.l1TxId);
     return next;
   }
