@@ -101,6 +101,11 @@ export type AggregatorDeps = {
   isRegisteredProver: (signer: Address) => Promise<boolean>;
   /** The L1 receipt's block hash of `txHash`, or null when L1 has no such receipt (e.g. reorged out). */
   l1ReceiptBlockHash: (txHash: Hash) => Promise<Hash | null>;
+  /**
+   * Whether L1 holds `txHash` unmined (in its pool). With it, a verification tx a reorg put back in L1's pool is
+   * waited for, not sent again beside it (the second would revert).
+   */
+  l1TxPending?: (txHash: Hash) => Promise<boolean>;
   /** L1's latest block number. */
   l1BlockNumber: () => Promise<bigint>;
   /** L1 confirmations a sequence needs before its batches are proven (at least 1). */
@@ -339,6 +344,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     receiptBlockHash: (hash) => l1(() => deps.l1ReceiptBlockHash(hash)),
     blockNumber: () => l1(() => deps.l1BlockNumber()),
     lostAfterBlocks: deps.lostAfterBlocks,
+    pendingOnL1: deps.l1TxPending && ((hash) => l1(() => deps.l1TxPending!(hash))),
   });
 
   async function watchVerification(state: AggregatorRoleState, lastVerified: bigint, nowMs: number) {

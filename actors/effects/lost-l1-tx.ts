@@ -3,7 +3,9 @@
  * on L1, shared by the sequence sender and the aggregator. A receipt — in the recorded block or another one a reorg
  * re-included it in — means it is on L1: the synchronizer will record it. A missing receipt means lost only when it
  * is seen missing and still missing `lostAfterBlocks` L1 blocks later: an L1 node lagging behind, or the tx back in
- * the pool after a reorg and mined again in the next blocks, is no loss.
+ * the pool after a reorg and mined again in the next blocks, is no loss. Nor is a tx L1 still holds unmined (a reorg
+ * put it back in the pool, or a node got it again from a peer), however long: sent again beside it, both would land
+ * (two sequences of the same batches; a verification that reverts). The count of blocks starts when L1 has let it go.
  */
 import type { Hash } from '../../src/primitives/index.ts';
 
@@ -12,6 +14,8 @@ export type ConfirmedL1TxCheck =
   | { status: 'on_l1'; blockHash: Hash; moved: boolean }
   /** No receipt, not yet for long enough. */
   | { status: 'missing' }
+  /** No receipt, and L1 holds the tx unmined (in its pool): it may still be mined, so it is not lost. */
+  | { status: 'pending' }
   /** No receipt since L1 block `sinceBlock`, `lostAfterBlocks` or more blocks ago. */
   | { status: 'lost'; sinceBlock: bigint };
 
@@ -26,6 +30,11 @@ export function createLostL1TxWatch(deps: {
   /** The block hash of a receipt on L1, or null when L1 has none. */
   receiptBlockHash: (hash: Hash) => Promise<Hash | null>;
   blockNumber: () => Promise<bigint>;
+  /**
+   * Whether L1 holds the tx unmined (`eth_getTransactionByHash` answers it without a block). Without it a missing
+   * receipt counts as lost `lostAfterBlocks` blocks later even if the tx is back in L1's pool.
+   */
+  pendingOnL1?: ((hash: Hash) => Promise<boolean>) | undefined;
   /** @default 2 */
   lostAfterBlocks?: number | undefined;
 }): LostL1TxWatch {
@@ -43,6 +52,10 @@ export function createLostL1TxWatch(deps: {
         };
       }
       const head = await deps.blockNumber();
+      if (deps.pendingOnL1 && (await deps.pendingOnL1(mined.hash))) {
+        missing = { id, sinceBlock: head };
+        return { status: 'pending' };
+      }
       if (missing?.id !== id) {
         missing = { id, sinceBlock: head };
         return { status: 'missing' };

@@ -76,6 +76,11 @@ export type SequenceSenderDeps = {
    * confirmation (a deeper reorg: the eth-tx-manager leaves those to the owner) is sent again.
    */
   l1ReceiptBlockHash?: (txHash: Hash) => Promise<Hash | null>;
+  /**
+   * Whether L1 holds `txHash` unmined (in its pool). With it, a sequence tx a reorg put back in L1's pool is waited
+   * for, not sent again beside it (both would land: L1 would sequence a copy of the batches).
+   */
+  l1TxPending?: (txHash: Hash) => Promise<boolean>;
   /** L1's latest block number: how long a confirmed sequence tx's receipt has been missing. */
   l1BlockNumber: () => Promise<bigint>;
   /**
@@ -128,10 +133,12 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
         receiptBlockHash: deps.l1ReceiptBlockHash,
         blockNumber: deps.l1BlockNumber,
         lostAfterBlocks: deps.lostAfterBlocks,
+        pendingOnL1: deps.l1TxPending,
       })
     : null;
-  /** The last sequence tx found re-included in another L1 block (logged once). */
+  /** The last sequence tx found re-included in another L1 block, and the last found back in L1's pool (logged once). */
   let reincluded: string | null = null;
+  let backInPool: string | null = null;
   const at = (nowMs: number) => ({ actor: ACTOR, at: new Date(nowMs).toISOString() });
 
   /** The closed batches `from`..`to`, or null when one is missing or open (the l2 read model is behind). */
@@ -198,7 +205,15 @@ export function createSequenceSenderEffects(deps: SequenceSenderDeps): SequenceS
         }
         return null;
       }
-      if (check.status === 'missing') return null;
+      if (check.status === 'pending' && backInPool !== lost.l1TxId) {
+        backInPool = lost.l1TxId;
+        log("sequence tx back in L1's pool after a reorg; waiting for it to be mined again", {
+          fromBatch: lost.fromBatch.toString(),
+          toBatch: lost.toBatch.toString(),
+          l1TxId: lost.l1TxId,
+        });
+      }
+      if (check.status !== 'lost') return null;
       reason = `its L1 tx ${lost.l1TxId} was confirmed in block ${tx.mined.blockNumber}, which a reorg removed (no receipt since L1 block ${check.sinceBlock})`;
     }
     if (reason === null) return null;

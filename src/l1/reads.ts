@@ -16,6 +16,8 @@ export type L1Reads = {
   latestTimestamp(): Promise<bigint>;
   /** The block hash of an L1 tx's receipt, or null when L1 has none. */
   receiptBlockHash(hash: Hash): Promise<Hash | null>;
+  /** Whether L1 holds the tx unmined: known (`eth_getTransactionByHash`) and in no block. */
+  pendingTx(hash: Hash): Promise<boolean>;
   /** The L1 block the rollup was deployed in (`deploymentBlockNumber()`). */
   deploymentBlock(rollup: Address): Promise<bigint>;
   /**
@@ -36,6 +38,10 @@ export function createL1Reads(url: string, opts: { timeoutMs?: number } = {}): L
       BigInt((await read<{ timestamp: Hex }>('eth_getBlockByNumber', ['latest', false])).timestamp),
     receiptBlockHash: async (hash) =>
       (await read<{ blockHash: Hash } | null>('eth_getTransactionReceipt', [hash]))?.blockHash ?? null,
+    pendingTx: async (hash) => {
+      const tx = await read<{ blockHash: Hash | null } | null>('eth_getTransactionByHash', [hash]);
+      return tx !== null && tx.blockHash === null;
+    },
     deploymentBlock: async (rollup) => {
       const out = await call(rollup, rollupInterface.encodeFunctionData('deploymentBlockNumber', []));
       return BigInt(rollupInterface.decodeFunctionResult('deploymentBlockNumber', out)[0] as bigint);

@@ -150,6 +150,10 @@ test.before(async () => {
     l1BlockNumber: async () => (await l1.head()).number,
     l1ReceiptBlockHash: async (hash) =>
       ((await receiptOf(l1.url, hash))?.blockHash as Hash | undefined) ?? null,
+    l1TxPending: async (hash) => {
+      const tx = await l1.rpc<{ blockHash: Hash | null } | null>('eth_getTransactionByHash', [hash]);
+      return tx !== null && tx.blockHash === null;
+    },
     readModelsReady: () => node.runner.waitForCatchUp(),
     log: (msg, fields) => senderLogs.push(`${msg} ${JSON.stringify(fields ?? {})}`),
   });
@@ -272,6 +276,53 @@ test('a confirmed sequence tx a reorg re-included in another L1 block is not sen
   await syncL1();
   assert.is(await lastVirtual(), batch, 'virtual again');
   assert.is((await getBatch(node.db.pool, batch))?.sequenceTxHash, tx.mined.hash, 'by the same tx');
+  assert.is(await lastBatchSequenced(), batch, 'L1 sequenced no copy of it');
+});
+
+test("a confirmed sequence tx a reorg put back in L1's pool is waited for, however many blocks pass, not sent again", async () => {
+  const batch = await addBatch();
+  const snapshot = await l1.rpc<string>('evm_snapshot');
+  const id = await sequenceConfirmed();
+  const tx = await stateOf(node.store, id);
+  assert.ok(tx.status === 'confirmed');
+  const [sent] = await sentOf(id);
+  const baseFee = (await l1.rpc<{ baseFeePerGas: Hex }>('eth_getBlockByNumber', ['latest', false]))
+    .baseFeePerGas;
+
+  // A reorg deeper than the confirmations puts the tx back in L1's pool, where it stays unmined (the base fee is
+  // above its fee cap for now) while blocks pass.
+  assert.ok(await l1.rpc<boolean>('evm_revert', [snapshot]));
+  await l1.rpc('evm_setAutomine', [false]);
+  try {
+    await l1.rpc('hardhat_setNextBlockBaseFeePerGas', [`0x${(10n ** 15n).toString(16)}`]);
+    await l1.rpc('eth_sendRawTransaction', [sent!.raw]);
+    await mine(2);
+    await syncL1(true);
+    assert.is(await lastVirtual(), batch - 1n);
+    for (let round = 0; round < 5; round++) {
+      assert.not.ok(await tickSender(), `round ${round}: the tx is in L1's pool, nothing sent`);
+      await mine();
+    }
+    const pending = await l1.rpc<{ blockHash: Hash | null }>('eth_getTransactionByHash', [tx.mined.hash]);
+    assert.is(pending.blockHash, null, 'still in the pool after 5 blocks');
+    assert.ok(senderLogs.some((l) => l.startsWith("sequence tx back in L1's pool after a reorg")));
+
+    // The fee falls, the tx is mined: the batch is virtual again, by it.
+    await l1.rpc('hardhat_setNextBlockBaseFeePerGas', [baseFee]);
+    await mine();
+  } finally {
+    await l1.rpc('evm_setAutomine', [true]);
+  }
+  assert.is((await receiptOf(l1.url, tx.mined.hash))?.status, '0x1', 'mined');
+  assert.not.ok(await tickSender(), 'the receipt is back: nothing to send');
+  await syncL1();
+  assert.is(await lastVirtual(), batch, 'virtual again');
+  assert.is((await getBatch(node.db.pool, batch))?.sequenceTxHash, tx.mined.hash, 'by the same tx');
+  assert.equal(
+    (await sequencesSent()).filter((s) => s.fromBatch === String(batch)),
+    [{ fromBatch: String(batch), toBatch: String(batch), l1TxId: id }],
+    'sent once',
+  );
   assert.is(await lastBatchSequenced(), batch, 'L1 sequenced no copy of it');
 });
 

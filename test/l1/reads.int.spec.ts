@@ -3,6 +3,7 @@
  * against an L1 that accepts connections and never answers.
  */
 import { createServer, type Socket } from 'node:net';
+import { Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JsonRpcTransportError } from '../../src/jsonrpc/index.ts';
@@ -12,7 +13,7 @@ import { AGGREGATOR, DEPLOYER, PROVER, startL1Contracts } from '../support/l1-co
 
 const SIGNER = PROVER.address.toLowerCase() as Address;
 
-test('against the dev L1: head, deployment block, receipts, the verifier’s prover registry', async () => {
+test('against the dev L1: head, deployment block, receipts, pending txs, the verifier’s prover registry', async () => {
   const l1 = await startL1Contracts();
   try {
     const reads = createL1Reads(l1.url);
@@ -28,6 +29,20 @@ test('against the dev L1: head, deployment block, receipts, the verifier’s pro
     const block = await l1.rpc<{ hash: Hash }>('eth_getBlockByNumber', [sent.blockNumber, false]);
     assert.is(await reads.receiptBlockHash(sent.transactionHash as Hash), block.hash);
     assert.is(await reads.receiptBlockHash(`0x${'00'.repeat(32)}` as Hash), null);
+    assert.is(await reads.pendingTx(sent.transactionHash as Hash), false, 'mined: not pending');
+    assert.is(await reads.pendingTx(`0x${'00'.repeat(32)}` as Hash), false, 'unknown: not pending');
+    await l1.rpc('evm_setAutomine', [false]);
+    const raw = await new Wallet(DEPLOYER.privateKey).signTransaction({
+      to: DEPLOYER.address,
+      nonce: await l1.rpc<string>('eth_getTransactionCount', [DEPLOYER.address, 'latest']).then(Number),
+      chainId: BigInt(await l1.rpc<string>('eth_chainId', [])),
+      gasLimit: 21_000n,
+      gasPrice: 10n ** 10n,
+    });
+    const hash = await l1.rpc<Hash>('eth_sendRawTransaction', [raw]);
+    assert.is(await reads.pendingTx(hash), true, "in L1's pool");
+    await l1.rpc('evm_mine', []);
+    assert.is(await reads.pendingTx(hash), false, 'mined');
   } finally {
     await l1.stop();
   }
