@@ -138,11 +138,14 @@ export function createProjectionRunner(opts: ProjectionRunnerOptions): Projectio
     return withTransaction(db.pool, async (client) => {
       // One statement locks the checkpoint rows (`loop` inserted any missing one before the first batch), moves
       // those behind `upTo` to it and returns what they were: events past a projection's old checkpoint are
-      // applied below, in this transaction, so its writes and the move commit together or not at all.
+      // applied below, in this transaction, so its writes and the move commit together or not at all. The rows are
+      // locked in name order: runners sharing a schema (one per process) all take them in one order, so none can
+      // hold one row while waiting for another that the other holds (deadlock). Without `order by` a sequential scan
+      // locks them in the table's order, which each update of a row changes.
       const { rows } = await client.query<{ name: string; position: string }>(
         `update checkpoints c set position = greatest(o.position, $2),
                                    updated_at = case when o.position < $2 then now() else c.updated_at end
-           from (select name, position from checkpoints where name = any($1) for update) o
+           from (select name, position from checkpoints where name = any($1) order by name for update) o
           where c.name = o.name
          returning o.name, o.position::text`,
         [names, upTo.toString()],

@@ -11,6 +11,7 @@ import {
   createReadModelDb,
   loadMigrations,
   migrate,
+  type Projection,
   type ReadModelDb,
   rebuildReadModels,
 } from '../../projections/index.ts';
@@ -165,6 +166,56 @@ test('two runners on one schema apply every event exactly once', async () => {
   );
   assert.is(t.rows, expected.rows[0]!.n);
   assert.is(t.sum, String(expected.rows[0]!.n));
+});
+
+test('runners lock the checkpoint rows in name order, whatever order the table holds them in: two runners cannot deadlock', async () => {
+  const db = readModelDb('lockorder');
+  const idle = (name: string): Projection => ({ name, canHandle: ['Counted'], handle: async () => {} });
+  const runner = createProjectionRunner({
+    store,
+    db,
+    projections: [idle('alpha'), idle('zeta')],
+    batchSize: 5,
+  });
+  const running = runner.run();
+  const holder = await db.pool.connect();
+  const prober = await db.pool.connect();
+  try {
+    await runner.waitFor(await appendMany(1, 1));
+    // The table holds zeta before alpha (an update moves a row to the end), and with statistics the planner scans it
+    // in that order, as it does in a long-running node once autovacuum has analyzed it.
+    await db.pool.query(`update checkpoints set updated_at = now() where name = 'alpha'`);
+    await db.pool.query('analyze checkpoints');
+    await holder.query('begin');
+    await holder.query(`select name from checkpoints where name = 'zeta' for update`);
+    const head = await appendMany(1, 1);
+    // The runner's next batch waits for zeta: it must hold alpha by then (the order any other runner locks in).
+    for (let i = 0; ; i++) {
+      const { rows } = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+      );
+      if (rows[0]!.n > 0) break;
+      if (i > 200) assert.unreachable('the runner never waited for the zeta row');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await prober.query('begin');
+    const probe = await prober
+      .query(`select name from checkpoints where name = 'alpha' for update nowait`)
+      .then(
+        () => 'free',
+        (err: { code?: string }) => err.code,
+      );
+    await prober.query('rollback');
+    assert.is(probe, '55P03', 'alpha is locked by the runner waiting for zeta');
+    await holder.query('rollback');
+    await runner.waitFor(head);
+  } finally {
+    await holder.query('rollback').catch(() => {});
+    holder.release();
+    prober.release();
+    await runner.stop();
+    await running;
+  }
 });
 
 test('rebuild from position 0 into a fresh schema reproduces the live read model', async () => {
