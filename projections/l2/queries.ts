@@ -258,10 +258,21 @@ export async function getTxByHash(sql: SqlClient, hash: string): Promise<TxRow |
 }
 
 /** The txs of a block, in block order. */
-export async function getTxsOfBlock(sql: SqlClient, blockNumber: bigint): Promise<TxRow[]> {
-  const { rows } = await sql.query<RawTx>(`${TX_SELECT} where t.block_number = $1 order by t.tx_index`, [
-    blockNumber.toString(),
-  ]);
+export async function getTxsOfBlock(
+  sql: SqlClient,
+  blockNumber: bigint,
+  /** Only if the block at that number is still this one (none otherwise). */
+  blockHash?: string,
+): Promise<TxRow[]> {
+  const { rows } =
+    blockHash === undefined
+      ? await sql.query<RawTx>(`${TX_SELECT} where t.block_number = $1 order by t.tx_index`, [
+          blockNumber.toString(),
+        ])
+      : await sql.query<RawTx>(
+          `${TX_SELECT} where t.block_number = $1 and t.block_hash = $2 order by t.tx_index`,
+          [blockNumber.toString(), blockHash],
+        );
   return rows.map(toTx);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getBatch, getTxsOfBlock } from '../../../projections/l2/index.ts';
+import { EMPTY_TRIE_ROOT } from '../../l2/index.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
 import type { BlockRef } from '../params.ts';
 import { blockNumberOrTag, boolean } from '../params.ts';
@@ -23,7 +24,8 @@ function remember(key: string, block: RpcBlock): RpcBlock {
 /**
  * Reads a block and its txs in one snapshot and formats it; null when `ref` names no block. With `extraInfo` (the
  * reference's `includeExtraInfo`), adds the batch's `globalExitRoot`. `latest`/`pending` without extra info come
- * from the head cache and the formatted-block cache when the node has them: no query while no block is sealed.
+ * from the head cache and the formatted-block cache when the node has them: no query while no block is sealed (and
+ * from one snapshot when the cached head's block has just been replaced).
  */
 export async function readBlock(
   deps: Pick<ReadRpcDeps, 'db' | 'head'>,
@@ -37,8 +39,11 @@ export async function readBlock(
     const key = `${block.hash}:${fullTx}`;
     const hit = formatted.get(key);
     if (hit) return hit;
-    const txs = await getTxsOfBlock(deps.db.pool, block.number);
-    return remember(key, formatBlock(block, txs, { fullTx }));
+    // The txs of THIS block: the read models may already hold another at its number (a trusted reset re-sealed it
+    // and the cache has not moved yet). Then none come back, and the block is read again below, whole.
+    const txs = await getTxsOfBlock(deps.db.pool, block.number, block.hash);
+    if (txs.length > 0 || block.transactionsRoot === EMPTY_TRIE_ROOT)
+      return remember(key, formatBlock(block, txs, { fullTx }));
   }
   return readSnapshot(deps.db, async (sql) => {
     const block = await findBlock(sql, ref);
