@@ -543,6 +543,11 @@ function rpcRole(deps: {
       ? createRelayIntake({ url: config.rpc.sequencerUrl })
       : createRefusingIntake();
   const rpcLog = logger.child({ component: 'rpc' });
+  // Made once, not per run of the role: the runner keeps every watch for good.
+  const headChanges =
+    config.node.roles.includes('sequencer') || config.node.roles.includes('synchronizer')
+      ? runner.watch(L2_HEAD_EVENT_TYPES)
+      : null;
   return defineRole('rpc', async ({ signal }) => {
     // Serve only read models that have caught up with the log: a client must never see state older than what
     // the node had already accepted before a restart.
@@ -554,8 +559,8 @@ function rpcRole(deps: {
     // A node that builds the L2 (it sequences, or follows L1 and the trusted sequencer) serves nothing before its
     // genesis block: on a fresh data dir the sequencer or the synchronizer creates it just after start, and a
     // client's first eth_getBlockByNumber must not see null, nor its first eth_estimateGas "header not found".
-    if (config.node.roles.includes('sequencer') || config.node.roles.includes('synchronizer')) {
-      const changes = runner.watch(L2_HEAD_EVENT_TYPES);
+    if (headChanges) {
+      const changes = headChanges;
       for (let seen = changes.version(); !signal.aborted && !(await head.latest(db.pool)); ) {
         await changes.changedSince(seen, signal);
         seen = changes.version();
