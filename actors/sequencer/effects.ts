@@ -13,11 +13,15 @@
  * model. With an intake in the same process, txs also arrive handed off (src/sequencer/handoff.ts): a round that
  * reaches its txs takes them all, orders them with the pending ones, and appends their `TxReceived` first in its
  * commit — with their blocks when they are ready, alone when they are not.
+ * Every `txExpiryCheckMs` a round first fails the pending txs older than `txLifetimeMs` (`expired`, the reference's
+ * `TxLifetimeMax`) in a commit of its own, each decided on its stream, and leaves them out: none is both sealed and
+ * failed, and txs behind a nonce gap that never fills do not hold the pool (and this view) for good.
  */
 import type { ChangeWatch, ReadModelDb } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import { type PendingPool, type PoolTx, pendingPoolTx } from '../../projections/pool/index.ts';
 import { accInputHash, type BatchTx, decodeBatchL2Data, encodeBatchL2Data } from '../../src/batch/index.ts';
+import { IllegalStateError } from '../../src/errors/index.ts';
 import {
   type EventStore,
   ExpectedRevisionConflictError,
@@ -25,6 +29,7 @@ import {
   type StreamAppend,
 } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
+import { REFERENCE_TX_EXPIRY_CHECK_MS, REFERENCE_TX_LIFETIME_MS } from '../../src/pool/index.ts';
 import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import {
   type BatchLimits,
@@ -46,7 +51,7 @@ import {
   type L2Event,
   type L2State,
 } from '../../src/streams/l2/index.ts';
-import { type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
+import { decide as decideTx, foldTx, type TxEvent, txStreamId } from '../../src/streams/tx/index.ts';
 import type { LegacyTx } from '../../src/tx/index.ts';
 import { executeIntoBlock } from '../effects/l2-block.ts';
 import { createL2Fold, l2PagesBackwards } from '../effects/l2-fold.ts';
@@ -89,6 +94,13 @@ export type SequencerDeps = {
   pendingForcedBatches?: () => Promise<ForcedBatchRow[]>;
   /** L1's latest global exit root (the synchronizer's `exit_roots`), or null before any: new batches carry it. */
   latestGlobalExitRoot?: () => Promise<Hash | null>;
+  /**
+   * A pending tx older than this (from its `TxReceived`) fails `expired` (config `pool.txLifetimeMs`, the reference's
+   * `TxLifetimeMax`); 0 = never. @default 3 h
+   */
+  txLifetimeMs?: number;
+  /** How often a round looks for expired txs. @default 10 min (the reference's), or `txLifetimeMs` if shorter */
+  txExpiryCheckMs?: number;
   /** Txs taken from the pool per tick at most. @default 200 */
   maxTxsPerTick?: number;
   /** `l2` events between snapshots of the fold (projections/snapshots.ts). @default 2000 */
@@ -119,6 +131,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 const REPAIR_PAGE = 64;
 /** Txs this sequencer finished or received, remembered (per generation) after the pool's view applied them. */
 const RECENTLY_FINISHED = 8192;
+/** Expired txs failed per round at most (each costs a read of its stream); a check with more goes on next round. */
+const EXPIRED_PER_ROUND = 256;
 /** Appends of this sequencer the read models may lag behind by before it waits for them (rounds idle). */
 const MAX_UNPROJECTED_APPENDS = 64;
 
@@ -182,6 +196,8 @@ type Draft = {
   sealed: L2BlockSealed['data'][];
   /** Hashes of the txs sealed in batches forced on L1 (no `TxIncluded`: the pool may hold the same tx). */
   forcedSealed: string[];
+  /** Txs this round failed as expired, in a commit before its own. */
+  expired: number;
 };
 
 const includedEvent = (block: L2BlockSealed['data']): TxEvent => ({
@@ -228,6 +244,69 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   let openedAt: { batch: bigint; ms: number } | null = null;
   /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
   let unprojected: GlobalPosition[] = [];
+  const txLifetimeMs = deps.txLifetimeMs ?? REFERENCE_TX_LIFETIME_MS;
+  const txExpiryCheckMs =
+    deps.txExpiryCheckMs ?? Math.min(REFERENCE_TX_EXPIRY_CHECK_MS, Math.max(1, txLifetimeMs));
+  /** When the next look for expired txs is due (the first round after a load looks). */
+  let nextExpiryCheckMs = Number.NEGATIVE_INFINITY;
+
+  /**
+   * When a check is due: fails the txs of `pending` received `txLifetimeMs` or more before `nowMs`, at most
+   * {@link EXPIRED_PER_ROUND} (the check stays due while more wait). Each `TxFailed` is decided on its stream at its
+   * revision — a tx no longer pending there (replaced, included) is left alone — and all go in one commit of their
+   * own. A tx an intake replaces meanwhile makes the commit conflict: the check stays due and the next round decides
+   * again. Returns the txs failed (or, after a conflict, maybe failed), which this round and the next ones leave out
+   * until the pool's view has applied that commit.
+   */
+  async function expire(draft: Draft, pending: readonly PoolTx[], nowMs: number): Promise<Set<string>> {
+    if (txLifetimeMs <= 0 || nowMs < nextExpiryCheckMs) return new Set();
+    const cutoff = nowMs - txLifetimeMs;
+    const due = pending.filter((t) => t.receivedAt.getTime() <= cutoff);
+    if (due.length <= EXPIRED_PER_ROUND) nextExpiryCheckMs = nowMs + txExpiryCheckMs;
+    const decided = await Promise.all(
+      due
+        .slice(0, EXPIRED_PER_ROUND)
+        .map(async (tx): Promise<{ hash: string; append: StreamAppend } | null> => {
+          const streamId = txStreamId(tx.hash);
+          const recorded = await store.readStream(streamId);
+          try {
+            const failed = decideTx(
+              { type: 'FailTx', data: { hash: tx.hash, reason: 'expired' } },
+              foldTx(recorded as unknown as TxEvent[]),
+            );
+            const append = {
+              streamId,
+              events: envelope(failed, at(nowMs)),
+              expectedRevision: recorded.at(-1)!.revision,
+            };
+            return { hash: tx.hash, append };
+          } catch (err) {
+            if (err instanceof IllegalStateError) return null; // no longer pending on its stream
+            throw err;
+          }
+        }),
+    );
+    const failing = decided.filter((d) => d !== null);
+    if (failing.length === 0) return new Set();
+    const hashes = new Set(failing.map((d) => d.hash));
+    const appends = failing.map((d) => d.append);
+    let position: GlobalPosition;
+    try {
+      const results = await store.appendMany(appends);
+      for (const r of results) if (r.position > lastAppended) lastAppended = r.position;
+      position = lastAppended;
+      unprojected.push(position);
+      draft.expired += hashes.size;
+      log('pending txs expired', { txs: hashes.size, lifetimeMs: txLifetimeMs });
+    } catch (err) {
+      if (!(err instanceof ExpectedRevisionConflictError)) throw err;
+      // On EventStoreDB the appends before the conflicting one stand: left out until the view is past them all.
+      nextExpiryCheckMs = Number.NEGATIVE_INFINITY;
+      position = await store.headPosition();
+    }
+    unapplied.push({ position, hashes });
+    return hashes;
+  }
 
   /**
    * The txs handed off since the last round, less those whose stream exists or is about to: a tx the pool view
@@ -508,7 +587,12 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     poolSeen = deps.pool.version();
     const inPool = deps.pool.pending();
     takeHanded(draft, inPool);
-    const pending = inPool.filter((t) => !finished(t.hash));
+    const expired = await expire(
+      draft,
+      inPool.filter((t) => !finished(t.hash)),
+      nowMs,
+    );
+    const pending = inPool.filter((t) => !finished(t.hash) && !expired.has(t.hash));
     draft.handed.forEach(({ received }, i) => {
       pending.push(pendingPoolTx(received.data, received.metadata.at, HANDED_POSITION + BigInt(i)));
     });
@@ -566,7 +650,16 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     },
 
     async tick(state, nowMs) {
-      const draft: Draft = { state, handed: [], again: [], l2: [], tx: [], sealed: [], forcedSealed: [] };
+      const draft: Draft = {
+        state,
+        handed: [],
+        again: [],
+        l2: [],
+        tx: [],
+        sealed: [],
+        forcedSealed: [],
+        expired: 0,
+      };
       let lastId: string | null;
       try {
         await work(draft, nowMs);
@@ -588,7 +681,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       if (lastId) await fold.committed(draft.state.l2, draft.state.revision, lastId);
       return {
         state: draft.state,
-        worked: draft.l2.length > 0 || draft.tx.length > 0 || draft.handed.length > 0,
+        worked: draft.l2.length > 0 || draft.tx.length > 0 || draft.handed.length > 0 || draft.expired > 0,
       };
     },
 

@@ -314,6 +314,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
             readModelsPosition: () => runner.position(),
             readModelsChanged: runner.watch([...L2_EVENT_TYPES, ...TX_EVENT_TYPES]),
             pool: pendingPool,
+            txLifetimeMs: config.pool.txLifetimeMs,
             ...(handoff ? { handoff } : {}),
             // Read again only after the L1 read models changed: the sequencer asks every round.
             pendingForcedBatches: readBetweenChanges(l1Changes, () =>

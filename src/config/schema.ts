@@ -9,7 +9,7 @@ import { z } from 'zod';
 // The module itself, not src/l1's index: that one loads ethers and every contract ABI, which no command needs just
 // to read its configuration.
 import { predictL1ContractAddresses } from '../l1/contracts/addresses.ts';
-import { REFERENCE_POOL_LIMITS } from '../pool/index.ts';
+import { REFERENCE_POOL_LIMITS, REFERENCE_TX_LIFETIME_MS } from '../pool/index.ts';
 import {
   type Address,
   checksumAddress,
@@ -146,6 +146,11 @@ export type ConfigSections = {
     maxTxDataBytesSize: number;
     /** Senders whose txs the pool refuses (`blocked sender`). */
     blockedSenders: Address[];
+    /**
+     * A pending tx older than this fails `expired` (reference `TxLifetimeMax`, 3 h; checked every 10 min, or every
+     * lifetime if shorter); 0 = never.
+     */
+    txLifetimeMs: number;
   };
   metrics: {
     host: string;
@@ -574,6 +579,12 @@ export const CONFIG_SPEC: ConfigSpec = {
       schema: addressList(),
       default: () => [],
       doc: 'senders the pool refuses (comma-separated in the environment)',
+    },
+    txLifetimeMs: {
+      env: 'int',
+      schema: nonNegative(),
+      default: () => REFERENCE_TX_LIFETIME_MS,
+      doc: "a pending tx older than this many ms fails 'expired' (checked every 10 min, or every lifetime if shorter); 0 = never",
     },
   },
   metrics: {

@@ -19,6 +19,8 @@ export {
   type PoolLimits,
   type PoolView,
   REFERENCE_POOL_LIMITS,
+  REFERENCE_TX_EXPIRY_CHECK_MS,
+  REFERENCE_TX_LIFETIME_MS,
   TX_GAS,
   TX_GAS_CONTRACT_CREATION,
 } from './validate.ts';

@@ -46,6 +46,14 @@ export const REFERENCE_POOL_LIMITS = {
   maxTxDataBytesSize: 100_000,
 } as const satisfies Partial<PoolLimits>;
 
+/**
+ * The reference's `TxLifetimeMax` (zkevm-node-spec §3, defaults): a pending tx older than this fails `expired` —
+ * one behind a nonce gap would otherwise hold its place in `globalQueue` for good. The `[pool]` default.
+ */
+export const REFERENCE_TX_LIFETIME_MS = 3 * 3_600_000;
+/** How often the reference looks for expired txs (every 10 min). */
+export const REFERENCE_TX_EXPIRY_CHECK_MS = 10 * 60_000;
+
 const MAX_UINT64 = 2n ** 64n - 1n;
 export const TX_GAS = 21_000n;
 export const TX_GAS_CONTRACT_CREATION = 53_000n;

@@ -17,7 +17,7 @@ import {
 } from '../../projections/index.ts';
 import type { ForcedBatchRow } from '../../projections/l1sync/index.ts';
 import { getLatestBlock } from '../../projections/l2/index.ts';
-import { createPendingPool, getPoolTx, type PendingPool } from '../../projections/pool/index.ts';
+import { createPendingPool, getPoolTx, listPending, type PendingPool } from '../../projections/pool/index.ts';
 import { createChangeCounter } from '../../projections/progress.ts';
 import { readSnapshot, writeSnapshot } from '../../projections/snapshots.ts';
 import { encodeBatchL2Data } from '../../src/batch/index.ts';
@@ -59,6 +59,12 @@ async function harness(
     handoff?: boolean;
     /** The intake's checks read the sequencer's pool view (as with direct inclusion in a node), not the read model. */
     viewAdmission?: boolean;
+    /** Pending txs the pool holds. @default 1024 */
+    globalQueue?: number;
+    /** A pending tx older than this fails `expired`. @default 3 h */
+    txLifetimeMs?: number;
+    /** How often rounds look for expired txs. @default 10 min */
+    txExpiryCheckMs?: number;
   } = {},
 ) {
   const tdb = await createTestDatabase('seq');
@@ -114,7 +120,7 @@ async function harness(
       chainId: CHAIN_ID,
       minGasPrice: 1n,
       accountQueue: 64,
-      globalQueue: 1024,
+      globalQueue: opts.globalQueue ?? 1024,
       maxTxBytesSize: 100_132,
       maxTxDataBytesSize: 100_000,
       blockedSenders: new Set<Address>(),
@@ -154,7 +160,8 @@ async function harness(
         value,
       }),
     );
-  const send = async (nonce: number) => intake.submit(await signed(nonce), '127.0.0.1');
+  const send = async (nonce: number, gasPrice?: bigint) =>
+    intake.submit(await signed(nonce, gasPrice), '127.0.0.1');
   /** The view as the sequencer last saw it while the test holds it (a view slow to apply the log), else null. */
   let held: { pending: ReturnType<PendingPool['pending']>; position: GlobalPosition } | null = null;
   const view: PendingPool = {
@@ -189,6 +196,8 @@ async function harness(
       readModelsChanged: readModels,
       ...(opts.maxUnprojectedAppends ? { maxUnprojectedAppends: opts.maxUnprojectedAppends } : {}),
       ...(opts.snapshotEvery ? { snapshotEvery: opts.snapshotEvery } : {}),
+      ...(opts.txLifetimeMs !== undefined ? { txLifetimeMs: opts.txLifetimeMs } : {}),
+      ...(opts.txExpiryCheckMs !== undefined ? { txExpiryCheckMs: opts.txExpiryCheckMs } : {}),
       pendingForcedBatches: async () => opts.forced?.() ?? [],
       ...(handoff ? { handoff } : {}),
     });
@@ -207,6 +216,10 @@ async function harness(
     store: realStore,
     db,
     l2Reads,
+    /** The sequencer's pool view (not held). */
+    pendingPool,
+    /** The harness's clock: what `tick` passes by default. */
+    now,
     /** A new sequencer over the same store and database, as after a restart of the process (then `load`). */
     restart: () => {
       sequencer = effects();
@@ -1098,6 +1111,72 @@ test("with the pool view for the intake's checks: a tx the log has but the read 
     );
     await h.project();
     await h.assertChain([first]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('txs behind a nonce gap expire after txLifetimeMs: TxFailed "expired", out of the pool and the view, room again', async () => {
+  const LIFETIME = 60_000;
+  const h = await harness({ globalQueue: 2, txLifetimeMs: LIFETIME, txExpiryCheckMs: 10_000 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const gapped = [await h.send(1), await h.send(2)]; // nonce 0 never comes: neither can ever be sealed
+    assert.is(await h.send(0).catch((e: Error) => e.message), 'txpool is full');
+    assert.not.ok(await h.tick(), 'nothing ready, nothing old enough');
+    assert.not.ok(await h.tick(h.now + LIFETIME / 2), 'half their lifetime: still pending');
+    assert.ok(await h.tick(h.now + LIFETIME + 60_000), 'past their lifetime: failed');
+    for (const hash of gapped) {
+      const events = await h.store.readStream(txStreamId(hash));
+      assert.equal(
+        events.map((e) => [e.type, (e.data as { reason?: string }).reason]),
+        [
+          ['TxReceived', undefined],
+          ['TxFailed', 'expired'],
+        ],
+      );
+    }
+    assert.not.ok(await h.tick(h.now + LIFETIME + 61_000), 'the next round: nothing more to fail');
+    await h.viewCaughtUp();
+    assert.equal(h.pendingPool.pending(), [], "out of the sequencer's view");
+    await h.project();
+    assert.equal(await listPending(h.db.pool), [], 'out of the pending pool (txpool_*)');
+    const row = await getPoolTx(h.db.pool, gapped[0]!);
+    assert.equal([row?.status, row?.statusReason], ['failed', 'expired']);
+    const next = await h.send(0); // room again
+    assert.ok(await h.tick(h.now + LIFETIME + 62_000));
+    await h.project();
+    await h.assertChain([next]);
+  } finally {
+    await h.close();
+  }
+});
+
+test('a ready tx past its lifetime is failed "expired" before the round takes txs: not sealed as well', async () => {
+  const LIFETIME = 60_000;
+  const h = await harness({ txLifetimeMs: LIFETIME, txExpiryCheckMs: 10_000 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const old = await h.send(0);
+    assert.ok(await h.tick(h.now + LIFETIME + 60_000), 'the round fails it');
+    assert.equal(
+      (await h.store.readStream(txStreamId(old))).map((e) => e.type),
+      ['TxReceived', 'TxFailed'],
+      'failed, not included',
+    );
+    const blocks = ((await h.store.readStream(L2_STREAM_ID)) as unknown as L2Event[]).filter(
+      (e) => e.type === 'L2BlockSealed',
+    );
+    assert.is(blocks.length, 0, 'no block holds it');
+    assert.not.ok(await h.tick(h.now + LIFETIME + 61_000), 'nor does the next round take it');
+    const again = await h.send(0, 2_000_000_000n); // its nonce is still free
+    assert.ok(await h.tick(h.now + LIFETIME + 62_000));
+    await h.project();
+    await h.assertChain([again]);
   } finally {
     await h.close();
   }

@@ -97,6 +97,7 @@ test('defaults follow DESIGN §9', async () => {
     maxTxBytesSize: 100_132,
     maxTxDataBytesSize: 100_000,
     blockedSenders: [],
+    txLifetimeMs: 3 * 3600_000,
   });
   assert.equal(c.metrics, { host: '127.0.0.1', port: 9091 });
   assert.is(c.sources['rpc.port'], 'default');
@@ -161,6 +162,7 @@ test('every key has an environment variable in upper snake case', async () => {
       LEV_L1_GER_MANAGER_ADDRESS: ACCOUNT_1,
       LEV_NODE_DATA_DIR: 'data',
       LEV_POOL_BLOCKED_SENDERS: `${ACCOUNT_1}, ${ACCOUNT_2}`,
+      LEV_POOL_TX_LIFETIME_MS: '60000',
       LEV_PROVER_LISTEN: '0.0.0.0:50052',
       LEV_METRICS_PORT: '0',
       LEV_RATE: undefined,
@@ -173,6 +175,8 @@ test('every key has an environment variable in upper snake case', async () => {
   assert.is(c.l1.rollupAddress, ACCOUNT_0, 'checksummed input, lowercase output');
   assert.is(c.node.dataDir, join(dir, 'data'));
   assert.equal(c.pool.blockedSenders, [ACCOUNT_1, ACCOUNT_2]);
+  assert.is(c.pool.txLifetimeMs, 60_000);
+  assert.is(c.sources['pool.txLifetimeMs'], 'LEV_POOL_TX_LIFETIME_MS');
   assert.equal(c.prover.listen, { host: '0.0.0.0', port: 50052 });
   assert.is(c.metrics.port, 0);
 });
@@ -243,6 +247,10 @@ test('a bad value names the key, the value, its source and why', async () => {
       /l1\.gasBumpPercent = "5" \(from LEV_L1_GAS_BUMP_PERCENT\): expected an integer percent from 10/,
     ],
     [{ file: write('[l1]\ngasBumpAfterMs = 0\n') }, /l1\.gasBumpAfterMs = 0 .*expected a positive integer/],
+    [
+      { env: { LEV_POOL_TX_LIFETIME_MS: '-1' } },
+      /pool\.txLifetimeMs = "-1" \(from LEV_POOL_TX_LIFETIME_MS\): expected a non-negative integer/,
+    ],
     [
       { env: { LEV_SEQUENCER_MAX_BATCH_BYTES: '120001' } },
       /sequencer\.maxBatchBytes = "120001" \(from LEV_SEQUENCER_MAX_BATCH_BYTES\): expected a positive integer of at most 120000/,

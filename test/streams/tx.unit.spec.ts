@@ -83,4 +83,33 @@ t('when replaced or included: ReplaceTx is refused', () => {
     .thenThrows(/included/);
 });
 
+t('when pending: FailTx → TxFailed with its reason; state failed', () => {
+  const failed: TxEvent = { type: 'TxFailed', data: { hash: HASH, reason: 'expired' } };
+  given([received])
+    .when({ type: 'FailTx', data: { hash: HASH, reason: 'expired' } })
+    .thenEvents([failed]);
+  const state = foldTx([received, failed]);
+  assert.is(state.status === 'failed' && state.reason, 'expired');
+});
+
+t('when included, replaced, failed or unknown: FailTx is refused (never both included and failed)', () => {
+  const fail: TxCommand = { type: 'FailTx', data: { hash: HASH, reason: 'expired' } };
+  const included: TxEvent = {
+    type: 'TxIncluded',
+    data: { hash: HASH, blockNumber: '9', blockHash: OTHER, batchNumber: '2', status: 'success' },
+  };
+  given([received, included])
+    .when(fail)
+    .thenThrows(/cannot fail: it is included/);
+  given([received, { type: 'TxReplaced', data: { hash: HASH, replacedBy: OTHER } }])
+    .when(fail)
+    .thenThrows(/cannot fail: it is replaced/);
+  given([received, { type: 'TxFailed', data: { hash: HASH, reason: 'nonce too low' } }])
+    .when(fail)
+    .thenThrows(/cannot fail: it is failed/);
+  given([])
+    .when(fail)
+    .thenThrows(/cannot fail: it is unknown/);
+});
+
 t.run();

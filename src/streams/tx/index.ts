@@ -2,6 +2,7 @@
 export {
   decide,
   evolve,
+  type FailTx,
   foldTx,
   initialState,
   type ReceiveTx,

@@ -142,13 +142,15 @@ export function evolve(state: TxState, event: TxEvent): TxState {
 
 export type ReceiveTx = { type: 'ReceiveTx'; data: TxReceived['data'] };
 export type ReplaceTx = { type: 'ReplaceTx'; data: { hash: Hash; replacedBy: Hash } };
-export type TxCommand = ReceiveTx | ReplaceTx;
+/** The sequencer gives up on a pending tx that can never be included (e.g. `expired`: older than the pool keeps). */
+export type FailTx = { type: 'FailTx'; data: { hash: Hash; reason: string } };
+export type TxCommand = ReceiveTx | ReplaceTx | FailTx;
 
 /**
  * Decides the events of a tx command. Pure.
  *
  * @throws {IllegalStateError} when the tx stream's state does not allow the command (a tx received twice, a
- * replacement of a tx that is no longer pending).
+ * replacement or a failure of a tx that is no longer pending: a tx included and failed, or replaced and failed).
  */
 export function decide(command: TxCommand, state: TxState): TxEvent[] {
   switch (command.type) {
@@ -161,6 +163,11 @@ export function decide(command: TxCommand, state: TxState): TxEvent[] {
         throw new IllegalStateError(`tx ${command.data.hash} cannot be replaced: it is ${state.status}`);
       }
       return [{ type: 'TxReplaced', data: command.data }];
+    case 'FailTx':
+      if (state.status !== 'pending') {
+        throw new IllegalStateError(`tx ${command.data.hash} cannot fail: it is ${state.status}`);
+      }
+      return [{ type: 'TxFailed', data: command.data }];
     default:
       return assertNever(command, 'tx command');
   }
