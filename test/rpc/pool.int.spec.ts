@@ -6,8 +6,11 @@
 import { HDNodeWallet, Transaction, Wallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { devGenesis } from '../../src/config/index.ts';
 import type { EventStore } from '../../src/eventstore/index.ts';
-import type { Address } from '../../src/primitives/index.ts';
+import { createGenesisAccountReader } from '../../src/execution/index.ts';
+import { type Address, hexToBytes } from '../../src/primitives/index.ts';
+import { createPoolIntake } from '../../src/rpc/pool/index.ts';
 import { rpc } from '../support/node-process.ts';
 import { GWEI, type RpcNode, startRpcNode } from '../support/rpc-node.ts';
 
@@ -175,6 +178,56 @@ test('a pre-EIP-155 tx is accepted and shown without a chain id', async () => {
   assert.is(got.result?.from, w.address.toLowerCase());
   assert.is(got.result?.chainId, undefined);
   assert.ok(got.result?.v === '0x1b' || got.result?.v === '0x1c');
+});
+
+test("two pending txs of one nonce (two RPC instances' race): txpool shows and counts only the sequencer's pick", async () => {
+  const w = wallets[6]!;
+  // Another RPC instance that has not seen this one's txs yet: it admits a second tx at a nonce taken here.
+  const elsewhere = createPoolIntake({
+    store,
+    db: node.db,
+    accounts: createGenesisAccountReader(devGenesis().accounts),
+    limits: {
+      chainId: 1001n,
+      minGasPrice: GWEI,
+      accountQueue: 64,
+      globalQueue: 1024,
+      maxTxBytesSize: 100_132,
+      maxTxDataBytesSize: 100_000,
+      blockedSenders: new Set(),
+    },
+    admissionView: () => ({ pendingCount: 0, sameNonce: [] }),
+    waitForReadModels: (p) => node.runner.waitFor(p),
+  });
+  const race = async (f: Fields) => elsewhere.submit(hexToBytes(await sign(w, f)), '127.0.0.1');
+  const first0 = (await send(await sign(w, { nonce: 0, gasPrice: 2n * GWEI }))).result!;
+  const later0 = await race({ nonce: 0, gasPrice: 2n * GWEI, value: 2n }); // same price, later: the pick
+  await race({ nonce: 0, gasPrice: GWEI, value: 3n }); // cheaper, later still: not the pick
+  const first1 = (await send(await sign(w, { nonce: 1, gasPrice: 3n * GWEI }))).result!; // dearer: the pick
+  await race({ nonce: 1, gasPrice: 2n * GWEI });
+  const first3 = (await send(await sign(w, { nonce: 3, gasPrice: GWEI }))).result!; // behind a gap
+  const later3 = await race({ nonce: 3, gasPrice: 2n * GWEI });
+  assert.ok(first0 !== later0 && first3 !== later3);
+
+  type Content = { pending: Record<string, { hash: string }>; queued: Record<string, { hash: string }> };
+  const hashes = (c: Record<string, { hash: string }>) =>
+    Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.hash]));
+  const from = (await rpc<Content>(url, 'txpool_contentFrom', [w.address])).result!;
+  assert.equal(hashes(from.pending), { 0: later0, 1: first1 });
+  assert.equal(hashes(from.queued), { 3: later3 });
+  const all = (
+    await rpc<{ pending: Record<string, Content['pending']>; queued: Record<string, Content['queued']> }>(
+      url,
+      'txpool_content',
+    )
+  ).result!;
+  assert.equal(hashes(all.pending[w.address]!), { 0: later0, 1: first1 });
+  assert.equal(hashes(all.queued[w.address]!), { 3: later3 });
+  // The status counts what the content shows: this sender's 2 pending and 1 queued on top of the other tests'.
+  const shown = (c: Record<string, Record<string, unknown>>) =>
+    Object.values(c).reduce((n, txs) => n + Object.keys(txs).length, 0);
+  const status = (await rpc<{ pending: string; queued: string }>(url, 'txpool_status')).result!;
+  assert.equal([Number(status.pending), Number(status.queued)], [shown(all.pending), shown(all.queued)]);
 });
 
 test.run();

@@ -52,22 +52,38 @@ export type PoolContent = {
 };
 
 /**
+ * The tx the sequencer takes at a nonce when the pool holds two of one sender and nonce (possible across RPC
+ * instances): the higher gas price, on a tie the later one (src/sequencer/policy.ts). Pure.
+ */
+function sequencerPick(a: PoolTx, b: PoolTx): PoolTx {
+  if (a.gasPrice !== b.gasPrice) return a.gasPrice > b.gasPrice ? a : b;
+  return a.position > b.position ? a : b;
+}
+
+/**
  * Splits a sender's pending txs into geth's `pending` (a gap-free run of nonces from the state nonce) and
- * `queued` (the rest, waiting for a gap to fill). Pure.
+ * `queued` (the rest, waiting for a gap to fill), one tx per nonce: of two with the same nonce, the one the
+ * sequencer would take ({@link sequencerPick}), so `txpool_content` (keyed by nonce) and `txpool_status` agree.
+ * Pure.
  */
 export function splitBySenderNonce(
   txs: readonly PoolTx[],
   stateNonce: bigint,
 ): { pending: PoolTx[]; queued: PoolTx[] } {
+  const byNonce = new Map<bigint, PoolTx>();
+  for (const tx of txs) {
+    const other = byNonce.get(tx.nonce);
+    byNonce.set(tx.nonce, other ? sequencerPick(other, tx) : tx);
+  }
   const pending: PoolTx[] = [];
   const queued: PoolTx[] = [];
   let next = stateNonce;
-  for (const tx of [...txs].sort((a, b) => (a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0))) {
+  for (const tx of [...byNonce.values()].sort((a, b) =>
+    a.nonce < b.nonce ? -1 : a.nonce > b.nonce ? 1 : 0,
+  )) {
     if (tx.nonce === next) {
       pending.push(tx);
       next++;
-    } else if (tx.nonce < next && pending.at(-1)?.nonce === tx.nonce) {
-      pending.push(tx); // same nonce twice (possible across RPC instances): both shown, as the pool holds both
     } else {
       queued.push(tx);
     }
