@@ -93,12 +93,26 @@ test('every pool rule, provoked over RPC, answers -32000 with the exact message'
   assert.is(status.result?.pending, '0x1');
 });
 
-test('bad input: -32602 for non-hex and for bytes that are no tx; nothing accepted before is lost', async () => {
+test('bad input: -32602 "invalid tx input" for non-hex and for bytes that are no tx; nothing accepted before is lost', async () => {
   const w = wallets[2]!;
   const ok = await sign(w);
   const hash = (await send(ok)).result!;
-  const notHex = await rpc(url, 'eth_sendRawTransaction', ['zz']);
-  assert.is(notHex.error?.code, -32602);
+  // Not hex, as the reference's DecodeHex reads it: -32602 "invalid tx input" (zkevm-node-spec §11).
+  for (const input of ['zz', '0xzz', '0x12 ', '0X12']) {
+    const notHex = await rpc(url, 'eth_sendRawTransaction', [input]);
+    assert.equal(
+      notHex.error,
+      { code: -32602, message: 'invalid tx input', data: 'not a hex string' },
+      input,
+    );
+  }
+  // An odd length is padded (0x123 is 0x0123): hex, but no tx.
+  const odd = await rpc(url, 'eth_sendRawTransaction', ['0x123']);
+  assert.equal([odd.error?.code, odd.error?.message], [-32602, 'invalid tx input']);
+  assert.is.not(odd.error?.data, 'not a hex string');
+  // The 0x prefix is optional.
+  const unprefixed = await sign(w, { nonce: 1 });
+  assert.is((await send(unprefixed.slice(2))).result, Transaction.from(unprefixed).hash);
   const garbage = await rpc(url, 'eth_sendRawTransaction', ['0xdeadbeef']);
   assert.is(garbage.error?.code, -32602);
   assert.is(garbage.error?.message, 'invalid tx input');
