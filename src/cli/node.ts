@@ -71,7 +71,7 @@ import {
   type PoolIntakeDeps,
   poolMethods,
 } from '../rpc/pool/index.ts';
-import { readMethods } from '../rpc/read/index.ts';
+import { createCallPool, readMethods } from '../rpc/read/index.ts';
 import { createInclusionHandoff, type InclusionHandoff } from '../sequencer/index.ts';
 import { L2_EVENT_TYPES, type L2BlockSealed } from '../streams/l2/index.ts';
 import { TX_EVENT_TYPES } from '../streams/tx/index.ts';
@@ -278,6 +278,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
         roles.push(
           rpcRole({
             config,
+            dbUrl,
             store,
             runner,
             db,
@@ -494,6 +495,8 @@ function projectorRole(
 
 function rpcRole(deps: {
   config: Config;
+  /** The state database, for the call pool's workers. */
+  dbUrl: string;
   store: EventStore;
   runner: ProjectionRunner;
   db: ReturnType<typeof createReadModelDb>;
@@ -568,6 +571,9 @@ function rpcRole(deps: {
       }
     }
     if (signal.aborted) return;
+    // eth_call and eth_estimateGas run on worker threads: a long call holds a worker, not this thread.
+    const calls = createCallPool({ dbUrl: deps.dbUrl, chainId: BigInt(config.l2.chainId) });
+    calls.warmUp().catch((err: unknown) => rpcLog.warn({ err }, 'call workers failed to start'));
     const logWatcher = createLogWatcher({ db, onError: (err) => rpcLog.warn({ err }, 'log poller failed') });
     const server = await createRpcServer({
       host: config.rpc.host,
@@ -586,7 +592,7 @@ function rpcRole(deps: {
         db,
         intake,
         accounts,
-        executor,
+        executor: { ...executor, call: calls.call },
         head,
         absentReceipts,
         recentReceipts,
@@ -604,6 +610,7 @@ function rpcRole(deps: {
       readiness.ready('rpc', false, 'stopping');
       await server.close();
       await logWatcher.close();
+      await calls.close();
     }
   });
 }

@@ -128,7 +128,7 @@ const call = <T = unknown>(method: string, params: unknown[] = []) => rpcResult<
 const callError = (method: string, params: unknown[]) => rpcError(node.url, method, params);
 
 test.before(async () => {
-  node = await startReadRpcNode();
+  node = await startReadRpcNode({ callPool: {} }); // calls on worker threads, as `lev start` runs them
   chain = createL2ChainWriter({ store: node.store, executor: node.executor, trie: node.trie });
   expected.push({
     balance: new Map(TRACKED.map((a) => [a, a === CONTRACT ? 0n : DEV_GENESIS_BALANCE])),

@@ -35,7 +35,7 @@ import {
 } from '../../src/rpc/logs/index.ts';
 import { simpleMethods } from '../../src/rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../../src/rpc/pool/index.ts';
-import { readMethods } from '../../src/rpc/read/index.ts';
+import { type CallPool, createCallPool, readMethods } from '../../src/rpc/read/index.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 export const GWEI = 1_000_000_000n;
@@ -58,6 +58,8 @@ export type ReadRpcNode = RpcNode & {
   genesisRoot: Hash;
   /** The log watcher behind `logMethods` (filters, subscriptions). */
   logWatcher: LogWatcher;
+  /** The call pool the server's calls run on, with `opts.callPool`. */
+  calls?: CallPool;
 };
 
 type NodeOptions = {
@@ -65,6 +67,8 @@ type NodeOptions = {
   limits?: Partial<PoolLimits>;
   /** Options of the read node's log watcher (limits, filter expiry, clock). */
   logs?: Omit<LogWatcherOptions, 'db'>;
+  /** eth_call and eth_estimateGas on a call pool (worker threads, as `lev start` runs them), with these options. */
+  callPool?: { size?: number; timeoutMs?: number };
 };
 
 export function startRpcNode(opts: NodeOptions = {}): Promise<RpcNode> {
@@ -106,7 +110,13 @@ async function build(
   const genesis = devGenesis().accounts;
 
   let accounts: AccountReader = createGenesisAccountReader(genesis);
-  let state: { executor: Executor; trie: TrieStore; genesisRoot: Hash; logWatcher: LogWatcher } | null = null;
+  let state: {
+    executor: Executor;
+    trie: TrieStore;
+    genesisRoot: Hash;
+    logWatcher: LogWatcher;
+    calls?: CallPool;
+  } | null = null;
   if (withExecutor) {
     const trie = await createTrieStore({ pool });
     const executor = await createExecutor({ store: trie, chainId: CHAIN_ID, genesis });
@@ -116,7 +126,15 @@ async function build(
       executor,
       async () => ((await getLatestBlock(db.pool))?.stateRoot as Hash | undefined) ?? genesisRoot,
     );
-    state = { executor, trie, genesisRoot, logWatcher: createLogWatcher({ ...opts.logs, db }) };
+    state = {
+      executor,
+      trie,
+      genesisRoot,
+      logWatcher: createLogWatcher({ ...opts.logs, db }),
+      ...(opts.callPool
+        ? { calls: createCallPool({ dbUrl: tdb.url, chainId: CHAIN_ID, ...opts.callPool }) }
+        : {}),
+    };
   }
 
   const intake = createPoolIntake({
@@ -144,7 +162,11 @@ async function build(
     ? await createRpcServer({
         port: 0,
         methods: [...simpleMethods, ...poolMethods, ...readMethods, ...logMethods],
-        deps: { ...deps, executor: state.executor, logWatcher: state.logWatcher },
+        deps: {
+          ...deps,
+          executor: state.calls ? { ...state.executor, call: state.calls.call } : state.executor,
+          logWatcher: state.logWatcher,
+        },
         rateLimitPerIp: 0,
       })
     : await createRpcServer({
@@ -163,6 +185,7 @@ async function build(
     async close() {
       await server.close();
       await state?.logWatcher.close();
+      await state?.calls?.close();
       await runner.stop();
       await running;
       await db.close();

@@ -64,6 +64,12 @@ export {
   revertReason,
   stateOverrides,
 } from './call.ts';
+export {
+  CALL_TIMEOUT_MS,
+  type CallPool,
+  createCallPool,
+  DEFAULT_CALL_WORKERS,
+} from './call-pool.ts';
 export type { ReadRpcDeps, StateReads } from './deps.ts';
 export {
   blockSize,
