@@ -139,8 +139,9 @@ const MAX_UNPROJECTED_APPENDS = 64;
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
 const ACTOR = 'sequencer';
 /**
- * The order key of handed-off txs, past every log position: on a price tie a tx already in the pool goes first;
- * among handed-off txs, the order offered.
+ * The order key of handed-off txs, past every log position: they arrived after every tx in the pool (on a price
+ * tie across senders a pool tx goes first; at one sender's nonce the handed-off one replaces it); among handed-off
+ * txs, the order offered.
  */
 const HANDED_POSITION = 1n << 62n;
 
@@ -314,7 +315,8 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
    * the view has not applied, or recently (declined at once) —, one handed off twice in the round, a client's retry
    * (`again`: declined once the round committed the first). Declined, the intake's own append answers "already
    * known" — instead of the round's commit failing on their `TxReceived` (expected: no stream) and declining
-   * everything else with them.
+   * everything else with them — or, for a tx this sequencer failed or invalidated and the client sent again,
+   * receives it again after its end (its stream exists: it cannot go in a round's commit as a new one).
    */
   function takeHanded(draft: Draft, inPool: readonly PoolTx[]): void {
     const taken = deps.handoff?.take() ?? [];

@@ -1,6 +1,7 @@
 /**
  * The pool read model: one row per tx the pool accepted (`tx-<hash>` streams), with its current status.
- * Pure function of events: every write is derived from event data and positions.
+ * Pure function of events: every write is derived from event data and positions. A tx received again after it was
+ * replaced, failed or invalidated (sent again) re-opens its row: pending, as of that `TxReceived`.
  */
 import type { RecordedEvent } from '../../src/eventstore/types.ts';
 import type { L2BlockSealed } from '../../src/streams/l2/index.ts';
@@ -64,7 +65,10 @@ export const poolProjection: Projection = {
            from json_to_recordset($1::json) as x(hash text, from_addr text, nonce numeric, gas_price numeric,
                 gas numeric, to_addr text, value numeric, input text, chain_id numeric, v numeric, r text, s text,
                 raw text, ip text, status text, received_at timestamptz, position bigint)
-         on conflict (hash) do nothing`,
+         on conflict (hash) do update
+           set status = excluded.status, status_reason = null, replaced_by = null, ip = excluded.ip,
+               received_at = excluded.received_at, position = excluded.position
+           where pool_txs.status in ('replaced', 'failed', 'invalidated')`,
         [JSON.stringify(received)],
       );
       received = [];

@@ -12,9 +12,10 @@
  * What the intake gets from {@link InclusionHandoff.offer}: the position of the commit that appended the
  * `TxReceived` (and the block, if the tx was ready), or `null` — declined: no sequencer takes txs here now (none in
  * this process, stopping, restarting) or the round's commit failed (a tx's stream existed already: the same tx
- * admitted by another intake first). The intake then appends the same events itself, which sorts it out: a
- * stream that exists is "already known"; on EventStoreDB, a `TxReceived` the failed round stored is a no-op
- * (appends are idempotent by event id).
+ * admitted by another intake first, or sent again after it was replaced, failed or invalidated). The intake then
+ * appends the same events itself, which sorts it out: a stream that exists is "already known" while its tx is
+ * pending or included, else the tx is received again after its end; on EventStoreDB, a `TxReceived` the failed
+ * round stored is a no-op (appends are idempotent by event id).
  *
  * Pure bookkeeping, no I/O: a round of the sequencer takes the whole queue once it reaches its txs (a round that
  * only creates the genesis, closes a batch or includes a forced one leaves it for the next) and settles every entry

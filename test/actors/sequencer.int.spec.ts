@@ -39,6 +39,8 @@ import { createTestDatabase } from '../support/db.ts';
 const CHAIN_ID = 1001n;
 const COINBASE = '0x00000000000000000000000000000000000c0ffe' as Address;
 const wallet = new Wallet(`0x${'51'.repeat(32)}`);
+/** A second funded sender (e.g. to pay `wallet` back). */
+const funder = new Wallet(`0x${'52'.repeat(32)}`);
 const BALANCE = 10n ** 21n;
 
 /** A real store, pool intake, executor and read models; the projection runs only when the test calls `project`. */
@@ -184,7 +186,11 @@ async function harness(
       db,
       executor,
       trie,
-      genesis: [{ address: wallet.address.toLowerCase(), balance: BALANCE, nonce: 0n }],
+      genesis: [wallet, funder].map((w) => ({
+        address: w.address.toLowerCase(),
+        balance: BALANCE,
+        nonce: 0n,
+      })),
       coinbase: COINBASE,
       limits: {
         maxTxs: opts.maxTxs ?? 100,
@@ -852,6 +858,96 @@ test("a tx invalid in a round: the same sender's later txs of that round wait be
     await h.close();
   }
 });
+
+/** Signs a legacy transfer of `w` (to the coinbase unless told). */
+const signBy = async (
+  w: Wallet,
+  f: { nonce: number; gasPrice?: bigint; gasLimit?: bigint; value?: bigint; to?: string },
+) =>
+  hexToBytes(
+    await w.signTransaction({
+      type: 0,
+      chainId: CHAIN_ID,
+      nonce: f.nonce,
+      gasPrice: f.gasPrice ?? 1_000_000_000n,
+      gasLimit: f.gasLimit ?? 21_000n,
+      to: f.to ?? COINBASE,
+      value: f.value ?? 1n,
+    }),
+  );
+
+for (const handoff of [false, true]) {
+  test(`a tx invalidated, sent again once it can pay, is received again and sealed (handoff: ${handoff})`, async () => {
+    const h = await harness({ handoff, viewAdmission: handoff });
+    /**
+     * Submits and, with the hand-off, runs the round that takes it — or declines it: a tx the sequencer finished
+     * has a stream, which its commit cannot start; the intake then appends it itself. The answer, or the error.
+     */
+    const submit = async (raw: Uint8Array) => {
+      const offers = h.offers();
+      let answered = false;
+      const answer = h.submit(raw).then(
+        (hash) => hash as string,
+        (err: Error) => err.message,
+      );
+      void answer.finally(() => {
+        answered = true;
+      });
+      if (handoff) {
+        while (!answered && h.offers() === offers) await new Promise((r) => setImmediate(r));
+        if (h.offers() > offers) await h.tick();
+      }
+      return answer;
+    };
+    try {
+      await h.load();
+      assert.ok(await h.tick(), 'genesis');
+      await h.project();
+      const fee = 21_000n * 1_000_000_000n;
+      // Both admitted on the state before the round: tx 0 spends the whole balance, tx 1 then cannot pay.
+      const raw0 = await h.signed(0, 1_000_000_000n, BALANCE - fee);
+      const raw1 = await h.signed(1);
+      const t0 = h.submit(raw0);
+      if (handoff) await h.handedOff(1);
+      else await t0;
+      const t1 = h.submit(raw1);
+      if (handoff) await h.handedOff(2);
+      else await t1;
+      assert.ok(await h.tick());
+      const [hash0, hash1] = [(await t0) as Hash, (await t1) as Hash];
+      await h.project();
+      const types = async (hash: Hash) => (await h.store.readStream(txStreamId(hash))).map((e) => e.type);
+      assert.equal(await types(hash1), ['TxReceived', 'TxInvalidated']);
+      // Paid back, it can pay for tx 1 again.
+      const paid = await submit(await signBy(funder, { nonce: 0, to: wallet.address, value: 10n ** 18n }));
+      if (!handoff) assert.ok(await h.tick());
+      await h.project();
+      assert.is(typeof paid, 'string');
+
+      const again = await submit(raw1);
+      assert.is(again, hash1, 'the same tx sent again: its hash, not "already known"');
+      assert.equal(await types(hash1), ['TxReceived', 'TxInvalidated', 'TxReceived']);
+      const row = await getPoolTx(h.db.pool, hash1);
+      assert.equal([row?.status, row?.statusReason], ['pending', null], 'its pool row is pending again');
+      assert.is(await submit(raw1), 'already known', 'while it is pending');
+
+      while (await h.tick()) {}
+      await h.project();
+      assert.equal(await types(hash1), ['TxReceived', 'TxInvalidated', 'TxReceived', 'TxIncluded']);
+      assert.is((await getPoolTx(h.db.pool, hash1))?.status, 'included');
+      const sealed = (await h.store.readStream(L2_STREAM_ID))
+        .filter((e) => e.type === 'L2BlockSealed')
+        .map((e) => (e.data as { tx: { hash: Hash } }).tx.hash);
+      assert.equal(sealed.filter((x) => x === hash1).length, 1, 'sealed once');
+      assert.equal(sealed.filter((x) => x === hash0).length, 1);
+      // Included, sent again: its nonce is used (rule 9 comes before "already known").
+      assert.is(await submit(raw1), 'nonce too low');
+      assert.equal(await types(hash1), ['TxReceived', 'TxInvalidated', 'TxReceived', 'TxIncluded']);
+    } finally {
+      await h.close();
+    }
+  });
+}
 
 test('a handed-off tx: its TxReceived, its block and its TxIncluded in one commit; the answer waits for it', async () => {
   const h = await harness({ handoff: true });

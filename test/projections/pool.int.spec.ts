@@ -118,4 +118,66 @@ test('received and included in one batch: inserted included; every batching leav
   }
 });
 
+test('a tx received again after it was replaced, failed or invalidated: its row is pending again, as of then', async () => {
+  const tdb = await createTestDatabase('poolproj');
+  const db = createReadModelDb(tdb.url);
+  try {
+    await migrate(db);
+    const [a, b, c] = [hex32(), hex32(), hex32()];
+    // `log` numbers nonces by index: the same tx's TxReceived must carry the same data, so copy the first.
+    const events = log([
+      ['TxReceived', a],
+      ['TxReceived', b],
+      ['TxReceived', c],
+      ['TxReplaced', a],
+      ['TxFailed', b, 'nonce too low'],
+      ['TxInvalidated', c, 'insufficient balance'],
+      ['TxReceived', a],
+      ['TxReceived', b],
+      ['TxReceived', c],
+      ['L2BlockSealed', c],
+      ['TxIncluded', c],
+    ]).map((e, i, all) => {
+      if (e.type !== 'TxReceived' || i < 3) return e;
+      const first = all.find((f) => f.type === 'TxReceived' && f.data['hash'] === e.data['hash'])!;
+      return { ...e, data: first.data, metadata: { ...e.metadata, at: '2026-11-27T00:00:00.000Z' } };
+    });
+    (events[3]!.data as Record<string, unknown>)['replacedBy'] = b;
+    const rows = async () =>
+      (
+        await db.pool.query(
+          `select hash, status, status_reason, replaced_by, position::text, received_at::text from pool_txs
+            order by hash`,
+        )
+      ).rows;
+    const apply = async (batches: RecordedEvent[][]) => {
+      await db.pool.query('truncate pool_txs');
+      for (const batch of batches) await withTransaction(db.pool, (sql) => poolProjection.handle(sql, batch));
+      return rows();
+    };
+    const oneByOne = await apply(events.map((ev) => [ev]));
+    const byHash = new Map(oneByOne.map((r) => [r.hash, r]));
+    assert.equal(
+      [a, b].map((h) => [byHash.get(h)?.status, byHash.get(h)?.status_reason, byHash.get(h)?.replaced_by]),
+      [
+        ['pending', null, null],
+        ['pending', null, null],
+      ],
+    );
+    assert.equal(
+      [byHash.get(a)?.position, byHash.get(b)?.position],
+      ['7', '8'],
+      'as of the TxReceived again',
+    );
+    assert.ok(String(byHash.get(a)?.received_at).startsWith('2026-11-27'));
+    assert.equal([byHash.get(c)?.status, byHash.get(c)?.position], ['included', '9']);
+    assert.equal(await apply([events]), oneByOne, 'one batch');
+    for (let cut = 1; cut < events.length; cut++)
+      assert.equal(await apply([events.slice(0, cut), events.slice(cut)]), oneByOne, `two batches at ${cut}`);
+  } finally {
+    await db.close();
+    await tdb.drop();
+  }
+});
+
 test.run();

@@ -176,6 +176,34 @@ test('a replacement marks the old tx replaced; the same tx sent 8 times at once 
   assert.is(stream.length, 1);
 });
 
+test('a replaced tx sent again is pending again: it replaces its replacement when it pays as much', async () => {
+  const w = wallets[6]!;
+  const a = await sign(w, { value: 1n });
+  const b = await sign(w, { value: 2n }); // the same cost: accepted, replaces a
+  const [ha, hb] = [Transaction.from(a).hash!, Transaction.from(b).hash!];
+  assert.is((await send(a)).result, ha);
+  assert.is((await send(b)).result, hb);
+  assert.is((await send(a)).result, ha, 'a again: not "already known", though its stream exists');
+  assert.is((await rpc<{ hash: string }>(url, 'eth_getTransactionByHash', [ha])).result?.hash, ha);
+  assert.is((await rpc(url, 'eth_getTransactionByHash', [hb])).result, null);
+  const types = async (hash: string) => (await store.readStream(`tx-${hash}`)).map((e) => e.type);
+  assert.equal(await types(ha), ['TxReceived', 'TxReplaced', 'TxReceived']);
+  assert.equal(await types(hb), ['TxReceived', 'TxReplaced']);
+  const from = await rpc<{ pending: Record<string, { hash: string }> }>(url, 'txpool_contentFrom', [
+    w.address,
+  ]);
+  assert.equal(
+    Object.entries(from.result!.pending).map(([n, t]) => [n, t.hash]),
+    [['0', ha]],
+  );
+  await refused(a, 'already known');
+  // A costlier replacement, then b again: its replacement pays more, so b is underpriced (not "already known").
+  const c = await sign(w, { value: 3n, gasPrice: 2n * GWEI });
+  assert.is((await send(c)).result, Transaction.from(c).hash!);
+  await refused(b, 'replacement transaction underpriced');
+  assert.equal(await types(hb), ['TxReceived', 'TxReplaced']);
+});
+
 test('a pre-EIP-155 tx is accepted and shown without a chain id', async () => {
   const w = wallets[5]!;
   const tx = Transaction.from({

@@ -52,10 +52,40 @@ t('when unknown: ReceiveTx → TxReceived', () => {
   given([]).when({ type: 'ReceiveTx', data: received.data }).thenEvents([received]);
 });
 
-t('when pending: ReceiveTx again is refused', () => {
+t('when pending or included: ReceiveTx again is refused', () => {
   given([received])
     .when({ type: 'ReceiveTx', data: received.data })
-    .thenThrows(/already received/);
+    .thenThrows(/already received: it is pending/);
+  const included: TxEvent = {
+    type: 'TxIncluded',
+    data: { hash: HASH, blockNumber: '9', blockHash: OTHER, batchNumber: '2', status: 'success' },
+  };
+  given([received, included])
+    .when({ type: 'ReceiveTx', data: received.data })
+    .thenThrows(/already received: it is included/);
+});
+
+t('when replaced, failed or invalidated: ReceiveTx → TxReceived, pending again (the tx sent again)', () => {
+  const ends: TxEvent[] = [
+    { type: 'TxReplaced', data: { hash: HASH, replacedBy: OTHER } },
+    { type: 'TxFailed', data: { hash: HASH, reason: 'nonce too low' } },
+    { type: 'TxInvalidated', data: { hash: HASH, reason: 'insufficient balance' } },
+  ];
+  for (const end of ends) {
+    given([received, end]).when({ type: 'ReceiveTx', data: received.data }).thenEvents([received]);
+    const state = foldTx([received, end, received]);
+    assert.equal(state, {
+      status: 'pending',
+      hash: HASH,
+      from: received.data.from,
+      nonce: 3n,
+      gasPrice: 1_000_000_000n,
+      gas: 21_000n,
+    });
+    given([received, end, received])
+      .when({ type: 'ReceiveTx', data: received.data })
+      .thenThrows(/already received: it is pending/);
+  }
 });
 
 t('when pending: ReplaceTx → TxReplaced; state records the replacement', () => {

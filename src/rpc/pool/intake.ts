@@ -6,6 +6,10 @@
  * on the replaced tx's stream → wait until the read models have reached the appended position (read-your-writes)
  * → the hash.
  *
+ * The same signed tx sent again after it was replaced, failed or invalidated is received again (zkevm-node-spec §3
+ * rules 15 and 19): its stream, found on the conflict of the first append, gets a second `TxReceived` after its
+ * end, and the tx is pending once more. Only a tx pending or included is "already known".
+ *
  * With a sequencer in the same process (`handoff`), a tx that replaces none is handed to it instead of appended
  * here (direct inclusion, src/sequencer/handoff.ts): its `TxReceived` goes in the sequencer's next commit, with its
  * block when it is ready, and the answer waits for the read models to reach that commit — so the receipt is there
@@ -22,8 +26,9 @@
 import type { ReadModelDb } from '../../../projections/index.ts';
 import type { AbsentReceipts } from '../../../projections/l2/index.ts';
 import { getAdmissionView } from '../../../projections/pool/index.ts';
+import { IllegalStateError } from '../../errors/index.ts';
 import { createAppendBatcher, ExpectedRevisionConflictError } from '../../eventstore/index.ts';
-import type { EventStore, GlobalPosition, NewEvent } from '../../eventstore/types.ts';
+import type { EventStore, ExpectedRevision, GlobalPosition, NewEvent } from '../../eventstore/types.ts';
 import type { AccountReader } from '../../execution/index.ts';
 import {
   checkStatefulRules,
@@ -124,12 +129,39 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
     return { position: Promise.resolve(position) };
   }
 
-  async function appendReceived(received: NewEvent<TxReceived>[]): Promise<GlobalPosition> {
+  /**
+   * The expected revision that receives the tx on its stream: none, or the stream's last when the tx ended
+   * without inclusion (replaced, failed, invalidated) and is sent again — the same signed bytes.
+   * @throws {PoolError} "already known" when the tx is pending or included.
+   */
+  async function receivable(received: NewEvent<TxReceived>): Promise<ExpectedRevision> {
+    const recorded = await store.readStream(txStreamId(received.data.hash));
+    const last = recorded.at(-1);
+    if (!last) return 'no_stream';
     try {
-      return (await appender.append(txStreamId(received[0]!.data.hash), received, 'no_stream')).position;
+      decide({ type: 'ReceiveTx', data: received.data }, foldTx(recorded as unknown as TxEvent[]));
     } catch (err) {
-      if (err instanceof ExpectedRevisionConflictError) throw new PoolError('already_known', 'already known');
+      if (err instanceof IllegalStateError) throw new PoolError('already_known', 'already known');
       throw err;
+    }
+    return last.revision;
+  }
+
+  /**
+   * Appends the tx's `TxReceived`: to a new stream, or after the end of a tx sent again (whose stream exists, found
+   * on the conflict; a new tx costs no read).
+   */
+  async function appendReceived(received: NewEvent<TxReceived>[]): Promise<GlobalPosition> {
+    let expected: ExpectedRevision = 'no_stream';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await appender.append(txStreamId(received[0]!.data.hash), received, expected)).position;
+      } catch (err) {
+        if (!(err instanceof ExpectedRevisionConflictError)) throw err;
+        // Another writer moved the stream meanwhile (the sequencer, another intake): look again.
+        if (attempt >= 3) throw new PoolError('already_known', 'already known');
+        expected = await receivable(received[0]!);
+      }
     }
   }
 

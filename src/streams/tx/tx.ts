@@ -61,7 +61,10 @@ export function toTxData(tx: {
   };
 }
 
-/** A signed tx the pool accepted; `raw` is the signed tx exactly as received. */
+/**
+ * A signed tx the pool accepted; `raw` is the signed tx exactly as received. Again after a `TxReplaced`,
+ * `TxFailed` or `TxInvalidated` when the same tx is sent again (see {@link decide}).
+ */
 export type TxReceived = Event<
   'TxReceived',
   TxData & {
@@ -149,14 +152,20 @@ export type TxCommand = ReceiveTx | ReplaceTx | FailTx;
 /**
  * Decides the events of a tx command. Pure.
  *
- * @throws {IllegalStateError} when the tx stream's state does not allow the command (a tx received twice, a
- * replacement or a failure of a tx that is no longer pending: a tx included and failed, or replaced and failed).
+ * A tx that ended without inclusion (replaced, failed, invalidated) is received again when it is sent again, the
+ * same signed bytes: the stream goes back to pending (the reference pool's insert upserts on the hash, and its
+ * "already known" counts no failed or invalid tx, zkevm-node-spec §3 rules 15 and 19). So a stream may hold
+ * several `TxReceived`, each after an end that is not an inclusion.
+ *
+ * @throws {IllegalStateError} when the tx stream's state does not allow the command (a tx received while it is
+ * pending or once included; a replacement or a failure of a tx that is no longer pending: a tx included and failed,
+ * or replaced and failed).
  */
 export function decide(command: TxCommand, state: TxState): TxEvent[] {
   switch (command.type) {
     case 'ReceiveTx':
-      if (state.status !== 'unknown')
-        throw new IllegalStateError(`tx ${command.data.hash} was already received`);
+      if (state.status === 'pending' || state.status === 'included')
+        throw new IllegalStateError(`tx ${command.data.hash} was already received: it is ${state.status}`);
       return [{ type: 'TxReceived', data: command.data }];
     case 'ReplaceTx':
       if (state.status !== 'pending') {
