@@ -67,14 +67,19 @@ export type PoolCandidate = {
   from: string;
   nonce: bigint;
   gasPrice: bigint;
-  /** Log position of its `TxReceived`: the tie-breaker (first come, first served). */
+  /**
+   * Log position of its `TxReceived`: the tie-breaker — across senders first come, first served; at one sender's
+   * nonce the later replaces the earlier.
+   */
   position: bigint;
 };
 
 /**
  * Orders pending pool txs for execution: each sender's txs strictly in nonce order starting at its state nonce
- * (txs behind a gap wait), and across senders the highest gas price first, ties by arrival. Txs below the state
- * nonce are returned in `stale` (the sequencer fails them). Pure.
+ * (txs behind a gap wait), and across senders the highest gas price first, ties by arrival. Of two txs of one
+ * sender and nonce (two intakes raced), the one with the higher gas price runs, on a tie the later one: it replaces
+ * the earlier as in the reference's worker. Txs below the state nonce are returned in `stale` (the sequencer
+ * fails them). Pure.
  */
 export function orderReadyTxs<T extends PoolCandidate>(
   pending: readonly T[],
@@ -91,9 +96,10 @@ export function orderReadyTxs<T extends PoolCandidate>(
     if (list) list.push(tx);
     else bySender.set(tx.from, [tx]);
   }
-  // Per sender: nonce order; for a duplicated nonce, the better price (then the earlier) goes first.
+  // Per sender: nonce order; for a duplicated nonce, the better price, then the later (a replacement: "same nonce
+  // with gasPrice ≥ current replaces it", zkevm-node-spec §3) goes first.
   const queues = [...bySender.entries()].map(([from, txs]) => {
-    txs.sort((a, b) => cmp(a.nonce, b.nonce) || cmp(b.gasPrice, a.gasPrice) || cmp(a.position, b.position));
+    txs.sort((a, b) => cmp(a.nonce, b.nonce) || cmp(b.gasPrice, a.gasPrice) || cmp(b.position, a.position));
     return { next: stateNonce(from), txs, i: 0 };
   });
   const ready: T[] = [];

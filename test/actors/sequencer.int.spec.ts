@@ -67,6 +67,8 @@ async function harness(
     txLifetimeMs?: number;
     /** How often rounds look for expired txs. @default 10 min */
     txExpiryCheckMs?: number;
+    /** Wraps the store the intake appends to (the sequencer's and the view's are the real one). */
+    intakeStore?: (store: EventStore) => EventStore;
   } = {},
 ) {
   const tdb = await createTestDatabase('seq');
@@ -110,7 +112,7 @@ async function harness(
   /** The positions the intake waited for the read models to reach. */
   const waitedFor: GlobalPosition[] = [];
   const intakeDeps: Omit<PoolIntakeDeps, 'waitForReadModels'> = {
-    store: realStore,
+    store: opts.intakeStore?.(realStore) ?? realStore,
     db,
     accounts: {
       getAccount: async (address) => {
@@ -948,6 +950,58 @@ for (const handoff of [false, true]) {
     }
   });
 }
+
+test('a replacement and the TxReplaced of the tx it replaces are one commit: a round right after takes the new one', async () => {
+  /** Runs a sequencer round right after each intake append that carried a `TxReceived`, before the intake goes on. */
+  let roundAfterReceived: (() => Promise<unknown>) | null = null;
+  const h = await harness({
+    intakeStore: (store) =>
+      Object.assign(Object.create(store) as EventStore, {
+        append: async (...args: Parameters<EventStore['append']>) => {
+          const out = await store.append(...args);
+          if (args[1].some((e) => e.type === 'TxReceived')) await roundAfterReceived?.();
+          return out;
+        },
+        appendMany: async (appends: Parameters<EventStore['appendMany']>[0]) => {
+          const out = await store.appendMany(appends);
+          if (appends.some((a) => a.events.some((e) => e.type === 'TxReceived')))
+            await roundAfterReceived?.();
+          return out;
+        },
+      }),
+  });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const old = await h.submit(await signBy(wallet, { nonce: 0, gasPrice: 2_000_000_000n }));
+    // The replacement pays more in all (gas × price) at a lower price: the better price would be the old tx's.
+    roundAfterReceived = async () => {
+      roundAfterReceived = null;
+      await h.tick();
+    };
+    const replacement = await h.submit(
+      await signBy(wallet, { nonce: 0, gasPrice: 1_000_000_000n, gasLimit: 50_000n, value: 0n }),
+    );
+    assert.is(roundAfterReceived, null, 'a round ran between the append and the answer');
+    while (await h.tick()) {}
+    await h.project();
+    const types = async (hash: Hash) => (await h.store.readStream(txStreamId(hash))).map((e) => e.type);
+    assert.equal(await types(old), ['TxReceived', 'TxReplaced']);
+    assert.equal(await types(replacement), ['TxReceived', 'TxIncluded'], 'the tx whose hash the sender got');
+    const [received, replaced] = [
+      (await h.store.readStream(txStreamId(replacement)))[0]!,
+      (await h.store.readStream(txStreamId(old)))[1]!,
+    ];
+    const { rows } = await h.db.pool.query<{ n: number }>(
+      'select count(distinct xmin::text)::int as n from lev_es.events where position = any($1::bigint[])',
+      [[received.position, replaced.position].map(String)],
+    );
+    assert.is(rows[0]!.n, 1, 'one transaction');
+  } finally {
+    await h.close();
+  }
+});
 
 test('a handed-off tx: its TxReceived, its block and its TxIncluded in one commit; the answer waits for it', async () => {
   const h = await harness({ handoff: true });

@@ -99,4 +99,22 @@ ordering('two txs with one nonce: the better price runs, the other is skipped', 
     ['a-0-9', 'a-1-1'],
   );
 });
+ordering(
+  'two txs with one nonce at one price: the later runs (it replaces the earlier, as in the reference)',
+  () => {
+    const earlier = { ...tx('a', 0, 5), hash: 'earlier' };
+    const later = { ...tx('a', 0, 5), hash: 'later' };
+    const cheaper = { ...tx('a', 0, 4), hash: 'cheaper' };
+    for (const order of [
+      [earlier, later, cheaper],
+      [cheaper, later, earlier],
+    ]) {
+      const { ready } = orderReadyTxs([...order, tx('a', 1, 1)], () => 0n);
+      assert.equal(
+        ready.map((t) => t.hash),
+        ['later', 'a-1-1'],
+      );
+    }
+  },
+);
 ordering.run();

@@ -2,9 +2,9 @@
  * Pool intake: what `eth_sendRawTransaction` does with a tx (DESIGN §2, §5).
  *
  * decode → stateless rules → (per sender, one at a time) state + pool view → stateful rules → append `TxReceived`
- * to `tx-<hash>` (expected: no stream; concurrent submissions are group-committed) → on replacement, `TxReplaced`
- * on the replaced tx's stream → wait until the read models have reached the appended position (read-your-writes)
- * → the hash.
+ * to `tx-<hash>` (expected: no stream; concurrent submissions are group-committed) — a replacement together with
+ * `TxReplaced` on the replaced tx's stream, in one `appendMany` → wait until the read models have reached the
+ * appended position (read-your-writes) → the hash.
  *
  * The same signed tx sent again after it was replaced, failed or invalidated is received again (zkevm-node-spec §3
  * rules 15 and 19): its stream, found on the conflict of the first append, gets a second `TxReceived` after its
@@ -20,7 +20,7 @@
  * With the hand-off the lane covers the checks and the queueing only: a tx still queued (or declined and appended
  * outside the lane) is not yet in the pool read model the next one's checks read, so two txs of one nonce, or
  * a sender past `accountQueue` within one round, get in as across instances — the sequencer includes one tx per
- * nonce (the better price) and fails the other as "nonce too low".
+ * nonce (the better price, on a tie the later) and fails the other as "nonce too low".
  */
 
 import type { ReadModelDb } from '../../../projections/index.ts';
@@ -28,7 +28,13 @@ import type { AbsentReceipts } from '../../../projections/l2/index.ts';
 import { getAdmissionView } from '../../../projections/pool/index.ts';
 import { IllegalStateError } from '../../errors/index.ts';
 import { createAppendBatcher, ExpectedRevisionConflictError } from '../../eventstore/index.ts';
-import type { EventStore, ExpectedRevision, GlobalPosition, NewEvent } from '../../eventstore/types.ts';
+import type {
+  EventStore,
+  ExpectedRevision,
+  GlobalPosition,
+  NewEvent,
+  StreamAppend,
+} from '../../eventstore/types.ts';
 import type { AccountReader } from '../../execution/index.ts';
 import {
   checkStatefulRules,
@@ -121,11 +127,9 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
       position.catch(() => {}); // awaited by `submit` once the lane is free
       return { position };
     }
-    let position = await appendReceived(received);
-    if (replaces) {
-      const replacedPosition = await markReplaced(replaces, tx.hash, received[0]!.id, ctx);
-      if (replacedPosition > position) position = replacedPosition;
-    }
+    const position = replaces
+      ? await appendReplacing(received, replaces, ctx)
+      : await appendReceived(received);
     return { position: Promise.resolve(position) };
   }
 
@@ -173,29 +177,49 @@ export function createPoolIntake(deps: PoolIntakeDeps): PoolIntake {
     return (await to.offer(received[0]!)) ?? appendReceived(received);
   }
 
-  /** Appends `TxReplaced` on the replaced tx's stream, unless it stopped being pending meanwhile. */
-  async function markReplaced(
+  /**
+   * Appends the tx's `TxReceived` and `TxReplaced` on the pending tx of the same nonce it replaces in ONE
+   * `appendMany` (on Postgres one transaction): no sequencer round sees both pending, which could take the old one
+   * while the sender of the new one gets its hash. The replaced tx is re-read (and the append decided again) when
+   * the sequencer wrote to it meanwhile: no longer pending (failed, invalidated), the new tx is appended alone;
+   * included, the new one's nonce is used — "nonce too low", as the next send would answer.
+   */
+  async function appendReplacing(
+    received: NewEvent<TxReceived>[],
     hash: Hash,
-    replacedBy: Hash,
-    causationId: string,
     ctx: { actor: string; at: string; correlationId: string },
   ): Promise<GlobalPosition> {
-    const streamId = txStreamId(hash);
-    // The sequencer may write to the replaced tx's stream concurrently: re-read and decide again on a conflict.
+    const receivedStream = txStreamId(received[0]!.data.hash);
+    const replacedStream = txStreamId(hash);
+    let expected: ExpectedRevision = 'no_stream';
     for (let attempt = 0; ; attempt++) {
-      const recorded = await store.readStream(streamId);
+      const recorded = await store.readStream(replacedStream);
       const state = foldTx(recorded as unknown as TxEvent[]);
-      if (state.status !== 'pending') return 0n;
-      const events = envelope(decide({ type: 'ReplaceTx', data: { hash, replacedBy } }, state), {
-        ...ctx,
-        causationId,
-      });
-      const last = recorded.at(-1);
+      if (state.status === 'included') throw new PoolError('nonce_too_low', 'nonce too low');
+      const appends: StreamAppend[] = [
+        { streamId: receivedStream, events: received, expectedRevision: expected },
+      ];
+      if (state.status === 'pending') {
+        const replacedBy = received[0]!.data.hash;
+        appends.push({
+          streamId: replacedStream,
+          events: envelope(decide({ type: 'ReplaceTx', data: { hash, replacedBy } }, state), {
+            ...ctx,
+            causationId: received[0]!.id,
+          }),
+          expectedRevision: recorded.at(-1)!.revision,
+        });
+      }
       try {
-        const { position } = await store.append(streamId, events, last ? last.revision : 'no_stream');
-        return position;
+        // The replaced tx's `TxReplaced` comes last: its position is the append's.
+        return (await store.appendMany(appends)).at(-1)!.position;
       } catch (err) {
-        if (!(err instanceof ExpectedRevisionConflictError) || attempt >= 3) throw err;
+        if (!(err instanceof ExpectedRevisionConflictError)) throw err;
+        if (attempt >= 3) {
+          if (err.streamId === receivedStream) throw new PoolError('already_known', 'already known');
+          throw err;
+        }
+        if (err.streamId === receivedStream) expected = await receivable(received[0]!);
       }
     }
   }
