@@ -64,9 +64,9 @@ test('a call looping to the gas cap is stopped at the timeout; the node’s thre
       code: -32000,
       message: `execution aborted (timeout = ${TIMEOUT_MS / 1000}s)`,
     });
-    // Each at its timeout (past it by the time a busy machine takes to start the replacing worker at most).
-    for (const ms of answeredAfter)
-      assert.ok(ms >= TIMEOUT_MS && ms < TIMEOUT_MS * 3, `answered after ${ms} ms`);
+    // Each at its timeout — or, queued behind the other on one worker, run again on a fresh worker (started in a
+    // few seconds on a busy machine) and stopped at its own timeout there.
+    for (const ms of answeredAfter) assert.ok(ms >= TIMEOUT_MS && ms < 20_000, `answered after ${ms} ms`);
     assert.ok(lag < 500, `the node's thread was held ${Math.round(lag)} ms`);
   } finally {
     clearInterval(timer);
