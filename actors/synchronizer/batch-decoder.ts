@@ -8,6 +8,8 @@
  * - The same result either way: the worker runs {@link decodeBatch}; a job the worker has not taken when the
  *   builder needs it (the worker is still starting, it failed, or it is off) is decoded on the calling thread. An
  *   error is always raised on the calling thread by decoding there, so the builder sees the codec's own error.
+ * - Every job asked for settles: when the worker fails or ends (an error, an exit, `close()`), the jobs it held that
+ *   a `result()` already awaits are decoded on the calling thread at once, the others when asked for.
  * - Jobs are taken in submission order, at most `inFlight` at a time, so the builder never waits behind batches it
  *   does not need yet.
  * - The worker starts with the decoder (about half a second: tsx and the codec) and, once started, keeps the
@@ -66,7 +68,7 @@ export type BatchDecoder = {
   submit(data: Hex): DecodeJob;
   /** Resolves once the worker is up — or once decoding is known to stay on the calling thread. Never rejects. */
   ready(): Promise<void>;
-  /** Ends the worker; jobs it held are decoded on the calling thread when asked for. Idempotent. */
+  /** Ends the worker; jobs it held are decoded on the calling thread (at once for a waiting `result()`). Idempotent. */
   close(): Promise<void>;
 };
 
@@ -90,6 +92,8 @@ type Job = {
   id: number;
   data: Hex;
   state: 'queued' | 'posted' | 'settled';
+  /** A `result()` awaits `settled`: a worker that dies holding the job must not leave it pending. */
+  awaited: boolean;
   settled: Promise<Outcome>;
   settle(outcome: Outcome): void;
 };
@@ -118,16 +122,27 @@ export function createBatchDecoder(opts: BatchDecoderOptions = {}): BatchDecoder
     started = resolve;
   });
 
-  /** Gives up on the worker: what it held is decoded here when asked for. */
+  /**
+   * Gives up on the worker: what it held is decoded here — now when a `result()` awaits it (nothing else would
+   * settle it), else when asked for.
+   */
   function drop(reason: string): void {
     started();
     if (!worker) return;
     const w = worker;
     worker = null;
     ready = false;
-    for (const job of posted.values()) job.state = 'queued';
-    queue.unshift(...posted.values());
+    const held = [...posted.values()];
     posted.clear();
+    const requeued: Job[] = [];
+    for (const job of held) {
+      if (job.awaited) settle(job, decodeHere(job.data));
+      else {
+        job.state = 'queued';
+        requeued.push(job);
+      }
+    }
+    queue.unshift(...requeued);
     void w.terminate().catch(() => {});
     if (reason) log('batch decoder worker stopped; decoding on the builder thread', { reason });
   }
@@ -184,7 +199,7 @@ export function createBatchDecoder(opts: BatchDecoderOptions = {}): BatchDecoder
       const settled = new Promise<Outcome>((resolve) => {
         settleJob = resolve;
       });
-      const job: Job = { id: nextId++, data, state: 'queued', settled, settle: settleJob };
+      const job: Job = { id: nextId++, data, state: 'queued', awaited: false, settled, settle: settleJob };
       queue.push(job);
       pump();
       return {
@@ -193,6 +208,7 @@ export function createBatchDecoder(opts: BatchDecoderOptions = {}): BatchDecoder
             queue.splice(queue.indexOf(job), 1);
             settle(job, decodeHere(job.data));
           }
+          job.awaited = true;
           const outcome = await job.settled;
           if ('err' in outcome) throw outcome.err;
           return outcome.ok;

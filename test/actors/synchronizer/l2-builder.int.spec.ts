@@ -7,6 +7,7 @@
  * a restart — goes on with nothing lost or built twice; a batch that cannot be rebuilt fails the round as a
  * critical error after the groups before it.
  */
+import { Worker } from 'node:worker_threads';
 import { Wallet } from 'ethers';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -319,6 +320,38 @@ test('in rounds of 4 txs and appends of 2 batches, decoded on the worker: the sa
   assert.is(await buildAll(builder), 10);
   assert.equal(await chainOf(node.store), reference);
   await assertRootsPersisted(node);
+});
+
+test('the decoding worker dying while it holds the batch build waits for: decoded here, the same events', async () => {
+  const node = await freshNode();
+  // One batch per append: 2 batches decoded ahead, so batch 1 is handed to the worker too and awaited there.
+  const builder = await builderOf(node, { batchesPerAppend: 1 });
+  await builder.ready();
+  // The thread dies (an OOM, a native crash) right as it takes its first batch: it never answers.
+  const original = Worker.prototype.postMessage;
+  let killed = false;
+  Worker.prototype.postMessage = function (this: Worker, msg: unknown, ...rest: unknown[]) {
+    const m = msg as { id?: unknown; data?: unknown };
+    if (typeof m.id === 'number' && typeof m.data === 'string') {
+      killed = true;
+      Worker.prototype.postMessage = original;
+      void this.terminate();
+    }
+    return (original as (this: Worker, ...args: unknown[]) => void).call(this, msg, ...rest);
+  };
+  // A hang leaves nothing to keep the process alive (the worker is gone): this timer fails the test instead.
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('build did not settle within 20 s')), 20_000);
+    });
+    assert.is(await Promise.race([buildAll(builder), hung]), 13);
+  } finally {
+    clearTimeout(timer);
+    Worker.prototype.postMessage = original;
+  }
+  assert.ok(killed, 'the worker took a batch');
+  assert.equal(await chainOf(node.store), reference);
 });
 
 test('a failed append stops the round there; the same builder then goes on: nothing lost or built twice', async () => {
