@@ -20,6 +20,7 @@ export { createL2Builder, type L2Builder, type L2BuilderDeps, L2RebuildError } f
 export { createSynchronizerMachine, type SynchronizerContext } from './machine.ts';
 export {
   createTrustedNode,
+  MAX_BATCH_L2_DATA_BYTES,
   parseTrustedBatch,
   type TrustedNode,
   type TrustedNodeBatch,

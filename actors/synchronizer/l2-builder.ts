@@ -21,7 +21,13 @@
  */
 import { setImmediate } from 'node:timers/promises';
 import type { ReadModelDb } from '../../projections/index.ts';
-import { accInputHash, type BatchTx, encodeBatchL2Data } from '../../src/batch/index.ts';
+import {
+  accInputHash,
+  BatchDecodeError,
+  BatchInputError,
+  type BatchTx,
+  encodeBatchL2Data,
+} from '../../src/batch/index.ts';
 import { IllegalStateError, NodeError } from '../../src/errors/index.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
 import type { Executor, GenesisAllocation, TrieStore } from '../../src/execution/index.ts';
@@ -410,9 +416,13 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
             () => {},
           );
         } catch (err) {
-          // The trusted node's batch breaks a rule of the chain (e.g. a timestamp before this chain's last batch).
-          if (!(err instanceof IllegalStateError)) throw err;
-          refused = `cannot come next: ${err.message}`;
+          // The trusted node's batch breaks a rule of the chain (e.g. a timestamp before this chain's last batch),
+          // or its fields or data cannot be encoded or hashed as a batch's: a claim that does not hold, not a fault
+          // of this node. The executor's and the stores' errors still fail the round.
+          if (err instanceof IllegalStateError) refused = `cannot come next: ${err.message}`;
+          else if (err instanceof BatchInputError || err instanceof BatchDecodeError)
+            refused = `is not a batch: ${err.message}`;
+          else throw err;
         }
         if (refused) {
           // Nothing of it is kept (its trie nodes, unnamed by any event, are harmless).

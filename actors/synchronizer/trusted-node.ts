@@ -2,11 +2,24 @@
  * The trusted sequencer's JSON-RPC as a permissionless node follows it (zkevm-node-spec §7, trusted-state sync):
  * `zkevm_getBatchByNumber(n, false)`, parsed and checked (the next batch is asked for directly: one call per idle
  * round, as polling `zkevm_batchNumber` first would be). What it says is a claim: the
- * follower re-executes every batch and keeps it only when the result is the claimed one.
+ * follower re-executes every batch and keeps it only when the result is the claimed one. An answer whose fields do
+ * not have a batch's shape on L1 is a temporary {@link TrustedNodeError}, as no answer is; a batch that parses but
+ * cannot be staged or does not re-execute to its claims is refused by the builder — neither stops the node.
  */
 import { NodeError } from '../../src/errors/index.ts';
 import { createJsonRpcClient } from '../../src/jsonrpc/index.ts';
-import { type Address, type Hash, type Hex, isHex, toAddress } from '../../src/primitives/index.ts';
+import {
+  type Address,
+  type Hash,
+  type Hex,
+  isAddress,
+  isHex,
+  toAddress,
+} from '../../src/primitives/index.ts';
+
+/** The most bytes of batchL2Data the rollup contract takes (`TransactionsLengthAboveMax`; MaxBatchBytesSize). */
+export const MAX_BATCH_L2_DATA_BYTES = 120_000;
+const UINT64_LIMIT = 1n << 64n;
 
 /** A batch as the trusted node announces it. */
 export type TrustedNodeBatch = {
@@ -54,13 +67,22 @@ const quantity = (v: unknown, field: string): bigint => {
   return BigInt(v);
 };
 
-/** Parses one `zkevm_getBatchByNumber` result. Pure. @throws {Error} naming the field that is wrong. */
+/**
+ * Parses one `zkevm_getBatchByNumber` result: every field has the shape a batch's field has on L1 (an address, a
+ * uint64 timestamp, at most {@link MAX_BATCH_L2_DATA_BYTES} of data), so whatever it claims can be staged and
+ * checked. Pure.
+ * @throws {Error} naming the field that is wrong.
+ */
 export function parseTrustedBatch(raw: RawBatch): TrustedNodeBatch {
   const data = raw['batchL2Data'];
   if (typeof data !== 'string' || !isHex(data) || data.length % 2 !== 0)
     throw new Error('batchL2Data is not hex bytes');
+  if ((data.length - 2) / 2 > MAX_BATCH_L2_DATA_BYTES)
+    throw new Error(`batchL2Data is ${(data.length - 2) / 2} bytes, above ${MAX_BATCH_L2_DATA_BYTES}`);
   if (typeof raw['closed'] !== 'boolean') throw new Error('closed is not a boolean');
-  if (typeof raw['coinbase'] !== 'string') throw new Error('coinbase is not an address');
+  if (!isAddress(raw['coinbase'])) throw new Error('coinbase is not an address');
+  const timestamp = quantity(raw['timestamp'], 'timestamp');
+  if (timestamp >= UINT64_LIMIT) throw new Error(`timestamp ${timestamp} is not a uint64`);
   return {
     number: quantity(raw['number'], 'number'),
     forcedBatchNumber:
@@ -69,7 +91,7 @@ export function parseTrustedBatch(raw: RawBatch): TrustedNodeBatch {
         : quantity(raw['forcedBatchNumber'], 'forcedBatchNumber'),
     coinbase: toAddress(raw['coinbase']),
     globalExitRoot: hash(raw['globalExitRoot'], 'globalExitRoot'),
-    timestamp: quantity(raw['timestamp'], 'timestamp'),
+    timestamp,
     stateRoot: hash(raw['stateRoot'], 'stateRoot'),
     accInputHash: hash(raw['accInputHash'], 'accInputHash'),
     closed: raw['closed'],

@@ -7,15 +7,20 @@
  * a restart — goes on with nothing lost or built twice; a batch that cannot be rebuilt fails the round as a
  * critical error after the groups before it.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { Wallet } from 'ethers';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   createL2Builder,
+  createTrustedNode,
   type L2Builder,
   type L2BuilderDeps,
   L2RebuildError,
+  type TrustedNode,
+  type TrustedNodeBatch,
 } from '../../../actors/synchronizer/index.ts';
 import { createReadModelDb, migrate, readSnapshot } from '../../../projections/index.ts';
 import { encodeBatchL2Data } from '../../../src/batch/index.ts';
@@ -479,6 +484,82 @@ test('a sequenced batch that does not decode is a critical L2RebuildError; the g
   const kept = await chainOf(node.store);
   assert.is(kept.filter((e) => e.type === 'BatchClosed').length, 12);
   assert.equal(kept, reference.slice(0, kept.length));
+});
+
+test("a trusted node's malformed batch never stops the node: a bad answer is temporary, a claim that does not stage is refused", async () => {
+  const node = await freshNode();
+  const lastTimestamp = 1034n; // batch 13's: the trusted node's batch 14 may not be older
+  const claim = {
+    number: '0xe',
+    coinbase: COINBASE,
+    globalExitRoot: ZERO_HASH,
+    timestamp: `0x${(lastTimestamp + 1n).toString(16)}`,
+    stateRoot: ZERO_HASH,
+    accInputHash: ZERO_HASH,
+    closed: true,
+    batchL2Data: '0x',
+  };
+  // A real trusted node over JSON-RPC, answering batch 14 with one malformed field at a time.
+  let answer: Record<string, unknown> = claim;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => {
+      body += d.toString();
+    });
+    req.on('end', () => {
+      const { id, params } = JSON.parse(body) as { id: number; params: [string, boolean] };
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ jsonrpc: '2.0', id, result: params[0] === '0xe' ? answer : null }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const logs: { msg: string; fields?: Record<string, unknown> }[] = [];
+    const log = (msg: string, fields?: Record<string, unknown>) =>
+      logs.push({ msg, ...(fields ? { fields } : {}) });
+    assert.is(await buildAll(await builderOf(node)), 13, 'the L1 batches');
+    for (const [patch, field] of [
+      [{ coinbase: 'not-an-address' }, /coinbase is not an address/],
+      [{ timestamp: '0x10000000000000000' }, /timestamp 18446744073709551616 is not a uint64/],
+      [{ batchL2Data: `0x${'00'.repeat(120_001)}` }, /batchL2Data is 120001 bytes, above 120000/],
+    ] as const) {
+      answer = { ...claim, ...patch };
+      logs.length = 0;
+      const builder = await builderOf(node, { trustedNode: createTrustedNode(url), log });
+      assert.is(await builder.build(1_700_000_000_000, { followTrusted: true }), 0, String(field));
+      const down = logs.find((l) => l.msg.startsWith('the trusted node does not answer'));
+      assert.match(String(down?.fields?.['reason']), field);
+    }
+    // A trusted node client that passes claims on unchecked: what cannot be staged is refused, never thrown.
+    const parsed: TrustedNodeBatch = {
+      number: 14n,
+      forcedBatchNumber: null,
+      coinbase: COINBASE,
+      globalExitRoot: ZERO_HASH,
+      timestamp: lastTimestamp + 1n,
+      stateRoot: ZERO_HASH,
+      accInputHash: ZERO_HASH,
+      closed: true,
+      batchL2Data: '0x',
+    };
+    for (const [patch, why] of [
+      [{ coinbase: 'not-an-address' as Address }, /is not a batch: coinbase is not 0x-hex/],
+      [{ timestamp: 1n << 64n }, /is not a batch: timestamp 18446744073709551616 is not a uint64/],
+    ] as const) {
+      const batch: TrustedNodeBatch = { ...parsed, ...patch };
+      const unchecked: TrustedNode = { url: 'unchecked', batch: async (n) => (n === 14n ? batch : null) };
+      logs.length = 0;
+      const builder = await builderOf(node, { trustedNode: unchecked, log });
+      assert.is(await builder.build(1_700_000_000_000, { followTrusted: true }), 0);
+      const refusal = logs.find((l) => l.msg.startsWith("the trusted node's batch 14"));
+      assert.match(String(refusal?.msg), why);
+      assert.match(String(refusal?.msg), /not following it$/);
+    }
+    assert.equal(await chainOf(node.store), reference, 'nothing of the refused batches');
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
 });
 
 test('resetTo a batch: the state after it, the batches after rebuilt from L1 exactly as before', async () => {

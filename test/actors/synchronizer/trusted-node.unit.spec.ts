@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   createTrustedNode,
+  MAX_BATCH_L2_DATA_BYTES,
   parseTrustedBatch,
   TrustedNodeError,
 } from '../../../actors/synchronizer/index.ts';
@@ -47,6 +48,12 @@ test('a wrong field is named', () => {
     [{ closed: 'yes' }, 'closed'],
     [{ timestamp: '12' }, 'timestamp'],
     [{ forcedBatchNumber: 'x' }, 'forcedBatchNumber'],
+    // The fields of a batch on L1: what does not fit one cannot be staged (a claim refused, never a node stop).
+    [{ coinbase: 'not-an-address' }, 'coinbase'],
+    [{ coinbase: '0x1234' }, 'coinbase'],
+    [{ coinbase: 7 }, 'coinbase'],
+    [{ timestamp: '0x10000000000000000' }, 'timestamp'],
+    [{ batchL2Data: `0x${'ab'.repeat(MAX_BATCH_L2_DATA_BYTES + 1)}` }, 'batchL2Data'],
   ] as const) {
     assert.throws(
       () => parseTrustedBatch({ ...RAW, ...patch }),
@@ -54,6 +61,17 @@ test('a wrong field is named', () => {
       field,
     );
   }
+});
+
+test('the limits themselves are batches: a uint64 timestamp, 120000 bytes of data', () => {
+  assert.is(MAX_BATCH_L2_DATA_BYTES, 120_000, "the rollup contract's (zkevm-node-spec: MaxBatchBytesSize)");
+  const b = parseTrustedBatch({
+    ...RAW,
+    timestamp: '0xffffffffffffffff',
+    batchL2Data: `0x${'ab'.repeat(MAX_BATCH_L2_DATA_BYTES)}`,
+  });
+  assert.is(b.timestamp, (1n << 64n) - 1n);
+  assert.is(b.batchL2Data.length, 2 + 2 * MAX_BATCH_L2_DATA_BYTES);
 });
 
 test('a node that does not answer, or answers another batch: TrustedNodeError naming the URL', async () => {
