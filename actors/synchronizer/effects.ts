@@ -82,7 +82,8 @@ export type SynchronizerDeps = {
   /**
    * `trusted`: this node runs the sequencer — every batch L1 sequences must be in the trusted chain and equal,
    * else the role halts. `permissionless`: batches the local `l2` stream lacks are recorded without comparison and
-   * rebuilt from their L1 data by `l2Builder`; batches it has (followed from the trusted node ahead of L1) are
+   * rebuilt from their L1 data by `l2Builder` (which checks each against the state root L1 verified for it, if any,
+   * when it closes it); batches it has (followed from the trusted node ahead of L1) are
    * compared, and a difference resets the `l2` stream to the batch before (`TrustedStateReset`), after which the
    * batch is rebuilt from L1.
    */

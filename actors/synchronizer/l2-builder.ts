@@ -6,7 +6,10 @@
  * `L2BlockSealed` per tx, `BatchClosed` (reason `virtualized`). Block 0 is a function of the genesis, so the blocks,
  * hashes and state roots are the trusted node's.
  *
- * The accInputHash of each rebuilt batch is recomputed and must equal the one L1 accumulated. Batches are built in
+ * The accInputHash of each rebuilt batch is recomputed and must equal the one L1 accumulated, and a batch L1 already
+ * verified (a `ProofVerified` ending at it, recorded before the batch was built — the usual order while catching up:
+ * one scanned chunk holds a sequence and its verification) must close with the state root L1 verified; a batch
+ * built before its verification is scanned is compared by the `l1-sync` decider instead. Batches are built in
  * order, a round (`build` call) at a time — up to `maxBatchesPerRound` batches, and no batch started once
  * `maxTxsPerRound` txs were executed — in groups of `batchesPerAppend`: each group is one trie flush and
  * then one `l2` append (expected revision: the single writer), so every root an appended event names has its nodes
@@ -38,6 +41,7 @@ import {
   type ForcedBatchObserved,
   L1_SYNC_STREAM_ID,
   type L1SyncEvent,
+  type ProofVerified,
   type ReorgDetected,
   type TrustedReorgDetected,
   type VirtualizedBatch,
@@ -99,8 +103,8 @@ export type L2Builder = {
    * appended. The synchronizer asks to follow only once it has scanned L1 up to its head, as the reference syncs
    * trusted state only once the node has every batch L1 sequenced. When it fails, the groups appended before the failure stay; the next call goes on after them.
    * One call at a time.
-   * @throws {L2RebuildError} (critical) when a sequenced batch does not decode, holds txs that make no block, or its
-   *   recomputed accInputHash is not L1's.
+   * @throws {L2RebuildError} (critical) when a sequenced batch does not decode, holds txs that make no block, its
+   *   recomputed accInputHash is not L1's, or it closes with another state root than the one L1 verified for it.
    * @throws the executor's and the stores' errors (a failed append or flush).
    */
   build(nowMs: number, opts?: { followTrusted?: boolean }): Promise<number>;
@@ -147,6 +151,8 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
   const virtual = new Map<bigint, VirtualizedBatch>();
   /** When each forced batch was forced (its minForcedTimestamp), by forced batch number. */
   const forcedAt = new Map<bigint, bigint>();
+  /** The state root L1 verified for a batch not built yet (the `toBatch` of a `ProofVerified`), by number. */
+  const verifiedRoots = new Map<bigint, Hash>();
   let syncRevision = 0;
   const decoder = createBatchDecoder({ offThread: deps.offThreadDecoding ?? true, log });
   /** Decoding submitted ahead, by batch number (with the data it decodes: a reorg may change a batch's data). */
@@ -191,7 +197,13 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
         // An L1 reorg took these out of L1: they are built again only from what the new fork sequences.
         const d = (e as RecordedEvent<ReorgDetected>).data;
         for (const n of d.unvirtualized) virtual.delete(BigInt(n));
+        for (const n of d.unverified) verifiedRoots.delete(BigInt(n));
         for (const n of d.droppedForcedBatches) forcedAt.delete(BigInt(n));
+      }
+      if (e.type === 'ProofVerified') {
+        const d = (e as RecordedEvent<ProofVerified>).data;
+        const number = BigInt(d.toBatch);
+        if (number > last) verifiedRoots.set(number, d.stateRoot.toLowerCase() as Hash);
       }
       if (e.type === 'TrustedReorgDetected') {
         const n = BigInt((e as RecordedEvent<TrustedReorgDetected>).data.batchNumber);
@@ -211,6 +223,7 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
     l2 = null;
     virtual.clear();
     forcedAt.clear();
+    verifiedRoots.clear();
     syncRevision = 0;
     trustedFloor = 0n;
     decoding.clear();
@@ -356,6 +369,7 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
         );
         if (refused) throw new L2RebuildError(`batch ${number} sequenced on L1 ${refused}`);
         virtual.delete(number);
+        verifiedRoots.delete(number);
         built++;
         if (++stagedBatches >= batchesPerAppend) commit();
       }
@@ -434,6 +448,7 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
           break;
         }
         lastRefusal = null;
+        verifiedRoots.delete(number);
         followed++;
         if (++stagedBatches >= batchesPerAppend) commit();
       }
@@ -518,10 +533,14 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
       });
       if (acc !== b.accInputHash)
         return reason === 'virtualized'
-          ? `: the rebuilt accInputHash ${acc} is not L1's ${b.accInputHash}`
+          ? `rebuilds to accInputHash ${acc}, L1 accumulated ${b.accInputHash}`
           : `does not extend this node's chain: its accInputHash here is ${acc}, the trusted node says ${b.accInputHash}`;
       if (b.stateRoot !== null && open.tip.stateRoot !== b.stateRoot)
         return `re-executes to state root ${open.tip.stateRoot}, the trusted node says ${b.stateRoot}`;
+      // zkevm-node-spec §6 VerifyBatches: the local state root of the verified batch must be the one L1 verified.
+      const verified = verifiedRoots.get(b.number);
+      if (verified !== undefined && open.tip.stateRoot !== verified)
+        return `re-executes to state root ${open.tip.stateRoot}, L1 verified ${verified}`;
       stage({ type: 'CloseBatch', data: { reason, batchL2Data, accInputHash: acc } });
       return null;
     }

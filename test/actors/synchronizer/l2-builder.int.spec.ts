@@ -232,6 +232,23 @@ async function builderOf(
   return builder;
 }
 
+/** Appends what the `l1-sync` decider makes of more L1 blocks (permissionless, no trusted batches to compare). */
+async function syncL1(node: Pick<Node, 'store'>, blocks: L1BlockFacts[]): Promise<void> {
+  const held = (await node.store.readStream(L1_SYNC_STREAM_ID)) as RecordedEvent<L1SyncEvent>[];
+  const events = decideL1Sync(
+    {
+      type: 'SyncL1Range',
+      data: { blocks, end: blocks.at(-1)!.block, trusted: new Map(), mode: 'permissionless' },
+    },
+    held.reduce(evolveL1Sync, l1SyncInitial()),
+  );
+  await node.store.append(
+    L1_SYNC_STREAM_ID,
+    envelope(events, { actor: 'test', at: new Date(0).toISOString() }),
+    held.length - 1,
+  );
+}
+
 /** Builds until nothing is left; returns how many batches. */
 async function buildAll(builder: L2Builder): Promise<number> {
   let total = 0;
@@ -560,6 +577,64 @@ test("a trusted node's malformed batch never stops the node: a bad answer is tem
   } finally {
     await new Promise((r) => server.close(r));
   }
+});
+
+test('a batch L1 verified before it was built must close with the verified root: another is a critical L2RebuildError', async () => {
+  // The usual catch-up order: one scanned chunk holds a sequence and its verification, recorded before the builder
+  // built those batches (the decider had nothing to compare the root with).
+  const rootOf = (n: number) =>
+    (
+      reference.find(
+        (e) => e.type === 'BatchClosed' && (e.data as { batchNumber: string }).batchNumber === String(n),
+      )!.data as { stateRoot: Hash }
+    ).stateRoot;
+  const verify = (l1: number, numBatch: bigint, stateRoot: Hash): L1BlockFacts => ({
+    block: l1Block(l1, 1000n + 10n * BigInt(l1)),
+    facts: [
+      {
+        type: 'VerifyBatches',
+        txHash: keccak256Hex(new Uint8Array([0xc0, l1])),
+        numBatch,
+        stateRoot,
+        aggregator: SEQUENCER,
+      },
+    ],
+  });
+  const WRONG = `0x${'ab'.repeat(32)}` as Hash;
+
+  const good = await freshNode();
+  await syncL1(good, [verify(5, 3n, rootOf(3)), verify(6, 5n, rootOf(5))]);
+  assert.is(await buildAll(await builderOf(good, { batchesPerAppend: 2 })), 13, 'the verified roots: built');
+  assert.equal(await chainOf(good.store), reference);
+
+  const bad = await freshNode();
+  await syncL1(bad, [verify(5, 3n, rootOf(3)), verify(6, 5n, WRONG)]);
+  const error = await rejection(buildAll(await builderOf(bad, { batchesPerAppend: 2 })));
+  assert.instance(error, L2RebuildError);
+  assert.is(
+    (error as L2RebuildError).shortMessage,
+    `batch 5 sequenced on L1 re-executes to state root ${rootOf(5)}, L1 verified ${WRONG}`,
+  );
+  assert.is((error as L2RebuildError).severity, 'critical');
+  const kept = await chainOf(bad.store);
+  assert.is(kept.filter((e) => e.type === 'BatchClosed').length, 4, 'the groups before it stay');
+
+  // An L1 reorg that takes the verification out of L1: nothing to compare batch 5 with any more.
+  const reorged = await freshNode();
+  await syncL1(reorged, [verify(5, 3n, rootOf(3)), verify(6, 5n, WRONG)]);
+  const held = (await reorged.store.readStream(L1_SYNC_STREAM_ID)) as RecordedEvent<L1SyncEvent>[];
+  const reorg = decideL1Sync(
+    { type: 'RecordL1Reorg', data: { commonAncestor: { number: 5n, hash: l1Block(5, 1050n).hash } } },
+    held.reduce(evolveL1Sync, l1SyncInitial()),
+  );
+  assert.equal((reorg[0] as { data: { unverified: string[] } }).data.unverified, ['4', '5']);
+  await reorged.store.append(
+    L1_SYNC_STREAM_ID,
+    envelope(reorg, { actor: 'test', at: new Date(0).toISOString() }),
+    held.length - 1,
+  );
+  assert.is(await buildAll(await builderOf(reorged)), 13);
+  assert.equal(await chainOf(reorged.store), reference);
 });
 
 test('resetTo a batch: the state after it, the batches after rebuilt from L1 exactly as before', async () => {
