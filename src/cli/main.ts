@@ -3,7 +3,13 @@
  * what is wrong, exit status 2.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError, describeConfig, formatConfig, loadConfig } from '../config/index.ts';
+import {
+  ConfigError,
+  checkRoleRequirements,
+  describeConfig,
+  formatConfig,
+  loadConfig,
+} from '../config/index.ts';
 import { messageOf } from '../errors/index.ts';
 import type { L1Deployment } from '../l1/index.ts';
 import { createLogger } from '../observability/index.ts';
@@ -36,9 +42,13 @@ async function configFrom(opts: CommonOptions) {
 
 async function start(opts: CommonOptions): Promise<number> {
   const config = await configFrom(opts);
+  // Every setting the roles need, the genesis and the keys are checked before anything starts: a configuration
+  // error is one line and exit 2, with no server started and no `ready` line printed.
+  checkRoleRequirements(config);
   // Loaded when needed: the node pulls in the EVM, the L1 contracts and every role (seconds of start-up that
   // `lev info` and `lev replay` do not need).
-  const { IMPLEMENTED_ROLES, startNode } = await import('./node.ts');
+  const { IMPLEMENTED_ROLES, loadNodeInputs, startNode } = await import('./node.ts');
+  const inputs = await loadNodeInputs(config);
   const logger = createLogger({ name: 'lev' });
   const announce = (line: string) => process.stdout.write(`${line}\n`);
   logger.info(
@@ -50,7 +60,7 @@ async function start(opts: CommonOptions): Promise<number> {
     },
     'starting',
   );
-  const node = await startNode({ config, logger, announce });
+  const node = await startNode({ config, inputs, logger, announce });
 
   const run = runUntilSignal({ logger, stop: () => node.stop() });
   void node.done.then(async (out) => {

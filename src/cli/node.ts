@@ -33,7 +33,9 @@ import {
 import { createPendingPool } from '../../projections/pool/index.ts';
 import {
   type Config,
+  type Genesis,
   isPermissionless,
+  type KeyName,
   loadGenesis,
   loadKey,
   type Role,
@@ -100,14 +102,47 @@ export type RunningNode = {
   stop(): Promise<void>;
 };
 
+/** The keys each role signs with (`eth-tx-manager`: those of the other roles that are set). */
+const ROLE_KEYS: Readonly<Record<Role, (config: Config) => readonly KeyName[]>> = {
+  rpc: () => [],
+  sequencer: () => [],
+  'sequence-sender': () => ['sequencer'],
+  'eth-tx-manager': (c) => (['sequencer', 'aggregator'] as const).filter((k) => c.keys[k] !== undefined),
+  synchronizer: () => [],
+  aggregator: () => ['aggregator'],
+};
+
+/** What `lev start` reads from files besides the configuration: checked before anything starts. */
+export type NodeInputs = { genesis: Genesis };
+
+/**
+ * Reads the L2 genesis and decrypts the keys the roles sign with (cached on `config`: the roles' `loadKey` calls
+ * get the same wallets), so that a missing or bad file, or a keystore password not set, is a configuration error
+ * before any server starts.
+ * @throws {ConfigError} naming the key at fault.
+ */
+export async function loadNodeInputs(config: Config): Promise<NodeInputs> {
+  const genesis = await loadGenesis(config);
+  const keys = new Set(config.node.roles.flatMap((role) => ROLE_KEYS[role](config)));
+  await Promise.all([...keys].map((name) => loadKey(config, name)));
+  return { genesis };
+}
+
 export type StartNodeOptions = {
   config: Config;
+  /** From {@link loadNodeInputs}. */
+  inputs: NodeInputs;
   logger: Logger;
   /** Where `ready <name> <url>` lines go. */
   announce: (line: string) => void;
 };
 
-export async function startNode({ config, logger, announce }: StartNodeOptions): Promise<RunningNode> {
+export async function startNode({
+  config,
+  inputs,
+  logger,
+  announce,
+}: StartNodeOptions): Promise<RunningNode> {
   const cleanups: (() => Promise<void>)[] = [];
   // pg-pool's end() resolves once it has asked its clients to close, not once they have: the server may stop
   // while they are closing. Connection errors during our own shutdown are expected and not worth a warning.
@@ -196,7 +231,7 @@ export async function startNode({ config, logger, announce }: StartNodeOptions):
     announce(`ready metrics ${health.url}/metrics`);
 
     // Execution state: the archived trie in the same database, shared by the sequencer and state reads.
-    const genesis = await loadGenesis(config);
+    const { genesis } = inputs;
     const statePool = createPgPool(dbUrl, {
       applicationName: 'lev-state',
       onError: connectionError('state'),

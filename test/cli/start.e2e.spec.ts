@@ -2,7 +2,7 @@
  * The node as a new user meets it: `lev start --dev` on a fresh data dir, a legacy transfer signed with ethers v6
  * and sent raw, then a crash (kill -9 of the whole process group) and a restart.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import { suite } from 'uvu';
@@ -177,7 +177,6 @@ config('a bad value stops start with one line naming the key, exit 2', async () 
 config('an unknown key in the config file stops start, exit 2', async () => {
   const dir = tempDataDir();
   const file = `${dir}/node.toml`;
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(file, '[rpc]\nprot = 8123\n');
   const p = runLev(['start', '--config', file]);
   const { code } = await p.exited;
@@ -185,5 +184,72 @@ config('an unknown key in the config file stops start, exit 2', async () => {
   assert.match(p.output(), 'rpc.prot');
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A `lev start` that must stop on its configuration: exit 2, one line naming `what`, nothing started. */
+async function refusesToStart(args: string[], env: Record<string, string>, what: RegExp): Promise<void> {
+  const dataDir = tempDataDir();
+  try {
+    const p = runLev(args, { LEV_NODE_DATA_DIR: dataDir, LEV_METRICS_PORT: '0', LEV_RPC_PORT: '0', ...env });
+    const { code } = await p.exited;
+    assert.is(code, 2, p.output());
+    const lines = p.output().trim().split('\n');
+    assert.is(lines.length, 1, p.output());
+    assert.match(lines[0]!, what);
+    assert.not.match(p.output(), /^ready /m);
+    assert.not.ok(existsSync(join(dataDir, 'pg')), 'the embedded Postgres was started');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+config('a setting a role needs, not set, stops start before anything starts: exit 2 naming it', async () => {
+  const dir = tempDataDir();
+  const genesis = join(dir, 'genesis.json');
+  writeFileSync(genesis, JSON.stringify({ accounts: [] }));
+  try {
+    await refusesToStart(
+      ['start', '--roles', 'synchronizer'],
+      { LEV_L2_GENESIS_FILE: genesis, LEV_L1_URL: `http://127.0.0.1:${await freePort()}` },
+      /l1\.rollupAddress is not set .*role synchronizer needs it/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+config(
+  'a genesis file that cannot be read or a keystore without its password: exit 2, nothing started',
+  async () => {
+    const dir = tempDataDir();
+    try {
+      await refusesToStart(
+        ['start', '--roles', 'rpc'],
+        { LEV_L2_GENESIS_FILE: join(dir, 'missing.json') },
+        /l2\.genesisFile = .*cannot read it: no such file/,
+      );
+      const genesis = join(dir, 'genesis.json');
+      writeFileSync(genesis, '{ "accounts": [');
+      await refusesToStart(
+        ['start', '--roles', 'rpc'],
+        { LEV_L2_GENESIS_FILE: genesis },
+        /l2\.genesisFile = .*not valid JSON/,
+      );
+      writeFileSync(genesis, JSON.stringify({ accounts: [] }));
+      const keystore = join(dir, 'sequencer.json');
+      writeFileSync(keystore, '{}');
+      await refusesToStart(
+        ['start', '--roles', 'rpc,sequence-sender'],
+        {
+          LEV_L2_GENESIS_FILE: genesis,
+          LEV_L1_ROLLUP_ADDRESS: `0x${'11'.repeat(20)}`,
+          LEV_KEYS_SEQUENCER: keystore,
+        },
+        /keys\.sequencer = .*password is not set \(LEV_KEYS_SEQUENCER_PASSWORD\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 config.run();
