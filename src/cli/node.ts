@@ -41,7 +41,12 @@ import {
   type Role,
   redactUrl,
 } from '../config/index.ts';
-import { createPgPool, type EmbeddedPostgresServer, startEmbeddedPostgres } from '../db/index.ts';
+import {
+  createPgPool,
+  type EmbeddedPostgresServer,
+  signalSpawnedPostgres,
+  startEmbeddedPostgres,
+} from '../db/index.ts';
 import { createEventStore, type EventStore, type RecordedEvent } from '../eventstore/index.ts';
 import {
   type AccountReader,
@@ -78,6 +83,7 @@ import { createInclusionHandoff, type InclusionHandoff } from '../sequencer/inde
 import { L2_EVENT_TYPES, type L2BlockSealed } from '../streams/l2/index.ts';
 import { TX_EVENT_TYPES } from '../streams/tx/index.ts';
 import { deployDevContracts, ensureDevL1 } from './devnet.ts';
+import { onForcedExit } from './signals.ts';
 
 /** Roles this build runs. The others of DESIGN §3 arrive with their issues; `lev start` says so and skips them. */
 export const IMPLEMENTED_ROLES: readonly Role[] = [
@@ -144,6 +150,10 @@ export async function startNode({
   announce,
 }: StartNodeOptions): Promise<RunningNode> {
   const cleanups: (() => Promise<void>)[] = [];
+  // A process that exits at once (a second Ctrl-C) still stops the Postgres it spawned, which runs detached; the
+  // hook goes once the node has stopped it (cleanups run last to first).
+  const dropForcedExitHook = onForcedExit(signalSpawnedPostgres);
+  cleanups.push(async () => dropForcedExitHook());
   // pg-pool's end() resolves once it has asked its clients to close, not once they have: the server may stop
   // while they are closing. Connection errors during our own shutdown are expected and not worth a warning.
   let shuttingDown = false;

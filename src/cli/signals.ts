@@ -1,10 +1,23 @@
 /**
  * How a long-running command (`lev start`, `lev prover`) ends: SIGINT or SIGTERM asks for a graceful stop, a second
- * signal exits at once (status 130). Resolves with the exit status: 0 after a clean stop, 1 when stopping failed,
- * or what `finish` was given when the command ended on its own.
+ * signal exits at once (status 130) after the hooks registered with {@link onForcedExit} ran. Resolves with the exit
+ * status: 0 after a clean stop, 1 when stopping failed, or what `finish` was given when the command ended on its own.
  */
 import { errorToObject } from '../errors/index.ts';
 import type { Logger } from '../observability/index.ts';
+
+const forcedExitHooks = new Set<() => void>();
+
+/**
+ * Registers `hook` to run, synchronously, just before a second signal exits the process at once: the last resort
+ * for what would outlive it (the embedded Postgres runs detached, in its own process group). Returns its removal.
+ */
+export function onForcedExit(hook: () => void): () => void {
+  forcedExitHooks.add(hook);
+  return () => {
+    forcedExitHooks.delete(hook);
+  };
+}
 
 export function runUntilSignal(opts: { logger: Logger; stop: () => Promise<void> }): {
   done: Promise<number>;
@@ -20,6 +33,13 @@ export function runUntilSignal(opts: { logger: Logger; stop: () => Promise<void>
       signals++;
       if (signals > 1) {
         logger.warn({ signal }, 'second signal: exiting now');
+        for (const hook of forcedExitHooks) {
+          try {
+            hook();
+          } catch {
+            // exiting anyway
+          }
+        }
         process.exit(130);
       }
       logger.info({ signal }, 'stopping');

@@ -70,6 +70,24 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   return embeddedPostgresClass;
 }
 
+/** The postmasters this process spawned that are still running (for {@link signalSpawnedPostgres}). */
+const spawned = new Set<ChildProcess>();
+
+/**
+ * Asks every postmaster this process spawned and that still runs to stop (SIGINT: fast shutdown), without waiting:
+ * the last resort of a process about to exit at once, whose detached server would be left running otherwise.
+ */
+export function signalSpawnedPostgres(): void {
+  for (const child of spawned) {
+    if (!child.pid || child.exitCode !== null || child.signalCode !== null) continue;
+    try {
+      process.kill(child.pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 const USER = 'postgres';
 const PASSWORD = 'password';
 const READY_TIMEOUT_MS = 30_000;
@@ -203,6 +221,8 @@ async function spawnPostmaster(
       env: { ...process.env, LC_MESSAGES: 'C' },
     },
   );
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   let log = '';
   await withTimeout(
     new Promise<void>((resolve, reject) => {
@@ -225,6 +245,7 @@ async function spawnPostmaster(
     throw err;
   });
   child.removeAllListeners('exit');
+  child.once('exit', () => spawned.delete(child));
   return child;
 }
 

@@ -5,6 +5,7 @@ export {
   EmbeddedPostgresError,
   type EmbeddedPostgresOptions,
   type EmbeddedPostgresServer,
+  signalSpawnedPostgres,
   startEmbeddedPostgres,
 } from './embedded.ts';
 export { createPgPool, type PgPool, withTransaction } from './pool.ts';
