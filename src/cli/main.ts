@@ -15,6 +15,7 @@ import type { L1Deployment } from '../l1/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { configureInspectCommand, inspect } from './inspect.ts';
 import type { RawInspectOptions } from './inspect-args.ts';
+import type { RunningNode } from './node.ts';
 import { configureReplayCommand, replay } from './replay.ts';
 import type { RawReplayOptions } from './replay-args.ts';
 import { runUntilSignal } from './signals.ts';
@@ -60,9 +61,25 @@ async function start(opts: CommonOptions): Promise<number> {
     },
     'starting',
   );
-  const node = await startNode({ config, inputs, logger, announce });
-
-  const run = runUntilSignal({ logger, stop: () => node.stop() });
+  // Signals are handled from here on: one during the start-up aborts it and stops what was started (the embedded
+  // Postgres runs detached: the default handler would leave it running), as the graceful stop of a running node.
+  const starting = new AbortController();
+  const started = startNode({ config, inputs, logger, announce, signal: starting.signal });
+  const run = runUntilSignal({
+    logger,
+    stop: async () => {
+      starting.abort(new Error('stopped during start-up'));
+      const running = await started.catch(() => undefined);
+      await running?.stop();
+    },
+  });
+  let node: RunningNode;
+  try {
+    node = await started;
+  } catch (err) {
+    if (starting.signal.aborted) return run.done;
+    throw err;
+  }
   void node.done.then(async (out) => {
     if (out.status !== 'failed') return;
     process.stderr.write(`lev: stopping: ${out.message}\n`);

@@ -141,6 +141,11 @@ export type StartNodeOptions = {
   logger: Logger;
   /** Where `ready <name> <url>` lines go. */
   announce: (line: string) => void;
+  /**
+   * Aborts the start-up (SIGINT/SIGTERM before the node runs): what was started is stopped again and `startNode`
+   * rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 };
 
 export async function startNode({
@@ -148,6 +153,7 @@ export async function startNode({
   inputs,
   logger,
   announce,
+  signal,
 }: StartNodeOptions): Promise<RunningNode> {
   const cleanups: (() => Promise<void>)[] = [];
   // A process that exits at once (a second Ctrl-C) still stops the Postgres it spawned, which runs detached; the
@@ -168,7 +174,20 @@ export async function startNode({
     }
   };
 
+  // Start-up steps that start something are awaited and then checked (what they started is in `cleanups`); reads
+  // that hold nothing (an L1 that does not answer may take its whole timeout) are abandoned at once.
+  const checkpoint = () => signal?.throwIfAborted();
+  const aborted = new Promise<never>((_, reject) => {
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {});
+  const unlessAborted = <T>(read: Promise<T>): Promise<T> => {
+    checkpoint();
+    return signal ? Promise.race([read, aborted]) : read;
+  };
+
   try {
+    checkpoint();
     const metrics = createMetrics();
     const readiness = createReadiness([
       'postgres',
@@ -188,6 +207,7 @@ export async function startNode({
       if (embedded.reused) logger.info({ port: embedded.port }, 'reusing the embedded Postgres left running');
       dbUrl = embedded.url;
     }
+    checkpoint();
     readiness.ready('postgres', true);
     announce(`ready postgres ${redactUrl(dbUrl)}`);
 
@@ -238,6 +258,7 @@ export async function startNode({
       readiness,
     });
     cleanups.push(() => health.close());
+    checkpoint();
     announce(`ready metrics ${health.url}/metrics`);
 
     // Execution state: the archived trie in the same database, shared by the sequencer and state reads.
@@ -249,6 +270,7 @@ export async function startNode({
     cleanups.push(() => statePool.end());
     const trie = await createTrieStore({ pool: statePool });
     const executor = await createExecutor({ store: trie, chainId: BigInt(config.l2.chainId) });
+    checkpoint();
     // Before the sequencer created block 0 the state is the genesis allocation itself.
     const genesisAccounts = createGenesisAccountReader(genesis.accounts);
     // The chain head between changes: `latest` reads (RPC, pool checks) query nothing while no block is sealed.
@@ -273,7 +295,7 @@ export async function startNode({
         cleanups.push(() => started.stop());
         logger.info({ url: l1.url }, 'started the dev L1');
       } else logger.info({ url: l1.url }, 'reusing the L1 answering there');
-      l1Deployment = await deployDevContracts(config, l1.url);
+      l1Deployment = await unlessAborted(deployDevContracts(config, l1.url));
       logger.info(
         {
           rollup: l1Deployment.rollup,
@@ -299,6 +321,7 @@ export async function startNode({
         const { startProver } = await import('./prover.ts');
         const running = await startProver(config, logger);
         cleanups.push(() => running.stop());
+        checkpoint();
         announce(`ready prover ${running.url}`);
         return running.url;
       } finally {
@@ -444,7 +467,7 @@ export async function startNode({
             gerManagerAddress: config.l1.gerManagerAddress as Address,
             fromBlock:
               l1Deployment?.deploymentBlock ??
-              (await l1Reads.deploymentBlock(config.l1.rollupAddress as Address)),
+              (await unlessAborted(l1Reads.deploymentBlock(config.l1.rollupAddress as Address))),
             chunkSize: 100,
             pollMs: config.dev ? 500 : 1000,
             mode: permissionless ? 'permissionless' : 'trusted',
@@ -456,6 +479,7 @@ export async function startNode({
         const aggLog = logger.child({ component: 'aggregator' });
         const aggregatorKey = await loadKey(config, 'aggregator');
         const proverUrl = config.dev ? await ensureDevProver() : config.prover.url;
+        checkpoint();
         const prover = createProverClient(proverUrl, { defaultTimeoutMs: 30_000 });
         cleanups.push(async () => prover.close());
         const rollupAddress = config.l1.rollupAddress as Address;
@@ -498,6 +522,7 @@ export async function startNode({
       onRestart: (role) => metrics.actorRestarts.inc({ role }),
       onRoleStatus: (role, up) => metrics.actorUp.set({ role }, up ? 1 : 0),
     });
+    checkpoint();
     supervisor.start();
 
     let stopping: Promise<void> | undefined;

@@ -143,6 +143,31 @@ function startWithL1(roles: string, l1Url: string, dataDir: string) {
   });
 }
 
+test('Ctrl-C during start-up (L1 not answering) aborts it and stops the embedded Postgres, exit 0', async () => {
+  const l1 = await silentL1();
+  const dataDir = tempDataDir();
+  // The synchronizer's start-up reads the rollup's deployment block from L1.
+  const node = startWithL1('synchronizer', l1.url, dataDir);
+  try {
+    await node.ready('metrics');
+    const postmaster = postmasterPid(dataDir);
+    assert.ok(postmaster, 'the embedded Postgres runs');
+    await until('the node asking L1', async () => l1.asked(), 20_000);
+    const signalled = Date.now();
+    process.kill(-node.child.pid!, 'SIGINT');
+    const { code, signal } = await node.exited;
+    assert.equal({ code, signal }, { code: 0, signal: null }, node.output());
+    assert.ok(Date.now() - signalled < 8_000, 'the L1 read was abandoned, not waited for');
+    assert.match(node.output(), /stopped/);
+    assert.ok(gone(postmaster!), 'embedded Postgres still running');
+    assert.not.ok(existsSync(join(dataDir, 'pg', 'postmaster.pid')), 'embedded Postgres not stopped cleanly');
+  } finally {
+    await crashWithPostgres(node, dataDir);
+    await l1.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('a second Ctrl-C during the graceful stop exits 130 at once and still stops the embedded Postgres', async () => {
   const l1 = await silentL1({ answerCalls: true });
   const dataDir = tempDataDir();
