@@ -1,14 +1,15 @@
 /**
  * The machine of a role that folds its stream once and then works in rounds (the sequencer, the sequence
  * sender): load, then tick — at once again while a round did work; when idle, on `wake` or after `poll` ms,
- * whichever comes first. A `supervisor.stop` lets the running round finish (its appends complete) and then stops.
+ * whichever comes first. A `supervisor.stop` lets the running round finish (its appends complete) and then stops —
+ * also when that round fails with a temporary error (no retry after a stop).
  * Errors are not handled here: a failing round fails the machine and the supervisor restarts it, which loads
  * again — except, with `retryTemporary`, an error of severity `temporary` (a `NodeError` that says so: L1 or a peer
  * not answering): the machine backs off (doubling from `initialMs` up to `maxMs`) and loads again by itself, so an
  * outage longer than the supervisor's restart window does not escalate and stop the node. Guards and actions are
  * pure; the clock is read only inside the effect actors.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { and, assign, fromPromise, setup } from 'xstate';
 import { NodeError } from '../src/errors/index.ts';
 
 export type TickEffects<S> = {
@@ -44,8 +45,15 @@ export function createTickMachine<S>(
 ) {
   const wake = effects.wake?.bind(effects) ?? (() => new Promise<void>(() => {}));
   const retry = opts.retryTemporary;
-  // A temporary failure backs off and loads again (with `retryTemporary`); any other error fails the machine.
-  const onError = retry ? [{ guard: 'retryable', target: 'backingOff', actions: 'countRetry' } as const] : [];
+  // A temporary failure backs off and loads again (with `retryTemporary`) — unless a stop was asked for during the
+  // round: then it stops (a retry would run again and again until the supervisor gives up waiting). Any other error
+  // fails the machine.
+  const onError = retry
+    ? ([
+        { guard: and(['retryable', 'stopping']), target: 'stopped' },
+        { guard: 'retryable', target: 'backingOff', actions: 'countRetry' },
+      ] as const)
+    : [];
   return setup({
     types: {
       context: {} as TickContext<unknown>,
@@ -110,6 +118,7 @@ export function createTickMachine<S>(
       },
       // After a temporary failure: wait, then fold the stream again (a failed round may have appended part).
       backingOff: {
+        always: { guard: 'stopping', target: 'stopped' },
         on: { 'supervisor.stop': { target: 'stopped' } },
         after: { retry: { target: 'loading' } },
       },
