@@ -481,7 +481,8 @@ export const CONFIG_SPEC: ConfigSpec = {
   l1: {
     url: {
       env: 'string',
-      schema: urlWith(['http:', 'https:', 'ws:', 'wss:'], 'an L1 JSON-RPC'),
+      // Every L1 client of the node speaks HTTP (fetch): a ws:// URL would fail every call.
+      schema: urlWith(['http:', 'https:'], 'an L1 JSON-RPC'),
       default: () => 'http://127.0.0.1:8545',
       doc: 'L1 JSON-RPC endpoint',
     },

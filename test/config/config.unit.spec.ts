@@ -268,6 +268,18 @@ test('a bad value names the key, the value, its source and why', async () => {
       /l1\.url = "localhost:8545" \(from LEV_L1_URL\): expected an L1 JSON-RPC URL/,
     ],
     [
+      { env: { LEV_L1_URL: 'ws://127.0.0.1:8545' } },
+      /l1\.url = "ws:\/\/127\.0\.0\.1:8545" \(from LEV_L1_URL\): expected an L1 JSON-RPC URL \(http:\/\/, https:\/\/\)$/,
+    ],
+    [
+      { file: write('[l1]\nurl = "wss://l1.example"\n') },
+      /l1\.url = "wss:\/\/l1\.example" .*expected an L1 JSON-RPC URL/,
+    ],
+    [
+      { env: { LEV_PROVER_URL: 'grpc://127.0.0.1:50051' } },
+      /prover\.url = "grpc:\/\/127\.0\.0\.1:50051" \(from LEV_PROVER_URL\): expected a prover URL \(http:\/\/, https:\/\/\)/,
+    ],
+    [
       { env: { LEV_DB_URL: 'mysql://db/lev' } },
       /db\.url = "mysql:\/\/db\/lev" \(from LEV_DB_URL\): expected a Postgres URL/,
     ],
