@@ -118,6 +118,8 @@ export const DEFAULT_PROVER_NAME = 'levitation-reference-prover';
 
 const ZERO_ADDRESS = `0x${'0'.repeat(40)}` as Address;
 const ZERO_HASH = `0x${'0'.repeat(64)}` as Hash;
+/** The longest delay Node's timers take (2^31 - 1 ms): a longer one overflows to 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type JobKind = 'batch' | 'aggregated' | 'final';
 
@@ -475,7 +477,8 @@ export function createReferenceProver(opts: ReferenceProverOptions): ReferencePr
         wakers.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
+      // Node's timers take at most 2^31 - 1 ms (about 24.8 days): a longer one fires at once. timeout_ms is a uint32.
+      const timer = setTimeout(done, Math.min(timeoutMs, MAX_TIMER_MS));
       signal.addEventListener('abort', done);
       wakers.add(done);
       void job.settled.then(done);

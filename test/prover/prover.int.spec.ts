@@ -480,4 +480,13 @@ test('GetProof of an unknown id: NOT_FOUND; Cancel of an unknown or finished one
   recursive(await result(grpc, id));
 });
 
+test('GetProof with a timeout_ms past 2^31 ms (a timer overflow) still waits for the proof', async () => {
+  for (const timeoutMs of [2 ** 31, 0xffffffff]) {
+    const { id } = await connect.genBatchProof(toProtoBatchProofRequest(await chain.proofRequest(1, 3)));
+    const res = await connect.getProof({ id, timeoutMs });
+    assert.is(res.id, id);
+    recursive(res);
+  }
+});
+
 test.run();
