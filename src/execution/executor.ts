@@ -581,6 +581,15 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     return withCallVm(input.stateRoot, (callVm, sm) => callOn(callVm, sm, input));
   }
 
+  /** A call that failed before it ran: nothing used, geth's message for why. */
+  const failedCall = (vmError: string): CallResult => ({
+    status: 0,
+    gasUsed: 0n,
+    returnValue: '0x',
+    logs: [],
+    vmError,
+  });
+
   async function callOn(callVm: VM, sm: CallStateManager, input: CallInput): Promise<CallResult> {
     if (input.overrides) {
       sm.startCall(null); // what it reads then is not the root's state
@@ -594,25 +603,22 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     // As geth and the reference: the sender must be able to pay what the call moves, value + gas × price (just
     // the value when no price is given), nonce and fee otherwise unchecked.
     const from = input.from ?? '0x0000000000000000000000000000000000000000';
+    const sender = ethAddress(from);
     const gasLimit = input.gas ?? input.block.gasLimit ?? L2_BLOCK_GAS_LIMIT;
     const want = (input.value ?? 0n) + gasLimit * (input.gasPrice ?? 0n);
+    let senderAccount: Account | undefined;
+    try {
+      senderAccount = await sm.getAccount(sender);
+    } catch (err) {
+      throw new ExecutionError(`cannot read the account of ${from} at ${input.stateRoot}`, { cause: err });
+    }
     if (want > 0n) {
-      let have: bigint;
-      try {
-        have = (await sm.getAccount(ethAddress(from)))?.balance ?? 0n;
-      } catch (err) {
-        throw new ExecutionError(`cannot read the balance of ${from} at ${input.stateRoot}`, { cause: err });
-      }
-      if (have < want) {
-        return {
-          status: 0,
-          gasUsed: 0n,
-          returnValue: '0x',
-          logs: [],
+      const have = senderAccount?.balance ?? 0n;
+      if (have < want)
+        return failedCall(
           // geth's words, the address EIP-55 checksummed as geth prints it
-          vmError: `insufficient funds for gas * price + value: address ${checksumAddress(from)} have ${have} want ${want}`,
-        };
-      }
+          `insufficient funds for gas * price + value: address ${checksumAddress(from)} have ${have} want ${want}`,
+        );
     }
     const tx = createLegacyTx(
       {
@@ -626,6 +632,10 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       { common, freeze: false, params: PARAMS_MERGED },
     );
     setKnownSender(tx, from);
+    // A call may come from any address, one with code too (a contract, or code set by an override), as geth's
+    // and the reference's calls may: runTx refuses such a sender (EIP-3607) and has no option to skip that check.
+    if (senderAccount && !equalBytes(senderAccount.codeHash, KECCAK256_NULL))
+      sm.passSenderCheck(sender, senderAccount.codeHash);
     let result: RunTxResult;
     try {
       result = await runTx(callVm, {
@@ -817,16 +827,50 @@ const RLP_EMPTY = Uint8Array.of(0x80);
 class CallStateManager extends MerkleStateManager {
   private reads: CallReads | null = null;
   private cleared = new Set<string>();
+  /** A sender with code the next `runTx` takes for an EOA (see {@link passSenderCheck}). */
+  private senderCheck: { address: string; codeHash: Uint8Array; shown: boolean } | null = null;
 
   /** Before each call, after `setStateRoot`: the reads shared at its root, or null to share none. */
   startCall(reads: CallReads | null): void {
     this.reads = reads;
     this.cleared.clear();
+    this.senderCheck = null;
+  }
+
+  /**
+   * Lets the next `runTx` from `address`, an account with code (`codeHash`), through @ethereumjs's EIP-3607 check
+   * (`invalid sender address, address is not EOA`): it binds txs, not calls (geth's skip it). That check is runTx's first
+   * read of the sender: this read alone shows the account without code. runTx then writes that same account back
+   * (fee, nonce): that first write gets the code hash back, so the code stays for the call — a call to itself, or
+   * EXTCODE* on it, sees it.
+   */
+  passSenderCheck(address: EthAddress, codeHash: Uint8Array): void {
+    this.senderCheck = { address: address.toString(), codeHash, shown: false };
   }
 
   override async flush(): Promise<void> {}
 
+  override async putAccount(address: EthAddress, account: Account | undefined): Promise<void> {
+    const check = this.senderCheck;
+    if (check?.shown && account && address.toString() === check.address) {
+      this.senderCheck = null;
+      account.codeHash = check.codeHash; // runTx's own account object, which it writes again after this
+    }
+    return super.putAccount(address, account);
+  }
+
   override async getAccount(address: EthAddress): Promise<Account | undefined> {
+    const check = this.senderCheck;
+    if (check && !check.shown && address.toString() === check.address) {
+      check.shown = true;
+      const account = await this.readAccount(address);
+      if (account) account.codeHash = KECCAK256_NULL; // a copy: the cache keeps the code hash
+      return account;
+    }
+    return this.readAccount(address);
+  }
+
+  private async readAccount(address: EthAddress): Promise<Account | undefined> {
     const reads = this.reads;
     if (reads && this._caches?.account?.get(address) === undefined) {
       const key = `${reads.root}a${address.toString()}`;

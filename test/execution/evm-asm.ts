@@ -14,6 +14,7 @@ const OPCODES: Record<string, number> = {
   CALLDATASIZE: 0x36,
   CODECOPY: 0x39,
   GASPRICE: 0x3a,
+  EXTCODESIZE: 0x3b,
   BLOCKHASH: 0x40,
   COINBASE: 0x41,
   TIMESTAMP: 0x42,

@@ -759,6 +759,23 @@ test('eth_call at any block, with state overrides; a revert is code 3 with its d
   });
 });
 
+test('eth_call and eth_estimateGas from an account with code (a contract, or code by an override), as geth allows', async () => {
+  // EIP-3607 binds txs only: a call may come from a contract (geth, the reference).
+  assert.is(await call('eth_call', [{ from: CONTRACT, to: CONTRACT }, 'latest']), word(42n));
+  assert.is(await call('eth_estimateGas', [{ from: CONTRACT, to: addr(bob) }]), '0x5208');
+  // The sender keeps its code during the call: the callee reads EXTCODESIZE(CALLER) = 2 (the override's 0x6000).
+  const probe = '0x000000000000000000000000000000000000beef';
+  const overrides = {
+    [addr(alice)]: { code: '0x6000' },
+    [probe]: { code: assemble(['CALLER', 'EXTCODESIZE', 0, 'MSTORE', 32, 0, 'RETURN']) },
+  };
+  assert.is(await call('eth_call', [{ from: addr(alice), to: probe }, 'latest', overrides]), word(2n));
+  // 21000 + CALLER 2 + EXTCODESIZE of the (warm) sender 100 + 3 PUSH1s 9 + MSTORE with one memory word 6
+  assert.is(await call('eth_estimateGas', [{ from: addr(alice), to: probe }, 'latest', overrides]), '0x527d');
+  // The contract itself, sending to itself: its storage write runs on its own code.
+  assert.is(await call('eth_call', [{ from: CONTRACT, to: CONTRACT, data: word(9n) }, 'latest']), word(9n));
+});
+
 test('eth_call and eth_estimateGas: the sender must afford value + gas × price; without from it is 0x1111…1111', async () => {
   const poor = '0x000000000000000000000000000000000000dead';
   const send = { from: poor, to: addr(bob), value: '0x1000' };
