@@ -257,8 +257,9 @@ export type Executor = {
    */
   executeTx(input: { stateRoot: Hash; tx: TxInput; block: BlockContext }): Promise<ExecuteTxResult>;
   /**
-   * Runs a message call on `stateRoot` without changing any state (`eth_call`, gas estimation): no nonce or
-   * balance checks, nothing written to the store.
+   * Runs a message call on `stateRoot` without changing any state (`eth_call`, gas estimation): no nonce check, no
+   * EOA check (a sender with code is fine), nothing written to the store. A sender that cannot pay value + gas ×
+   * price, or a gas below the intrinsic gas, is a failed call (status 0, geth's message in `vmError`).
    * @throws {UnknownStateRootError}, {ExecutionError}
    */
   call(input: CallInput): Promise<CallResult>;
@@ -632,6 +633,9 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       { common, freeze: false, params: PARAMS_MERGED },
     );
     setKnownSender(tx, from);
+    // runTx throws for it; a failed call instead, in geth's words, checked after the funds as geth does.
+    const intrinsic = tx.getIntrinsicGas();
+    if (gasLimit < intrinsic) return failedCall(`intrinsic gas too low: have ${gasLimit}, want ${intrinsic}`);
     // A call may come from any address, one with code too (a contract, or code set by an override), as geth's
     // and the reference's calls may: runTx refuses such a sender (EIP-3607) and has no option to skip that check.
     if (senderAccount && !equalBytes(senderAccount.codeHash, KECCAK256_NULL))

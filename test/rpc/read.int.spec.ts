@@ -776,6 +776,26 @@ test('eth_call and eth_estimateGas from an account with code (a contract, or cod
   assert.is(await call('eth_call', [{ from: CONTRACT, to: CONTRACT, data: word(9n) }, 'latest']), word(9n));
 });
 
+test("eth_call with gas below the intrinsic gas: -32000 in geth's words", async () => {
+  assert.equal(await callError('eth_call', [{ from: addr(alice), to: addr(bob), gas: '0x1' }, 'latest']), {
+    code: -32000,
+    message: 'intrinsic gas too low: have 1, want 21000',
+  });
+  // 21000 + 31 zero bytes × 4 + 1 non-zero byte × 16
+  const data = { from: addr(bob), to: CONTRACT, data: word(7n), gas: '0x5208' };
+  assert.equal(await callError('eth_call', [data, 'latest']), {
+    code: -32000,
+    message: 'intrinsic gas too low: have 21000, want 21140',
+  });
+  // A creation's is 53000.
+  assert.equal(await callError('eth_call', [{ from: addr(alice), data: '0x00', gas: '0xcf07' }, 'latest']), {
+    code: -32000,
+    message: 'intrinsic gas too low: have 52999, want 53004',
+  });
+  // The estimate still finds the smallest gas that works (its probes never go below the intrinsic gas).
+  assert.is(await call('eth_estimateGas', [{ from: addr(alice), to: addr(bob) }]), '0x5208');
+});
+
 test('eth_call and eth_estimateGas: the sender must afford value + gas × price; without from it is 0x1111…1111', async () => {
   const poor = '0x000000000000000000000000000000000000dead';
   const send = { from: poor, to: addr(bob), value: '0x1000' };
