@@ -610,7 +610,13 @@ test('zkevm_: batches, batch of a block, native block hashes', async () => {
     await call('zkevm_getNativeBlockHashesInRange', [{ fromBlock: '0x2', toBlock: '0x3' }]),
     roots.slice(2, 4),
   );
-  assert.equal(await call('zkevm_getNativeBlockHashesInRange', [{ fromBlock: '0x4' }]), [roots[4]]);
+  // A missing bound is block 0, as in the reference (its filter's fields are not pointers).
+  assert.equal(await call('zkevm_getNativeBlockHashesInRange', [{ toBlock: '0x2' }]), roots.slice(0, 3));
+  assert.equal(await call('zkevm_getNativeBlockHashesInRange', [{}]), [roots[0]]);
+  assert.equal(await callError('zkevm_getNativeBlockHashesInRange', [{ fromBlock: '0x4' }]), {
+    code: -32602,
+    message: 'invalid block range',
+  });
   assert.equal(await call('zkevm_getNativeBlockHashesInRange', [{ fromBlock: '0x4', toBlock: '0xea64' }]), [
     roots[4],
     roots[5],

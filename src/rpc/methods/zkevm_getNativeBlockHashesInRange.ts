@@ -15,9 +15,10 @@ const resolve = async (sql: SqlClient, ref: BlockNumberRef): Promise<bigint> =>
 
 /**
  * `zkevm_getNativeBlockHashesInRange({fromBlock, toBlock})` → the state roots ("native block hashes", what BLOCKHASH
- * sees) of the L2 blocks in the inclusive range that exist. `fromBlock` defaults to 0, `toBlock` to `fromBlock`.
- * -32602 `invalid block range` when to < from; -32602 `native block hashes are limited to a 60000 block range` when
- * to − from exceeds it (the reference's messages).
+ * sees) of the L2 blocks in the inclusive range that exist. A missing `fromBlock` or `toBlock` is block 0, as in the
+ * reference (its `NativeBlockHashBlockRangeFilter` fields are not pointers): `{fromBlock: "0x1"}` alone is an
+ * invalid range. -32602 `invalid block range` when to < from; -32602 `native block hashes are limited to a 60000
+ * block range` when to − from exceeds it (the reference's messages).
  */
 export const zkevm_getNativeBlockHashesInRange = defineMethod({
   name: 'zkevm_getNativeBlockHashesInRange',
@@ -27,7 +28,7 @@ export const zkevm_getNativeBlockHashesInRange = defineMethod({
   handler: ([filter], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) =>
     readSnapshot(ctx.deps.db, async (sql) => {
       const from = filter.fromBlock ? await resolve(sql, filter.fromBlock) : 0n;
-      const to = filter.toBlock ? await resolve(sql, filter.toBlock) : from;
+      const to = filter.toBlock ? await resolve(sql, filter.toBlock) : 0n;
       if (to < from) throw new InvalidParamsRpcError('invalid block range');
       if (to - from > MAX_NATIVE_BLOCK_HASH_RANGE)
         throw new InvalidParamsRpcError(
