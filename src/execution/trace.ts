@@ -22,6 +22,7 @@
  * (a CALL) shows the cost @ethereumjs had summed when it stopped, which can be below geth's.
  */
 import type { EVMResult, InterpreterStep, Message } from '@ethereumjs/evm';
+import { NodeError } from '../errors/index.ts';
 import {
   type Address,
   bytesToHex,
@@ -42,9 +43,31 @@ export type StructLoggerConfig = {
   enableMemory?: boolean;
   /** Add `returnData` (default false). */
   enableReturnData?: boolean;
-  /** Record at most this many steps; 0 (default) for all. */
+  /**
+   * Record at most this many steps (geth's `limit`: the trace is cut there). 0 or absent: the node's cap,
+   * {@link DEFAULT_STRUCT_LOG_LIMIT}, past which the trace fails ({@link StructLogLimitError}) rather than end cut.
+   */
   limit?: number;
 };
+
+/**
+ * The struct logs a trace without a `limit` may hold. geth has no cap; here one 3,000,000-gas loop (about 800,000
+ * steps) made 53 MB of JSON, 600 MB of memory and a 10 s stall, and a 30,000,000-gas one would pass V8's string
+ * limit. 100,000 steps with stacks are a few MB of JSON. A client that wants more sets `limit`.
+ */
+export const DEFAULT_STRUCT_LOG_LIMIT = 100_000;
+
+/** A struct-logger trace without a `limit` went past {@link DEFAULT_STRUCT_LOG_LIMIT} steps. */
+export class StructLogLimitError extends NodeError<'StructLogLimitError'> {
+  override name = 'StructLogLimitError' as const;
+  constructor() {
+    super(
+      `trace has more than ${DEFAULT_STRUCT_LOG_LIMIT} struct logs (the default limit): set "limit" in the trace ` +
+        'config to get the first N (N may be higher), or use the callTracer',
+      { code: 'STRUCT_LOG_LIMIT', severity: 'critical' },
+    );
+  }
+}
 
 /** One opcode step (execution-apis `StructLog`). */
 export type StructLog = {
@@ -296,14 +319,18 @@ type LoggerFrame = {
 
 /**
  * geth's struct logger (the default tracer): one {@link StructLog} per opcode, the tx's gas used, failure and
- * return value. Result: execution-apis `OpcodeTransactionTrace`.
+ * return value. Result: execution-apis `OpcodeTransactionTrace`. At most `config.limit` logs, else at most
+ * {@link DEFAULT_STRUCT_LOG_LIMIT}: `result` throws {@link StructLogLimitError} when the tx ran more steps.
  */
 export function createStructLogger(config: StructLoggerConfig = {}): TxTracer<StructLoggerResult> {
   const logs: StructLog[] = [];
   const frames: LoggerFrame[] = [];
   /** Slots touched by SLOAD/SSTORE, per contract (storage) address. */
   const touched = new Map<Address, Map<Hex, Hex>>();
-  const limit = config.limit ?? 0;
+  /** A `limit` cuts the trace; without one, the cap fails it. */
+  const cut = config.limit !== undefined && config.limit > 0;
+  const limit = cut ? config.limit! : DEFAULT_STRUCT_LOG_LIMIT;
+  let overflowed = false;
   let output: Hex = '0x';
 
   const snapshotStorage = (log: StructLog, address: Address, slot: bigint, value: Hex) => {
@@ -328,7 +355,10 @@ export function createStructLogger(config: StructLoggerConfig = {}): TxTracer<St
       const returnData = frame.returnData;
       // A call or creation empties the return data buffer until the callee returns.
       if (CALL_AND_CREATE_OPS.has(op)) frame.returnData = '0x';
-      if (limit > 0 && logs.length >= limit) return undefined;
+      if (logs.length >= limit) {
+        if (!cut) overflowed = true;
+        return undefined;
+      }
       const log: StructLog = {
         pc: step.pc,
         op,
@@ -375,6 +405,7 @@ export function createStructLogger(config: StructLoggerConfig = {}): TxTracer<St
     },
 
     result(tx: TracedTx): StructLoggerResult {
+      if (overflowed) throw new StructLogLimitError();
       const failed = tx.vmError !== undefined;
       return {
         gas: Number(tx.gasUsed),

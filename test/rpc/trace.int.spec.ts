@@ -9,9 +9,16 @@ import { getCreateAddress, HDNodeWallet, id as keccakId } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEV_MNEMONIC } from '../../src/config/index.ts';
-import type { CallFrame, EvmTraceHooks, StructLog, StructLoggerResult } from '../../src/execution/index.ts';
+import {
+  type CallFrame,
+  DEFAULT_STRUCT_LOG_LIMIT,
+  type EvmTraceHooks,
+  type StructLog,
+  type StructLoggerResult,
+} from '../../src/execution/index.ts';
 import { intrinsicGas } from '../../src/pool/index.ts';
 import { type Address, type Hash, type Hex, toQuantity } from '../../src/primitives/index.ts';
+import { assemble, deployCode } from '../execution/evm-asm.ts';
 import { rpcError, schemaErrors } from '../support/execution-apis.ts';
 import { createL2ChainWriter, type ExecutedTx, type L2ChainWriter } from '../support/l2-chain.ts';
 import { rpc } from '../support/node-process.ts';
@@ -122,6 +129,11 @@ test.before(async () => {
   await chain.openBatch(T0 + 20n, addr(coinbase));
   await exec('run', MAIN, c.Main.abi.encodeFunctionData('run', [42]) as Hex, { value: 1000n });
   await exec('boom', MAIN, c.Main.abi.encodeFunctionData('boom', []) as Hex);
+  // Loops while 10,000 gas or more is left: 8 steps (33 gas) a turn, about 240,000 steps in 1,000,000 gas.
+  const LOOP = assemble(['@loop', 'GAS', 10_000, 'GT', ':end', 'JUMPI', ':loop', 'JUMP', '@end', 'STOP']);
+  const loopAt = getCreateAddress({ from: alice.address, nonce: aliceNonce }).toLowerCase() as Address;
+  await exec('deployLoop', null, deployCode(LOOP));
+  await exec('loop', loopAt, '0x', { gas: 1_000_000n });
   await node.runner.waitFor(chain.position);
   // A tx in the pool, not in a block.
   const res = await rpc<Hash>(node.url, 'eth_sendRawTransaction', [
@@ -438,8 +450,33 @@ test('block and batch traces: each tx as debug_traceTransaction traces it, in or
   );
 });
 
+test('a long loop: without a limit, more struct logs than the default cap is an error; a limit cuts the trace', async () => {
+  const t = sent['loop']!;
+  assert.is((await receipt(t.hash)).status, '0x1');
+  assert.equal(await rpcError(node.url, 'debug_traceTransaction', [t.hash]), {
+    code: -32000,
+    message: `trace has more than ${DEFAULT_STRUCT_LOG_LIMIT} struct logs (the default limit): set "limit" in the trace config to get the first N (N may be higher), or use the callTracer`,
+  });
+  assert.is((await rpcError(node.url, 'debug_traceTransaction', [t.hash, { limit: 0 }])).code, -32000);
+  const cut = await structTrace(t.hash, { limit: 9 });
+  assert.equal(
+    cut.structLogs.map((l) => l.op),
+    ['JUMPDEST', 'GAS', 'PUSH2', 'GT', 'PUSH2', 'JUMPI', 'PUSH2', 'JUMP', 'JUMPDEST'],
+  );
+  assert.equal([cut.gas, cut.failed], [Number(BigInt((await receipt(t.hash)).gasUsed)), false]);
+  // A limit above the default cap raises it.
+  const more = await trace<StructLoggerResult>(t.hash, {
+    limit: DEFAULT_STRUCT_LOG_LIMIT + 8,
+    disableStack: true,
+  });
+  assert.is(more.structLogs.length, DEFAULT_STRUCT_LOG_LIMIT + 8);
+  // The call tree is one frame, whatever the steps.
+  assert.is((await callTrace(t.hash)).gasUsed, (await receipt(t.hash)).gasUsed);
+});
+
 test('tracing writes nothing: no trie node buffered or stored, the chain unchanged', async () => {
-  for (const name of Object.keys(sent)) {
+  // The loop: its own test above (its struct logs pass the default cap).
+  for (const name of Object.keys(sent).filter((n) => n !== 'loop')) {
     await structTrace(sent[name]!.hash, { enableMemory: true });
     await callTrace(sent[name]!.hash, { withLog: true });
   }

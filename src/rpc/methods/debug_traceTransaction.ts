@@ -14,6 +14,7 @@ import {
   type DecodedLegacyTxInput,
   type Executor,
   type StructLoggerConfig,
+  StructLogLimitError,
   SUPPORTED_TRACERS,
 } from '../../execution/index.ts';
 import type { Address, Hash, Hex } from '../../primitives/index.ts';
@@ -115,6 +116,10 @@ function txInput(tx: TxRow): DecodedLegacyTxInput {
  * (`{gas, failed, returnValue, structLogs}`, execution-apis `OpcodeTransactionTrace`); `callTracer`: geth's call
  * tree (`{type, from, to, value, gas, gasUsed, input, output?, error?, revertReason?, calls?, logs?}`).
  *
+ * The struct logger records at most `limit` steps when the config sets one (geth's cut); without one, a tx of more
+ * than `DEFAULT_STRUCT_LOG_LIMIT` (100,000) steps is -32000 `trace has more than 100000 struct logs (the
+ * default limit): set "limit" …` — an unbounded trace of a long loop would exhaust the node's memory.
+ *
  * Errors: a hash that is not a mined tx (unknown, or still in the pool) → -32000 `transaction not found`, the
  * reference's (zkevm-node `debug` endpoints) and geth's message; an unknown tracer → -32602
  * `invalid argument 1: tracer: unsupported tracer "X" (supported: "callTracer", or none …)` (the reference answers
@@ -166,7 +171,12 @@ export async function traceTx(
     },
     hooks: tracer,
   });
-  return tracer.result(traced);
+  try {
+    return tracer.result(traced);
+  } catch (err) {
+    if (err instanceof StructLogLimitError) throw new ServerRpcError(err.message);
+    throw err;
+  }
 }
 
 /**
