@@ -642,8 +642,14 @@ function rpcRole(deps: {
     }
     if (signal.aborted) return;
     // eth_call and eth_estimateGas run on worker threads: a long call holds a worker, not this thread.
+    // Started before `ready`: a worker takes about a second of CPU to load, which must not fall on the first calls
+    // or on the load that follows `ready`. One that fails to start is started again by the next call.
     const calls = createCallPool({ dbUrl: deps.dbUrl, chainId: BigInt(config.l2.chainId) });
-    calls.warmUp().catch((err: unknown) => rpcLog.warn({ err }, 'call workers failed to start'));
+    await calls.warmUp().catch((err: unknown) => rpcLog.warn({ err }, 'call workers failed to start'));
+    if (signal.aborted) {
+      await calls.close();
+      return;
+    }
     const logWatcher = createLogWatcher({ db, onError: (err) => rpcLog.warn({ err }, 'log poller failed') });
     const server = await createRpcServer({
       host: config.rpc.host,
