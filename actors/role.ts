@@ -24,6 +24,11 @@ export type RoleSpec = {
   readonly name: string;
   readonly logic: AnyActorLogic;
   readonly input?: unknown;
+  /**
+   * How long the role may take to stop (a machine role's `stopTimeoutMs`): the supervisor's default drain waits at
+   * least this long.
+   */
+  readonly stopTimeoutMs?: number;
 };
 
 /** What a role's work function receives: its name, its input, and a signal that aborts when it must stop. */
@@ -200,5 +205,7 @@ export function defineMachineRole<TMachine extends AnyStateMachine>(
     actor.start();
     return work;
   });
-  return 'input' in options ? { name, logic, input: options.input } : { name, logic };
+  return 'input' in options
+    ? { name, logic, input: options.input, stopTimeoutMs }
+    : { name, logic, stopTimeoutMs };
 }

@@ -65,6 +65,14 @@ export const defaultRestartPolicy: RestartPolicy = {
 
 /** How long a stop waits for the roles' in-flight work before it gives up on them. */
 export const defaultDrainTimeoutMs = 10_000;
+/** What the default drain waits past the longest stop timeout of a role. */
+export const DRAIN_MARGIN_MS = 2_000;
+
+/** The default drain timeout for `roles`: 10 s, or the longest role stop timeout and a margin. Pure. */
+export function drainTimeoutFor(roles: readonly Pick<RoleSpec, 'stopTimeoutMs'>[]): number {
+  const longest = Math.max(0, ...roles.map((r) => r.stopTimeoutMs ?? 0));
+  return Math.max(defaultDrainTimeoutMs, longest + DRAIN_MARGIN_MS);
+}
 
 /** A supervisor configuration that cannot work (bad policy numbers, duplicate or invalid role names). */
 export class SupervisorConfigError extends NodeError<'SupervisorConfigError'> {
@@ -453,7 +461,10 @@ export type SupervisorLogger = {
 export type SupervisorOptions = {
   roles: readonly RoleSpec[];
   policy?: Partial<RestartPolicy>;
-  /** How long a stop (or an escalation) waits for the roles' in-flight work; default 10 s. */
+  /**
+   * How long a stop (or an escalation) waits for the roles' in-flight work; default 10 s, or longer than the longest
+   * `stopTimeoutMs` of a role by {@link DRAIN_MARGIN_MS} (so a role is never cut before its own stop timeout).
+   */
   drainTimeoutMs?: number;
   logger?: SupervisorLogger;
   /** A restart was scheduled: the role's `attempt`-th failure in the window, restarting in `delayMs`. */
@@ -489,7 +500,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   const { logger, onRestart, onRoleStatus } = options;
   const machine = createSupervisorMachine(options.roles);
   const input: SupervisorInput = { policy: resolvePolicy(options.policy) };
-  if (options.drainTimeoutMs !== undefined) input.drainTimeoutMs = options.drainTimeoutMs;
+  input.drainTimeoutMs = options.drainTimeoutMs ?? drainTimeoutFor(options.roles);
   const actor = createActor(machine, options.clock ? { input, clock: options.clock } : { input });
 
   const hook = (name: string, fn: () => void) => {

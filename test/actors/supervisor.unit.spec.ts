@@ -1,11 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type AnyActorRef, initialTransition, SimulatedClock, transition } from 'xstate';
+import { type AnyActorRef, initialTransition, SimulatedClock, setup, transition } from 'xstate';
 import {
   backoffDelay,
   createSupervisor,
   createSupervisorMachine,
+  DRAIN_MARGIN_MS,
+  defaultDrainTimeoutMs,
+  defineMachineRole,
   defineRole,
+  drainTimeoutFor,
   type RestartPolicy,
   RoleExitedError,
   resolvePolicy,
@@ -350,6 +354,43 @@ test('invalid policies and role lists are rejected', () => {
     /invalid role name/,
   );
   assert.throws(() => defineRole('a.b', async () => {}), /invalid role name/);
+});
+
+test('the default drain waits past the longest role stop timeout: a role taking 12 s of its 15 s to stop is not cut at 10 s', async () => {
+  assert.is(drainTimeoutFor([]), defaultDrainTimeoutMs);
+  assert.is(drainTimeoutFor([{ stopTimeoutMs: 5_000 }, {}]), defaultDrainTimeoutMs);
+  assert.is(drainTimeoutFor([{ stopTimeoutMs: 15_000 }]), 15_000 + DRAIN_MARGIN_MS);
+
+  const slowStop = setup({ types: { events: {} as { type: 'supervisor.stop' } } }).createMachine({
+    initial: 'working',
+    states: {
+      working: { on: { 'supervisor.stop': 'flushing' } },
+      flushing: { after: { 12000: 'done' } },
+      done: { type: 'final' },
+    },
+  });
+  const clock = new SimulatedClock();
+  const warnings: string[] = [];
+  const supervisor = createSupervisor({
+    roles: [defineMachineRole('eth-tx-manager', slowStop, { stopTimeoutMs: 15_000 })],
+    clock,
+    logger: { info: () => {}, warn: (_obj, msg) => warnings.push(msg), error: () => {} },
+  });
+  supervisor.start();
+  await flush();
+  let stopped = false;
+  const stopping = supervisor.stop().then(() => {
+    stopped = true;
+  });
+  await flush();
+  clock.increment(10_500);
+  await flush();
+  assert.not.ok(stopped, 'still draining at 10.5 s');
+  assert.equal(warnings, [], 'not cut at 10 s');
+  clock.increment(2_000);
+  await stopping;
+  assert.equal(await supervisor.done, { status: 'stopped' });
+  assert.equal(warnings, [], 'the role finished its stop');
 });
 
 test.run();
