@@ -589,12 +589,9 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     poolSeen = deps.pool.version();
     const inPool = deps.pool.pending();
     takeHanded(draft, inPool);
-    const expired = await expire(
-      draft,
-      inPool.filter((t) => !finished(t.hash)),
-      nowMs,
-    );
-    const pending = inPool.filter((t) => !finished(t.hash) && !expired.has(t.hash));
+    const unfinished = inPool.filter((t) => !finished(t.hash));
+    const expired = await expire(draft, unfinished, nowMs);
+    const pending = expired.size === 0 ? unfinished : unfinished.filter((t) => !expired.has(t.hash));
     draft.handed.forEach(({ received }, i) => {
       pending.push(pendingPoolTx(received.data, received.metadata.at, HANDED_POSITION + BigInt(i)));
     });
