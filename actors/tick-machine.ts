@@ -10,7 +10,7 @@
  * pure; the clock is read only inside the effect actors.
  */
 import { and, assign, fromPromise, setup } from 'xstate';
-import { NodeError } from '../src/errors/index.ts';
+import { isDeclaredTemporary } from '../src/errors/index.ts';
 
 export type TickEffects<S> = {
   /** Folds the role's stream (and repairs what a crash left half done). `signal` aborts when the machine stops. */
@@ -34,8 +34,6 @@ export type TickRetry = { initialMs: number; maxMs: number };
 /** The backoff before the `retries`-th load after a temporary failure. Pure. */
 export const tickRetryDelay = (retry: TickRetry, retries: number): number =>
   Math.min(retry.maxMs, retry.initialMs * 2 ** Math.max(0, retries - 1));
-
-const isTemporary = (error: unknown) => error instanceof NodeError && error.severity === 'temporary';
 
 /** The state is opaque to the machine (`unknown` inside: xstate's typings do not carry a type parameter). */
 export function createTickMachine<S>(
@@ -73,7 +71,7 @@ export function createTickMachine<S>(
     guards: {
       stopping: ({ context }) => context.stopping,
       worked: (_, params: { worked: boolean }) => params.worked,
-      retryable: ({ event }) => isTemporary((event as { error?: unknown }).error),
+      retryable: ({ event }) => isDeclaredTemporary((event as { error?: unknown }).error),
     },
     actions: {
       markStopping: assign({ stopping: true }),
@@ -152,7 +150,7 @@ export function logTemporaryOutages<S>(
       }
       return out;
     } catch (err) {
-      if (isTemporary(err) && since === null) {
+      if (isDeclaredTemporary(err) && since === null) {
         since = Date.now();
         log('a temporary failure: backing off and retrying', { error: (err as Error).message });
       }

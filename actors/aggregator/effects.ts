@@ -31,7 +31,7 @@ import {
   lastVerifiedBatchNumber,
 } from '../../projections/l1sync/index.ts';
 import { type BatchRow, getBatch } from '../../projections/l2/index.ts';
-import { messageOf, NodeError } from '../../src/errors/index.ts';
+import { isDeclaredTemporary, messageOf } from '../../src/errors/index.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
 import { buildWitness, type TrieNodeDb, type WitnessBatch } from '../../src/execution/index.ts';
 import {
@@ -237,8 +237,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof NodeError && err.severity === 'temporary')
-        throw new L1Unavailable(messageOf(err), { cause: err });
+      if (isDeclaredTemporary(err)) throw new L1Unavailable(messageOf(err), { cause: err });
       throw err;
     }
   }

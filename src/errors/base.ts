@@ -80,6 +80,14 @@ export function severityOf(err: unknown): Severity {
   return err instanceof NodeError ? err.severity : 'temporary';
 }
 
+/**
+ * Whether `err` says it is temporary (a `NodeError` of that severity: a peer or L1 not answering) — what a role may
+ * retry by itself. Unlike {@link severityOf}, an unknown error does not count.
+ */
+export function isDeclaredTemporary(err: unknown): boolean {
+  return err instanceof NodeError && err.severity === 'temporary';
+}
+
 /** The message to show a human for anything thrown. */
 export function messageOf(err: unknown): string {
   if (err instanceof NodeError) return err.shortMessage;

@@ -4,6 +4,7 @@
  */
 export {
   errorToObject,
+  isDeclaredTemporary,
   messageOf,
   NodeError,
   type NodeErrorOptions,
