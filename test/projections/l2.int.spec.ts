@@ -19,17 +19,15 @@ import {
 import { createPgPool, type PgPool } from '../../src/db/index.ts';
 import { createPostgresEventStore, type EventStore, type RecordedEvent } from '../../src/eventstore/index.ts';
 import type { Hash, Hex } from '../../src/primitives/index.ts';
-import { envelope } from '../../src/streams/index.ts';
 import {
-  decide,
   foldL2,
   L2_STREAM_ID,
   type L2BlockSealed,
   type L2Command,
-  type L2Event,
   type SealL2Block,
 } from '../../src/streams/l2/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createL2Commands, type L2Commands } from '../support/l2-chain.ts';
 
 const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hash;
 const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as const;
@@ -38,18 +36,9 @@ let tdb: TestDatabase;
 let pool: PgPool;
 let store: EventStore;
 let db: ReadModelDb;
-const history: L2Event[] = [];
+let l2: L2Commands;
 
-async function command(c: L2Command) {
-  const events = decide(c, foldL2(history));
-  const appended = await store.append(
-    L2_STREAM_ID,
-    envelope(events, { actor: 'sequencer', at: new Date(0).toISOString() }),
-    history.length === 0 ? 'no_stream' : history.length - 1,
-  );
-  history.push(...events);
-  return appended;
-}
+const command = (c: L2Command) => l2.command(c);
 /** A block sealing a contract creation with `logs` logs; `change` shapes its tx and receipt further. */
 const seal = (n: number, blob: Hex, logs = 0, change: (d: SealL2Block['data']) => void = () => {}) => {
   const c = sealed(n, blob, logs);
@@ -100,6 +89,7 @@ test.before(async () => {
   tdb = await createTestDatabase('l2');
   pool = createPgPool(tdb.url);
   store = await createPostgresEventStore({ pool });
+  l2 = createL2Commands(store);
   db = createReadModelDb(tdb.url);
 });
 test.after(async () => {
@@ -129,7 +119,7 @@ test('blocks, txs, receipts, logs and batches follow the l2 stream; a reset remo
   const b0 = await getBlockByNumber(db.pool, 0n);
   assert.equal(
     { hash: b0?.hash, stateRoot: b0?.stateRoot, tx: b0?.txHash },
-    { hash: (history[0] as { data: { blockHash: string } }).data.blockHash, stateRoot: h(1), tx: null },
+    { hash: (l2.history[0] as { data: { blockHash: string } }).data.blockHash, stateRoot: h(1), tx: null },
   );
   assert.is((await getBatch(db.pool, 0n))?.closed, true);
   assert.is((await getBlockByNumber(db.pool, 1n))?.parentHash, b0?.hash);
@@ -139,7 +129,7 @@ test('blocks, txs, receipts, logs and batches follow the l2 stream; a reset remo
   assert.is((await getBlockByHash(db.pool, b2!.hash))?.number, 2n);
   assert.is(
     (await getBlockByNumber(db.pool, 3n))?.parentHash,
-    (history[3] as { data: { hash: string } }).data.hash,
+    (l2.history[3] as { data: { hash: string } }).data.hash,
   );
   const batch1 = await getBatch(db.pool, 1n);
   assert.equal(
@@ -165,10 +155,10 @@ test('blocks, txs, receipts, logs and batches follow the l2 stream; a reset remo
   assert.equal(receipt.rows[0], { root: h(101), status: 1 });
 
   // Undo batch 2 and block 3.
-  const state = foldL2(history);
+  const state = foldL2(l2.history);
   assert.is(state.status, 'open');
   if (state.status !== 'open') return;
-  const block2 = history.find((e) => e.type === 'L2BlockSealed' && e.data.number === '2') as L2BlockSealed;
+  const block2 = l2.history.find((e) => e.type === 'L2BlockSealed' && e.data.number === '2') as L2BlockSealed;
   const { position } = await command({
     type: 'ResetTrustedState',
     data: {

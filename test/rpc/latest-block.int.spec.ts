@@ -18,16 +18,9 @@ import { createPostgresEventStore, type EventStore } from '../../src/eventstore/
 import type { Hash, Hex } from '../../src/primitives/index.ts';
 import { readBlock } from '../../src/rpc/methods/eth_getBlockByNumber.ts';
 import type { RpcTx } from '../../src/rpc/read/format.ts';
-import { envelope } from '../../src/streams/index.ts';
-import {
-  decide,
-  foldL2,
-  L2_STREAM_ID,
-  type L2BlockSealed,
-  type L2Command,
-  type L2Event,
-} from '../../src/streams/l2/index.ts';
+import { foldL2, type L2BlockSealed, type L2Command } from '../../src/streams/l2/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createL2Commands, type L2Commands } from '../support/l2-chain.ts';
 
 const h = (n: number) => `0x${n.toString(16).padStart(64, '0')}` as Hash;
 const COINBASE = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as const;
@@ -38,18 +31,9 @@ let store: EventStore;
 let db: ReadModelDb;
 let runner: ProjectionRunner;
 let running: Promise<void>;
-const history: L2Event[] = [];
+let l2: L2Commands;
 
-async function command(c: L2Command) {
-  const events = decide(c, foldL2(history));
-  const r = await store.append(
-    L2_STREAM_ID,
-    envelope(events, { actor: 'test', at: new Date(0).toISOString() }),
-    history.length === 0 ? 'no_stream' : history.length - 1,
-  );
-  history.push(...events);
-  return r;
-}
+const command = (c: L2Command) => l2.command(c);
 
 /** A block command as the event store holds it (bigints as decimal strings). */
 const seal = (root: number, txHash: Hash, nonce: number): L2Command =>
@@ -93,6 +77,7 @@ test.before(async () => {
   tdb = await createTestDatabase('latest');
   pool = createPgPool(tdb.url);
   store = await createPostgresEventStore({ pool });
+  l2 = createL2Commands(store);
   db = createReadModelDb(tdb.url);
   runner = createProjectionRunner({ store, db, projections: [l2Projection] });
   running = runner.run();
@@ -115,7 +100,7 @@ test("latest read while the cache still names a block a trusted reset replaced: 
     type: 'CloseBatch',
     data: { reason: 'full_txs', batchL2Data: '0xaa', accInputHash: h(9) },
   });
-  const afterBatch1 = foldL2(history);
+  const afterBatch1 = foldL2(l2.history);
   await command({ type: 'OpenBatch', data: { timestamp: 20n, coinbase: COINBASE, globalExitRoot: h(0) } });
   await command(seal(200, h(0xa2), 1));
   const { position } = await command({
@@ -131,7 +116,7 @@ test("latest read while the cache still names a block a trusted reset replaced: 
 
   // A trusted reset undoes block 2 and re-seals number 2 with another tx; the cache has not moved.
   if (afterBatch1.status !== 'closed') throw new Error('batch 1 is not closed');
-  const block1 = history.find((e) => e.type === 'L2BlockSealed') as L2BlockSealed;
+  const block1 = l2.history.find((e) => e.type === 'L2BlockSealed') as L2BlockSealed;
   await command({
     type: 'ResetTrustedState',
     data: {

@@ -46,6 +46,31 @@ export type L2ChainWriter = {
   resetTo(batch: bigint, reason?: string): Promise<void>;
 };
 
+/** The `l2` stream written as the sequencer writes it: each command decided on what was appended, then appended. */
+export type L2Commands = {
+  /** Every event appended so far, in order. */
+  readonly history: L2Event[];
+  /** Decides `c` on the history and appends its events at the stream's revision. */
+  command(c: L2Command): Promise<{ position: GlobalPosition }>;
+};
+
+export function createL2Commands(store: EventStore): L2Commands {
+  const history: L2Event[] = [];
+  return {
+    history,
+    async command(c) {
+      const events = decide(c, foldL2(history));
+      const result = await store.append(
+        L2_STREAM_ID,
+        envelope(events, { actor: 'sequencer', at: new Date(0).toISOString() }),
+        history.length === 0 ? 'no_stream' : history.length - 1,
+      );
+      history.push(...events);
+      return result;
+    },
+  };
+}
+
 const ZERO_HASH = `0x${'00'.repeat(32)}` as Hash;
 const pad32 = (v: bigint) => `0x${v.toString(16).padStart(64, '0')}` as Hex;
 
@@ -54,18 +79,12 @@ export function createL2ChainWriter(deps: {
   executor: Executor;
   trie: TrieStore;
 }): L2ChainWriter {
-  const history: L2Event[] = [];
+  const l2 = createL2Commands(deps.store);
+  const { history } = l2;
   let position: GlobalPosition = 0n;
 
   async function command(c: L2Command): Promise<void> {
-    const events = decide(c, foldL2(history));
-    const result = await deps.store.append(
-      L2_STREAM_ID,
-      envelope(events, { actor: 'sequencer', at: new Date(0).toISOString() }),
-      history.length === 0 ? 'no_stream' : history.length - 1,
-    );
-    history.push(...events);
-    position = result.position;
+    ({ position } = await l2.command(c));
   }
 
   return {
