@@ -669,6 +669,7 @@ function rpcRole(deps: {
         intake,
         accounts,
         executor: { ...executor, call: calls.call },
+        tracing: calls,
         head,
         absentReceipts,
         recentReceipts,

@@ -48,6 +48,7 @@ export {
   type TxReceipt,
   UnknownStateRootError,
 } from './executor.ts';
+export { runTrace, type TraceRequest, type TracerChoice } from './run-trace.ts';
 export {
   type CallFrame,
   type CallFrameType,

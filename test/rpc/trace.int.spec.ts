@@ -1,7 +1,8 @@
 /**
  * `debug_traceTransaction` over JSON-RPC on a real trusted chain: solc-compiled contracts deployed and called by
  * txs executed by the executor on the test database's trie store, sealed through the `l2` decider and projected
- * into the read models; the node serves the read API. Traces are checked against the chain's own receipts and txs
+ * into the read models; the node serves the read API, its traces run on the call pool's worker threads as in
+ * `lev start`. Traces are checked against the chain's own receipts and txs
  * (gas used, gas limit, status, logs, revert data as eth_call reports it), against each other (struct-log gas
  * accounting against the call tree), and against the execution-apis opcode-tracer schema (results and configs).
  */
@@ -110,7 +111,7 @@ let rowsBefore = 0;
 
 test.before(async () => {
   c = compileTraceContracts();
-  node = await startReadRpcNode();
+  node = await startReadRpcNode({ callPool: {} });
   chain = createL2ChainWriter({ store: node.store, executor: node.executor, trie: node.trie });
   await chain.genesis(node.genesisRoot, T0);
   await chain.openBatch(T0 + 10n, addr(coinbase));
@@ -472,6 +473,56 @@ test('a long loop: without a limit, more struct logs than the default cap is an 
   assert.is(more.structLogs.length, DEFAULT_STRUCT_LOG_LIMIT + 8);
   // The call tree is one frame, whatever the steps.
   assert.is((await callTrace(t.hash)).gasUsed, (await receipt(t.hash)).gasUsed);
+});
+
+test('a trace runs on a worker: past its timeout it answers "execution timeout", the node’s thread never held', async () => {
+  const t = sent['loop']!;
+  // The node's thread: a timer every 10 ms, its worst lateness measured while the traces run.
+  let lag = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lag = Math.max(lag, now - last - 10);
+    last = now;
+  }, 10);
+  try {
+    // About 240,000 steps: far longer than 100 ms, whichever tracer.
+    const struct = rpcError(node.url, 'debug_traceTransaction', [
+      t.hash,
+      { limit: 300_000, timeout: '100ms' },
+    ]);
+    const calls = rpcError(node.url, 'debug_traceTransaction', [
+      t.hash,
+      { tracer: 'callTracer', timeout: '0.1s' },
+    ]);
+    for (let i = 0; i < 5; i++) assert.ok(BigInt((await receipt(sent['run']!.hash)).status) === 1n);
+    assert.equal(await struct, { code: -32000, message: 'execution timeout' });
+    assert.equal(await calls, { code: -32000, message: 'execution timeout' });
+    assert.ok(lag < 500, `the node's thread was held ${Math.round(lag)} ms`);
+  } finally {
+    clearInterval(timer);
+  }
+  // A deadline already passed (geth: the trace stops before it runs); the stopped workers were replaced.
+  assert.equal(await rpcError(node.url, 'debug_traceTransaction', [t.hash, { timeout: '-1s' }]), {
+    code: -32000,
+    message: 'execution timeout',
+  });
+  assert.is((await callTrace(t.hash)).gasUsed, (await receipt(t.hash)).gasUsed);
+  assert.is(
+    (await trace<CallFrame>(t.hash, { tracer: 'callTracer', timeout: '1m' })).gasUsed,
+    (await receipt(t.hash)).gasUsed,
+  );
+  // A timeout that is no Go duration: Go's message, as a params error.
+  for (const [timeout, message] of [
+    ['5', 'time: missing unit in duration "5"'],
+    ['5 s', 'time: unknown unit " s" in duration "5 s"'],
+    ['abc', 'time: invalid duration "abc"'],
+    ['', 'time: invalid duration ""'],
+  ] as const)
+    assert.equal(await rpcError(node.url, 'debug_traceTransaction', [t.hash, { timeout }]), {
+      code: -32602,
+      message: `invalid argument 1: timeout: ${message}`,
+    });
 });
 
 test('tracing writes nothing: no trie node buffered or stored, the chain unchanged', async () => {

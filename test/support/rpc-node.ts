@@ -33,7 +33,7 @@ import {
   type LogWatcherOptions,
   logMethods,
 } from '../../src/rpc/logs/index.ts';
-import { simpleMethods } from '../../src/rpc/methods/index.ts';
+import { inProcessTracing, simpleMethods } from '../../src/rpc/methods/index.ts';
 import { createPoolIntake, poolMethods } from '../../src/rpc/pool/index.ts';
 import { type CallPool, createCallPool, readMethods } from '../../src/rpc/read/index.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -165,6 +165,7 @@ async function build(
         deps: {
           ...deps,
           executor: state.calls ? { ...state.executor, call: state.calls.call } : state.executor,
+          tracing: state.calls ?? inProcessTracing(state.executor),
           logWatcher: state.logWatcher,
         },
         rateLimitPerIp: 0,

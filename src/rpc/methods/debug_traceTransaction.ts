@@ -9,13 +9,14 @@ import {
 } from '../../../projections/l2/index.ts';
 import {
   type CallTracerConfig,
-  createCallTracer,
-  createStructLogger,
   type DecodedLegacyTxInput,
   type Executor,
+  runTrace,
   type StructLoggerConfig,
   StructLogLimitError,
   SUPPORTED_TRACERS,
+  type TraceRequest,
+  type TracerChoice,
 } from '../../execution/index.ts';
 import type { Address, Hash, Hex } from '../../primitives/index.ts';
 import { InternalRpcError, ServerRpcError } from '../errors.ts';
@@ -23,13 +24,70 @@ import { defineMethod, type RpcContext } from '../method.ts';
 import { boolean, hash } from '../params.ts';
 import { readSnapshot } from '../read/blocks.ts';
 
-/** What `debug_traceTransaction` needs: the read models and the executor's replay with a tracer. */
-export type TraceDeps = { readonly db: ReadModelDb; readonly executor: Pick<Executor, 'traceTx'> };
+/**
+ * Where traces run: the RPC's call pool (`CallPool.trace`, worker threads, the timeout enforced) or this thread
+ * ({@link inProcessTracing}).
+ */
+export type Tracing = {
+  trace(request: TraceRequest, opts?: { timeoutMs?: number }): Promise<unknown>;
+};
 
-/** The tracer a request asked for, with its options. */
-export type TraceOptions =
-  | { readonly tracer: 'structLogger'; readonly config: StructLoggerConfig }
-  | { readonly tracer: 'callTracer'; readonly config: CallTracerConfig };
+/** What `debug_traceTransaction` needs: the read models and somewhere to replay a tx with a tracer. */
+export type TraceDeps = { readonly db: ReadModelDb; readonly tracing: Tracing };
+
+/**
+ * Traces on this thread, on `executor`: for a node without a call pool (tests, tools). The EVM does not yield, so no
+ * timeout can stop a trace here: the timeout is ignored.
+ */
+export function inProcessTracing(executor: Pick<Executor, 'traceTx'>): Tracing {
+  return { trace: (request) => runTrace(executor, request) };
+}
+
+/** The tracer a request asked for, with its options, and how long each tx's trace may run (geth's `timeout`). */
+export type TraceOptions = TracerChoice & { readonly timeoutMs?: number };
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3, // U+00B5
+  μs: 1e-3, // U+03BC
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * A Go duration string (`time.ParseDuration`: "300ms", "1.5s", "2m30s", "-1h", "0") in milliseconds: the type of
+ * geth's TraceConfig `timeout`.
+ * @throws {RangeError} with Go's message (`time: invalid duration "x"`, `time: missing unit in duration "1"`,
+ *   `time: unknown unit "d" in duration "1d"`).
+ */
+export function parseGoDuration(text: string): number {
+  const quoted = JSON.stringify(text);
+  let rest = text;
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    sign = rest.startsWith('-') ? -1 : 1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (rest === '') throw new RangeError(`time: invalid duration ${quoted}`);
+  let ms = 0;
+  while (rest !== '') {
+    const number = /^(\d+\.?\d*|\.\d+)/.exec(rest);
+    if (!number) throw new RangeError(`time: invalid duration ${quoted}`);
+    rest = rest.slice(number[0].length);
+    const unit = /^[^\d.]*/.exec(rest)![0];
+    if (unit === '') throw new RangeError(`time: missing unit in duration ${quoted}`);
+    const scale = DURATION_UNITS_MS[unit];
+    if (scale === undefined)
+      throw new RangeError(`time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`);
+    rest = rest.slice(unit.length);
+    ms += Number(number[1]) * scale;
+  }
+  return sign * ms;
+}
 
 const SUPPORTED = `supported: ${SUPPORTED_TRACERS.map((t) => `"${t}"`).join(', ')}, or none (absent or "") for the struct logger`;
 
@@ -38,10 +96,11 @@ const callTracerConfig = z.object({ onlyTopCall: optionalBoolean, withLog: optio
 
 /**
  * geth's `TraceConfig` (execution-apis `TraceConfig`): `tracer` (absent or `""` → the struct logger;
- * `callTracer`), `tracerConfig` (`{onlyTopCall?, withLog?}` for `callTracer`), and the struct logger's
- * `disableStorage`, `disableStack`, `enableMemory`, `enableReturnData`, `limit`. `timeout` and `debug` are accepted
- * and ignored (the spec allows it); other members are ignored, as geth does. The struct-logger fields are ignored
- * with a named tracer and `tracerConfig` without one.
+ * `callTracer`), `tracerConfig` (`{onlyTopCall?, withLog?}` for `callTracer`), the struct logger's
+ * `disableStorage`, `disableStack`, `enableMemory`, `enableReturnData`, `limit`, and `timeout` (a Go duration, how
+ * long each tx's trace may run: geth's default 5 s). `debug` is accepted and ignored (the spec allows it); other
+ * members are ignored, as geth does. The struct-logger fields are ignored with a named tracer and `tracerConfig`
+ * without one.
  */
 export const traceConfig = z
   .object({
@@ -56,6 +115,20 @@ export const traceConfig = z
     debug: optionalBoolean,
   })
   .transform((c, ctx): TraceOptions => {
+    let timeout: { timeoutMs?: number } = {};
+    if (c.timeout !== undefined) {
+      try {
+        timeout = { timeoutMs: parseGoDuration(c.timeout) };
+      } catch (err) {
+        ctx.issues.push({
+          code: 'custom',
+          message: (err as Error).message,
+          path: ['timeout'],
+          input: c.timeout,
+        });
+        return z.NEVER;
+      }
+    }
     const name = c.tracer ?? '';
     if (name === '') {
       const config: StructLoggerConfig = {};
@@ -64,7 +137,7 @@ export const traceConfig = z
       if (c.enableMemory !== undefined) config.enableMemory = c.enableMemory;
       if (c.enableReturnData !== undefined) config.enableReturnData = c.enableReturnData;
       if (c.limit !== undefined) config.limit = c.limit;
-      return { tracer: 'structLogger', config };
+      return { tracer: 'structLogger', config, ...timeout };
     }
     if (name !== 'callTracer') {
       ctx.issues.push({
@@ -89,7 +162,7 @@ export const traceConfig = z
     const config: CallTracerConfig = {};
     if (parsed.data.onlyTopCall !== undefined) config.onlyTopCall = parsed.data.onlyTopCall;
     if (parsed.data.withLog !== undefined) config.withLog = parsed.data.withLog;
-    return { tracer: 'callTracer', config };
+    return { tracer: 'callTracer', config, ...timeout };
   });
 
 /** The executor's input for a mined tx (its sender as the read model holds it: recovered once, at intake). */
@@ -112,7 +185,8 @@ function txInput(tx: TxRow): DecodedLegacyTxInput {
 
 /**
  * `debug_traceTransaction(hash, config?)`: re-executes a mined tx on its block's parent state (after the txs before
- * it in the block) with a tracer attached, on a private copy of the state. Default tracer: geth's struct logger
+ * it in the block) with a tracer attached, on a private copy of the state — in `lev start` on the call pool's
+ * worker threads, so that a long trace holds a worker, not the node. Default tracer: geth's struct logger
  * (`{gas, failed, returnValue, structLogs}`, execution-apis `OpcodeTransactionTrace`); `callTracer`: geth's call
  * tree (`{type, from, to, value, gas, gasUsed, input, output?, error?, revertReason?, calls?, logs?}`).
  *
@@ -121,7 +195,8 @@ function txInput(tx: TxRow): DecodedLegacyTxInput {
  * default limit): set "limit" …` — an unbounded trace of a long loop would exhaust the node's memory.
  *
  * Errors: a hash that is not a mined tx (unknown, or still in the pool) → -32000 `transaction not found`, the
- * reference's (zkevm-node `debug` endpoints) and geth's message; an unknown tracer → -32602
+ * reference's (zkevm-node `debug` endpoints) and geth's message; a trace past its `timeout` (default 5 s) → -32000
+ * `execution timeout` (geth's); an unknown tracer → -32602
  * `invalid argument 1: tracer: unsupported tracer "X" (supported: "callTracer", or none …)` (the reference answers
  * -32000 `invalid tracer`; naming the tracer and the choices is more useful and still a params error); bad config
  * members → -32602 naming the member.
@@ -155,10 +230,10 @@ export async function traceTx(
   t: TxToTrace,
   options: TraceOptions | undefined,
 ): Promise<unknown> {
-  const opts = options ?? { tracer: 'structLogger', config: {} };
-  const tracer =
-    opts.tracer === 'callTracer' ? createCallTracer(opts.config) : createStructLogger(opts.config);
-  const traced = await deps.executor.traceTx({
+  const { timeoutMs, ...tracer }: TraceOptions = options ?? { tracer: 'structLogger', config: {} };
+  // As geth: a deadline already passed stops the trace before it runs.
+  if (timeoutMs !== undefined && timeoutMs <= 0) throw new ServerRpcError('execution timeout');
+  const request: TraceRequest = {
     stateRoot: t.parent.stateRoot as Hash,
     before: t.before.map(txInput),
     tx: txInput(t.tx),
@@ -169,10 +244,10 @@ export async function traceTx(
       gasLimit: t.block.gasLimit,
       parentHash: t.block.parentHash as Hash,
     },
-    hooks: tracer,
-  });
+    tracer,
+  };
   try {
-    return tracer.result(traced);
+    return await deps.tracing.trace(request, timeoutMs === undefined ? {} : { timeoutMs });
   } catch (err) {
     if (err instanceof StructLogLimitError) throw new ServerRpcError(err.message);
     throw err;

@@ -5,8 +5,11 @@
  */
 import {
   debug_traceTransaction,
+  inProcessTracing,
+  parseGoDuration,
   type TraceDeps,
   type TraceOptions,
+  type Tracing,
   traceConfig,
 } from './debug_traceTransaction.ts';
 import type { ChainIdDeps } from './eth_chainId.ts';
@@ -37,9 +40,12 @@ export {
   eth_coinbase,
   eth_gasPrice,
   type GasPriceDeps,
+  inProcessTracing,
   net_version,
+  parseGoDuration,
   type TraceDeps,
   type TraceOptions,
+  type Tracing,
   traceConfig,
   web3_clientVersion,
   web3_sha3,
@@ -47,7 +53,7 @@ export {
 
 /**
  * The simple methods, for `createRpcServer({ methods: [...simpleMethods, ...] })`. `debug_traceTransaction` needs
- * the read models and the executor ({@link TraceDeps}): it is served with the read API (`readMethods`).
+ * the read models and somewhere to run traces ({@link TraceDeps}): it is served with the read API (`readMethods`).
  */
 export const simpleMethods = [
   eth_chainId,

@@ -1,13 +1,16 @@
 /**
- * `eth_call` and `eth_estimateGas` off the node's thread: a few `worker_threads` workers, each with its own
- * connection to the state database, trie store and executor (`call-worker.ts`), running the calls sent to it.
+ * `eth_call`, `eth_estimateGas` and the `debug_trace*` replays off the node's thread: a few `worker_threads` workers,
+ * each with its own connection to the state database, trie store and executor (`call-worker.ts`), running the calls
+ * and traces sent to it.
  *
  * Why: the EVM does not yield while it runs (its trie reads resolve as microtasks), so on the node's thread one call
  * looping to the 30,000,000-gas cap held the event loop for about 8 s — the sequencer, the other roles and every
  * other request with it, and any client could send such calls. In a worker it holds that worker only, and a call
  * still running after `timeoutMs` (geth's `RPCEVMTimeout`, 5 s) is stopped: the worker is terminated and replaced,
  * the call answers `execution aborted (timeout = 5s)` as geth's does, and the other calls the worker held run again
- * on another (a call only reads).
+ * on another (a call only reads). A trace is stopped the same way after its own timeout (geth's TraceConfig
+ * `timeout`, 5 s by default) and answers geth's `execution timeout`; the tracer is built in the worker, and only its
+ * result (geth's JSON shape) comes back.
  *
  * A call goes to the worker holding the fewest; workers start on first use (the EVM loads in about a second) or
  * with `warmUp()`, and never keep the process alive while idle. Reads of the trie are the trie store's: nodes are
@@ -19,6 +22,8 @@ import {
   type CallResult,
   ExecutionError,
   type Executor,
+  StructLogLimitError,
+  type TraceRequest,
   UnknownStateRootError,
 } from '../../execution/index.ts';
 import type { Hash } from '../../primitives/index.ts';
@@ -27,21 +32,34 @@ import { ServerRpcError } from '../errors.ts';
 
 /** geth's `RPCEVMTimeout`: how long one call may run. */
 export const CALL_TIMEOUT_MS = 5000;
+/** geth's default TraceConfig `timeout`: how long one tx's trace may run unless the request says otherwise. */
+export const TRACE_TIMEOUT_MS = 5000;
 /** Workers by default: the node's thread keeps a core; calls share the others (at least one). */
 export const DEFAULT_CALL_WORKERS = 2;
 
 export type CallWorkerRequest =
   | { kind: 'init'; dbUrl: string; chainId: bigint }
   | { kind: 'call'; id: number; input: CallInput }
+  | { kind: 'trace'; id: number; request: TraceRequest }
   | { kind: 'close' };
 
 export type CallWorkerReply =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
-  | { kind: 'result'; id: number; result: CallResult }
-  | { kind: 'error'; id: number; error: { message: string; unknownRoot?: Hash } };
+  | { kind: 'result'; id: number; result: unknown }
+  | {
+      kind: 'error';
+      id: number;
+      error: { message: string; unknownRoot?: Hash; structLogLimit?: true };
+    };
 
 export type CallPool = Pick<Executor, 'call'> & {
+  /**
+   * Runs a trace ({@link runTrace}) on a worker and resolves with its tracer's result.
+   * @throws {ServerRpcError} `execution timeout` past `timeoutMs` (default {@link TRACE_TIMEOUT_MS}).
+   * @throws {StructLogLimitError} as `runTrace`.
+   */
+  trace(request: TraceRequest, opts?: { timeoutMs?: number }): Promise<unknown>;
   /** Starts every worker now; resolves when they are ready. */
   warmUp(): Promise<void>;
   /** Ends every worker; calls still running reject. Idempotent. */
@@ -52,11 +70,16 @@ const ENTRY = new URL('./call-worker.ts', import.meta.url).href;
 /** Runs of one call at most when workers fail under it (not when it times out: that answers at once). */
 const MAX_ATTEMPTS = 3;
 
+/** What a worker is asked to run. */
+type Job = { kind: 'call'; input: CallInput } | { kind: 'trace'; request: TraceRequest };
+
 type Pending = {
   id: number;
-  input: CallInput;
+  job: Job;
+  /** How long it may run once sent. */
+  timeoutMs: number;
   attempts: number;
-  resolve(result: CallResult): void;
+  resolve(result: unknown): void;
   reject(err: Error): void;
   timer?: NodeJS.Timeout;
 };
@@ -96,7 +119,13 @@ export function createCallPool(opts: {
         settle(w, call);
         if (m.kind === 'result') call.resolve(m.result);
         else if (m.error.unknownRoot) call.reject(new UnknownStateRootError(m.error.unknownRoot));
-        else call.reject(new ExecutionError('eth_call failed', { cause: new Error(m.error.message) }));
+        else if (m.error.structLogLimit) call.reject(new StructLogLimitError());
+        else
+          call.reject(
+            new ExecutionError(call.job.kind === 'call' ? 'eth_call failed' : 'trace failed', {
+              cause: new Error(m.error.message),
+            }),
+          );
       });
       worker.on('error', (err) => {
         reject(err);
@@ -153,27 +182,36 @@ export function createCallPool(opts: {
         call.timer = setTimeout(() => {
           // The call holds the worker's thread: only ending the thread stops it. Its other calls run again elsewhere.
           settle(chosen, call);
-          call.reject(new ServerRpcError(`execution aborted (timeout = ${timeoutMs / 1000}s)`));
-          fail(chosen, new Error('a call ran past the timeout'));
-        }, timeoutMs);
-        chosen.worker.postMessage({
-          kind: 'call',
-          id: call.id,
-          input: call.input,
-        } satisfies CallWorkerRequest);
+          call.reject(
+            new ServerRpcError(
+              call.job.kind === 'call'
+                ? `execution aborted (timeout = ${call.timeoutMs / 1000}s)`
+                : 'execution timeout', // geth's, for a trace
+            ),
+          );
+          fail(chosen, new Error(`a ${call.job.kind} ran past its timeout`));
+        }, call.timeoutMs);
+        chosen.worker.postMessage(
+          call.job.kind === 'call'
+            ? ({ kind: 'call', id: call.id, input: call.job.input } satisfies CallWorkerRequest)
+            : ({ kind: 'trace', id: call.id, request: call.job.request } satisfies CallWorkerRequest),
+        );
       },
       () => {},
     );
   }
 
+  function run(job: Job, jobTimeoutMs: number): Promise<unknown> {
+    if (closed) return Promise.reject(new ServerRpcError('server is shutting down'));
+    return new Promise((resolve, reject) =>
+      dispatch({ id: nextId++, job, timeoutMs: jobTimeoutMs, attempts: 0, resolve, reject }),
+    );
+  }
+
   let closing: Promise<void> | undefined;
   return {
-    call(input) {
-      if (closed) return Promise.reject(new ServerRpcError('server is shutting down'));
-      return new Promise<CallResult>((resolve, reject) =>
-        dispatch({ id: nextId++, input, attempts: 0, resolve, reject }),
-      );
-    },
+    call: (input) => run({ kind: 'call', input }, timeoutMs) as Promise<CallResult>,
+    trace: (request, o) => run({ kind: 'trace', request }, o?.timeoutMs ?? TRACE_TIMEOUT_MS),
     async warmUp() {
       while (!closed && workers.length < size) spawn();
       await Promise.all(workers.map((w) => w.ready));

@@ -1,7 +1,7 @@
 /**
  * A thread of the call pool (`call-pool.ts`): its own connection to the state database, trie store and executor,
- * on which it runs the calls it is sent — several at once, each answered by its id. The EVM does not yield while it
- * runs, so a long call holds this thread, never the node's.
+ * on which it runs the calls and traces it is sent — several at once, each answered by its id. The EVM does not
+ * yield while it runs, so a long call or trace holds this thread, never the node's.
  */
 import { parentPort } from 'node:worker_threads';
 import { createPgPool } from '../../db/index.ts';
@@ -10,6 +10,9 @@ import {
   createExecutor,
   createTrieStore,
   type Executor,
+  runTrace,
+  StructLogLimitError,
+  type TraceRequest,
   UnknownStateRootError,
 } from '../../execution/index.ts';
 import type { CallWorkerReply, CallWorkerRequest } from './call-pool.ts';
@@ -26,20 +29,23 @@ async function open(dbUrl: string, chainId: bigint) {
   return { executor, close: () => pool.end() };
 }
 
-async function call(id: number, input: CallInput): Promise<void> {
+/** Runs one call or trace and posts its answer under `id`. */
+async function answer(id: number, run: (executor: Executor) => Promise<unknown>): Promise<void> {
   let reply: CallWorkerReply;
   try {
     if (!state) throw new Error('the call worker was not initialised');
-    const result = await (await state).executor.call(input);
-    reply = { kind: 'result', id, result };
+    reply = { kind: 'result', id, result: await run((await state).executor) };
   } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
     reply = {
       kind: 'error',
       id,
       error:
         err instanceof UnknownStateRootError
-          ? { unknownRoot: err.stateRoot, message: err.message }
-          : { message: err instanceof Error ? err.message : String(err) },
+          ? { unknownRoot: err.stateRoot, message }
+          : err instanceof StructLogLimitError
+            ? { structLogLimit: true, message }
+            : { message },
     };
   }
   port!.postMessage(reply);
@@ -58,9 +64,16 @@ port.on('message', (m: CallWorkerRequest) => {
           } satisfies CallWorkerReply),
       );
       return;
-    case 'call':
-      void call(m.id, m.input);
+    case 'call': {
+      const input: CallInput = m.input;
+      void answer(m.id, (executor) => executor.call(input));
       return;
+    }
+    case 'trace': {
+      const request: TraceRequest = m.request;
+      void answer(m.id, (executor) => runTrace(executor, request));
+      return;
+    }
     case 'close':
       void (async () => {
         try {

@@ -88,8 +88,8 @@ export { decodeStorageKey } from './storage-key.ts';
 
 /**
  * Every read method, for `createRpcServer({ methods: [...simpleMethods, ...poolMethods, ...readMethods] })` with deps
- * that include {@link ReadRpcDeps} and `minGasPrice: bigint` (`zkevm_estimateFee`), and an executor with `traceTx`
- * (`debug_traceTransaction`).
+ * that include {@link ReadRpcDeps} and `minGasPrice: bigint` (`zkevm_estimateFee`), and `tracing` (the call pool, or
+ * `inProcessTracing`: `debug_trace*`).
  */
 export const readMethods = [
   eth_call,
