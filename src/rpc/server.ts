@@ -30,6 +30,11 @@
  *   cannot be dropped (the client would miss blocks unknowingly); a client that does not read what it subscribed
  *   to broke the protocol's contract, and 1013 (try again later) would invite it to reconnect into the same state.
  *
+ * WebSocket keepalive: every `wsPingIntervalMs` (geth's 30 s) each connection is pinged; one that has sent nothing —
+ * no pong, no message — since the previous ping is terminated, its subscriptions with it: a client gone without a
+ * close (a dropped network, a killed laptop) would otherwise hold its subscriptions and the notifications written to
+ * it until TCP gives up. A held connection (above) is not judged: it reads nothing while held.
+ *
  * `close()`: stops listening and answers new requests on open keep-alive connections with 503, and on open
  * WebSocket connections with a -32000 `server is shutting down` error per request id (as the 503's body); waits
  * for in-flight requests (up to `closeTimeoutMs`, then aborts their `ctx.signal`); closes WebSocket clients with
@@ -63,6 +68,8 @@ import type { RpcConnection, RpcContext, RpcMethod } from './method.ts';
 export const DEFAULT_WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Default most messages (a batch is one) of one WebSocket connection running at once. */
 export const DEFAULT_WS_MAX_IN_FLIGHT = 64;
+/** Default interval of the WebSocket keepalive pings (geth's `wsPingInterval`); see the module header. */
+export const DEFAULT_WS_PING_INTERVAL_MS = 30_000;
 /** The least `wsMaxBufferedBytes`: above a socket's write high-water mark, so a full buffer always emits 'drain'. */
 const MIN_WS_BUFFERED_BYTES = 64 * 1024;
 
@@ -89,6 +96,11 @@ export type RpcServerOptions<Deps> = {
   wsMaxBufferedBytes?: number;
   /** Most messages of one WebSocket connection running at once. Default {@link DEFAULT_WS_MAX_IN_FLIGHT} (64). */
   wsMaxInFlight?: number;
+  /**
+   * Interval of the WebSocket keepalive pings; a connection silent for a whole interval after a ping is closed (see
+   * the module header). 0 turns them off. Default {@link DEFAULT_WS_PING_INTERVAL_MS} (30 s).
+   */
+  wsPingIntervalMs?: number;
   /** How long `close()` waits for in-flight requests before aborting them. Default 10 s. */
   closeTimeoutMs?: number;
   logger?: RpcLogger;
@@ -203,6 +215,7 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   const closeTimeoutMs = opts.closeTimeoutMs ?? 10_000;
   const wsMaxBufferedBytes = opts.wsMaxBufferedBytes ?? DEFAULT_WS_MAX_BUFFERED_BYTES;
   const wsMaxInFlight = opts.wsMaxInFlight ?? DEFAULT_WS_MAX_IN_FLIGHT;
+  const wsPingIntervalMs = opts.wsPingIntervalMs ?? DEFAULT_WS_PING_INTERVAL_MS;
   const { deps, logger } = opts;
   const requireInt = (name: string, v: number | undefined, min: number): void => {
     if (v !== undefined && !(Number.isInteger(v) && v >= min))
@@ -214,6 +227,7 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   requireInt('port', opts.port, 0);
   requireInt('wsMaxBufferedBytes', opts.wsMaxBufferedBytes, MIN_WS_BUFFERED_BYTES);
   requireInt('wsMaxInFlight', opts.wsMaxInFlight, 1);
+  requireInt('wsPingIntervalMs', opts.wsPingIntervalMs, 0);
   const dispatcher = createRpcDispatcher<Deps>({
     methods: opts.methods,
     batchLimit: opts.batchLimit ?? 100,
@@ -245,8 +259,35 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   let onDrained: (() => void) | undefined;
   const shutdown = new AbortController();
   const liveHttpSignals = new Set<AbortController>();
-  const wsConnections = new Set<{ ws: WebSocket; controller: AbortController; held(): boolean }>();
+  /** Open WebSocket connections; `heard`: it sent something (a pong, a message) since the last keepalive ping. */
+  const wsConnections = new Set<{
+    ws: WebSocket;
+    controller: AbortController;
+    held(): boolean;
+    heard: boolean;
+    ip: string;
+  }>();
   let nextConnectionId = 1;
+
+  const pingTimer =
+    wsPingIntervalMs > 0
+      ? setInterval(() => {
+          for (const c of wsConnections) {
+            if (c.held() || c.ws.readyState !== c.ws.OPEN) continue;
+            if (!c.heard) {
+              logger?.debug(
+                { ip: c.ip, silentMs: wsPingIntervalMs },
+                'WebSocket client did not answer the keepalive ping: closing the connection',
+              );
+              c.ws.terminate();
+              continue;
+            }
+            c.heard = false;
+            c.ws.ping();
+          }
+        }, wsPingIntervalMs)
+      : undefined;
+  pingTimer?.unref();
 
   const hits = new Map<string, number>();
   const rateTimer = rateLimit > 0 ? setInterval(() => hits.clear(), 1000) : undefined;
@@ -422,8 +463,11 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
     const waiting: RawData[] = [];
     /** True while the socket is paused (see the module header). */
     let held = false;
-    const entry = { ws, controller, held: () => held };
+    const entry = { ws, controller, held: () => held, heard: true, ip };
     wsConnections.add(entry);
+    ws.on('pong', () => {
+      entry.heard = true;
+    });
     let closed = false;
     const closeCallbacks: (() => void)[] = [];
     const connection: RpcConnection = {
@@ -507,6 +551,7 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
     }
 
     ws.on('message', (data) => {
+      entry.heard = true;
       if (held || waiting.length > 0) {
         waiting.push(data);
         return;
@@ -553,6 +598,7 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
     });
   }).catch((err: unknown) => {
     if (rateTimer) clearInterval(rateTimer);
+    if (pingTimer) clearInterval(pingTimer);
     throw err;
   });
   server.on('error', (err) => logger?.error({ err: errorToObject(err) }, 'JSON-RPC server error'));
@@ -560,6 +606,7 @@ export async function createRpcServer<Deps>(opts: RpcServerOptions<Deps>): Promi
   async function shutdownNow(): Promise<void> {
     closing = true;
     if (rateTimer) clearInterval(rateTimer);
+    if (pingTimer) clearInterval(pingTimer);
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
 

@@ -858,6 +858,27 @@ test('WebSocket: notifications to a client that does not read them close it with
   await assertAlive();
 });
 
+test('WebSocket keepalive: a client that answers no ping is closed; one that does stays, served', async () => {
+  const s = await createRpcServer({ port: 0, methods: simpleMethods, deps, wsPingIntervalMs: 100 });
+  const alive = await wsOpen(s.wsUrl);
+  // A client gone without a close: its socket open, nothing read or answered (no pong).
+  const gone = new WebSocket(s.wsUrl, { autoPong: false });
+  await new Promise((resolve, reject) => gone.once('open', resolve).once('error', reject));
+  const goneClosed = new Promise<number>((r) => gone.once('close', (code) => r(code)));
+  try {
+    assert.is(s.stats().wsConnections, 2);
+    // Pinged at 100 ms, silent until 200 ms: closed then, without a close frame (1006 on the client's side).
+    assert.is(await Promise.race([goneClosed, sleep(3000).then(() => 'still open after 3 s')]), 1006);
+    await sleep(450); // several more pings
+    assert.is(s.stats().wsConnections, 1);
+    assert.equal(await alive.call(req('eth_chainId', [], 7)), { jsonrpc: '2.0', id: 7, result: '0x3e9' });
+  } finally {
+    gone.terminate();
+    await wsClose(alive);
+    await s.close();
+  }
+});
+
 test('bad wiring fails loudly: duplicate method, bad option, port in use', async () => {
   const failure = (p: Promise<RpcServer>): Promise<unknown> =>
     p.then(
