@@ -495,6 +495,7 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
         if (!b.forced) return `does not decode: ${(err as Error).message}`;
       }
       const blobs: Hex[] = [];
+      let noBlock = txs.length;
       for (const [i, tx] of txs.entries()) {
         if (tx.from === null) continue;
         const parts = txParts[i];
@@ -517,13 +518,25 @@ export function createL2Builder(deps: L2BuilderDeps): L2Builder {
         }
         stage(out.command);
         blobs.push(blob);
+        noBlock--;
       }
       const open = state as L2State; // `stage` moved it on
       if (open.status !== 'open') throw new Error('unreachable: the batch is open');
-      // A forced batch is the bytes forced on L1; only its valid txs made blocks.
-      const batchL2Data = b.forced ? b.batchL2Data : (`0x${blobs.map((x) => x.slice(2)).join('')}` as Hex);
-      if (batchL2Data !== b.batchL2Data)
-        return 'holds txs that make no block; rebuilding such batches is not supported';
+      const joined = `0x${blobs.map((x) => x.slice(2)).join('')}` as Hex;
+      // A batch on L1 is the bytes L1 holds, proven as they are: txs the state refuses (or without a valid sender)
+      // make no block and change nothing (an invalid tx, zkevm-node's glossary), in a forced batch as in a sequenced
+      // one — a sequencer has no reason to sequence one, but the chain is what L1 says. A trusted node's batch is the
+      // blocks it made: an invalid tx in it means this node's state disagrees with it, so it is refused.
+      if (noBlock > 0 && !b.forced && reason === 'trusted_sync') return 'holds txs that make no block here';
+      if (noBlock > 0 && !b.forced)
+        log('a batch sequenced on L1 holds txs that make no block', {
+          batch: b.number.toString(),
+          txs: noBlock.toString(),
+        });
+      // Every tx of a sequenced batch made a block: its blobs, as this node encodes them, are its bytes.
+      if (noBlock === 0 && !b.forced && joined !== b.batchL2Data)
+        return 'does not re-encode to its batchL2Data';
+      const batchL2Data = b.batchL2Data;
       const acc = accInputHash({
         oldAccInputHash: open.batch.oldAccInputHash,
         batchL2Data,

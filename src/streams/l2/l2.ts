@@ -508,8 +508,9 @@ export function decide(command: L2Command, state: L2State): L2Event[] {
       if (state.status !== 'open') throw new IllegalStateError('no batch is open: cannot close one');
       const b = state.batch;
       const expected = `0x${b.blobs.map((x) => x.slice(2)).join('')}`;
-      // A forced batch is the bytes forced on L1, whatever they hold: its blocks are only the txs that were valid.
-      if (!b.forced && command.data.batchL2Data !== expected) {
+      // A batch rebuilt from L1 (forced, or `virtualized`) is the bytes L1 holds, whatever they hold: its blocks are
+      // only the txs that were valid. A batch this node seals is exactly its blocks.
+      if (!b.forced && command.data.reason !== 'virtualized' && command.data.batchL2Data !== expected) {
         throw new IllegalStateError(`batchL2Data of batch ${b.number} does not match its sealed blocks`);
       }
       return [

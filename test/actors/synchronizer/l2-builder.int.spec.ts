@@ -82,6 +82,8 @@ const stores: EventStore[] = [];
 const builders: L2Builder[] = [];
 /** The `l1-sync` events every database starts with. */
 let l1SyncEvents: L1SyncEvent[] = [];
+/** Each sender's next nonce after the batches of `l1SyncEvents`. */
+let nextNonces: number[] = [];
 
 const l1Block = (n: number, timestamp: bigint): L1BlockHeader => ({
   number: BigInt(n),
@@ -187,6 +189,7 @@ test.before(async () => {
     l1SyncInitial(),
   );
   l1SyncEvents.reduce(evolveL1Sync, l1SyncInitial()); // folds: the events are consistent
+  nextNonces = nonces;
   assert.is(l1SyncEvents.filter((e) => e.type === 'BatchesVirtualized').length, 3);
 });
 
@@ -501,6 +504,66 @@ test('a sequenced batch that does not decode is a critical L2RebuildError; the g
   const kept = await chainOf(node.store);
   assert.is(kept.filter((e) => e.type === 'BatchClosed').length, 12);
   assert.equal(kept, reference.slice(0, kept.length));
+});
+
+test('a sequenced batch holding txs the state refuses: they make no block, the batch closes with the bytes L1 holds', async () => {
+  const node = await freshNode();
+  const broke = new Wallet(`0x${'77'.repeat(32)}`); // no balance: cannot pay for gas
+  const sign = (w: Wallet, nonce: number) =>
+    w.signTransaction({
+      type: 0,
+      chainId: CHAIN_ID,
+      nonce,
+      gasPrice: 1_000_000_000n,
+      gasLimit: 21_000n,
+      to: COINBASE,
+      value: 1n,
+    });
+  const raws = [
+    await sign(senders[0]!, nextNonces[0]! + 5), // a nonce gap
+    await sign(senders[1]!, nextNonces[1]!), // valid
+    await sign(broke, 0), // cannot pay
+  ];
+  const bytes =
+    `0x${Buffer.from(encodeBatchL2Data(raws.map((r) => decodeSignedLegacyTx(hexToBytes(r))))).toString('hex')}` as Hex;
+  await syncL1(node, [
+    {
+      block: l1Block(5, 1040n),
+      facts: [
+        {
+          type: 'SequenceBatches',
+          txHash: keccak256Hex(new Uint8Array([0xa5])),
+          sender: SEQUENCER,
+          numBatch: 14n,
+          l2Coinbase: COINBASE,
+          batches: [
+            { transactions: bytes, globalExitRoot: ZERO_HASH, timestamp: 1040n, minForcedTimestamp: 0n },
+          ],
+        },
+      ],
+    },
+  ]);
+  const builder = await builderOf(node);
+  assert.is(await buildAll(builder), 14);
+  const chain = await chainOf(node.store);
+  assert.equal(chain.slice(0, reference.length), reference);
+  const batch14 = chain.slice(reference.length);
+  // One block, the valid tx's; the batch's bytes are L1's, all three txs, and its accInputHash L1's.
+  assert.equal(
+    batch14.map((e) => e.type),
+    ['BatchOpened', 'L2BlockSealed', 'BatchClosed'],
+  );
+  assert.is((batch14[1]!.data as L2BlockSealed['data']).tx.hash, keccak256Hex(hexToBytes(raws[1]! as Hex)));
+  const closed = batch14[2]!.data as { batchL2Data: Hex; accInputHash: Hash; reason: string };
+  assert.is(closed.batchL2Data, bytes);
+  assert.is(closed.reason, 'virtualized');
+  const l1 = (await node.store.readStream(L1_SYNC_STREAM_ID)).flatMap((e) =>
+    e.type === 'BatchesVirtualized'
+      ? (e.data as { batches: { number: string | bigint; accInputHash: Hash }[] }).batches
+      : [],
+  );
+  assert.is(l1.find((b) => BigInt(b.number) === 14n)?.accInputHash, closed.accInputHash);
+  await assertRootsPersisted(node);
 });
 
 test("a trusted node's malformed batch never stops the node: a bad answer is temporary, a claim that does not stage is refused", async () => {
