@@ -15,6 +15,7 @@ export {
   getLatestBlock,
   getLogs,
   getReceipt,
+  getReceiptsOfBatch,
   getStateRootsInRange,
   getTxByHash,
   getTxsOfBatch,

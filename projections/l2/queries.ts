@@ -326,30 +326,28 @@ type RawLog = {
   data: string;
 };
 
-/** The receipt of a mined tx (lowercase hash), or null. One statement, so tx, receipt and logs agree. */
-export async function getReceipt(sql: SqlClient, txHash: string): Promise<ReceiptRow | null> {
-  const { rows } = await sql.query<
-    Record<
-      | 'tx_hash'
-      | 'block_number'
-      | 'block_hash'
-      | 'block_timestamp'
-      | 'from_addr'
-      | 'gas_used'
-      | 'cumulative_gas_used'
-      | 'logs_bloom'
-      | 'effective_gas_price'
-      | 'root',
-      string
-    > & {
-      tx_index: number;
-      to_addr: string | null;
-      status: number;
-      contract_address: string | null;
-      logs: RawLog[];
-    }
-  >(
-    `select r.tx_hash, r.block_number::text, t.block_hash, b.timestamp::text as block_timestamp, t.tx_index,
+type RawReceipt = Record<
+  | 'tx_hash'
+  | 'block_number'
+  | 'block_hash'
+  | 'block_timestamp'
+  | 'from_addr'
+  | 'gas_used'
+  | 'cumulative_gas_used'
+  | 'logs_bloom'
+  | 'effective_gas_price'
+  | 'root',
+  string
+> & {
+  tx_index: number;
+  to_addr: string | null;
+  status: number;
+  contract_address: string | null;
+  logs: RawLog[];
+};
+
+/** Receipts with their tx's fields and logs; `where` and `order` complete the statement. */
+const RECEIPT_SELECT = `select r.tx_hash, r.block_number::text, t.block_hash, b.timestamp::text as block_timestamp, t.tx_index,
             t.from_addr, t.to_addr, r.status, r.gas_used::text, r.cumulative_gas_used::text, r.contract_address,
             r.logs_bloom, r.effective_gas_price::text, r.root,
             coalesce((select json_agg(json_build_object('log_index', l.log_index, 'tx_index', l.tx_index,
@@ -360,12 +358,9 @@ export async function getReceipt(sql: SqlClient, txHash: string): Promise<Receip
                      '[]'::json) as logs
        from l2_receipts r
        join l2_txs t on t.hash = r.tx_hash
-       join l2_blocks b on b.number = r.block_number
-      where r.tx_hash = $1`,
-    [txHash],
-  );
-  const r = rows[0];
-  if (!r) return null;
+       join l2_blocks b on b.number = r.block_number`;
+
+function toReceipt(r: RawReceipt): ReceiptRow {
   const blockNumber = BigInt(r.block_number);
   const blockTimestamp = BigInt(r.block_timestamp);
   return {
@@ -394,6 +389,21 @@ export async function getReceipt(sql: SqlClient, txHash: string): Promise<Receip
       data: l.data,
     })),
   };
+}
+
+/** The receipt of a mined tx (lowercase hash), or null. One statement, so tx, receipt and logs agree. */
+export async function getReceipt(sql: SqlClient, txHash: string): Promise<ReceiptRow | null> {
+  const { rows } = await sql.query<RawReceipt>(`${RECEIPT_SELECT} where r.tx_hash = $1`, [txHash]);
+  return rows[0] ? toReceipt(rows[0]) : null;
+}
+
+/** The receipts of a batch's txs, in chain order (as {@link getTxsOfBatch}). One statement. */
+export async function getReceiptsOfBatch(sql: SqlClient, batchNumber: bigint): Promise<ReceiptRow[]> {
+  const { rows } = await sql.query<RawReceipt>(
+    `${RECEIPT_SELECT} where b.batch_number = $1 order by r.block_number, t.tx_index`,
+    [batchNumber.toString()],
+  );
+  return rows.map(toReceipt);
 }
 
 //////// Ranges and tags

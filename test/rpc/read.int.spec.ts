@@ -567,11 +567,22 @@ test('zkevm_: batches, batch of a block, native block hashes', async () => {
     transactions: txs.slice(0, 3).map((t) => t.hash),
     batchL2Data: closed['batchL2Data'],
   });
+  // Full: blocks with tx hashes, and each tx carrying its receipt (the reference's includeReceipts).
   const full = await call<Batch>('zkevm_getBatchByNumber', ['0x1', true]);
   assert.equal(full.blocks, blocks);
   assert.equal(
     full.transactions,
-    await Promise.all(txs.slice(0, 3).map((t) => call('eth_getTransactionByHash', [t.hash]))),
+    await Promise.all(
+      txs.slice(0, 3).map(async (t) => ({
+        ...(await call<object>('eth_getTransactionByHash', [t.hash])),
+        receipt: await call('eth_getTransactionReceipt', [t.hash]),
+      })),
+    ),
+  );
+  const openFull = await call<Batch>('zkevm_getBatchByNumber', ['pending', true]);
+  assert.equal(
+    openFull.transactions.map((t) => (t as { receipt: { transactionHash: string } }).receipt.transactionHash),
+    [txs[3]!.hash, txs[4]!.hash],
   );
   assert.equal(await call('zkevm_getBatchByNumber', ['latest', false]), batch1);
 

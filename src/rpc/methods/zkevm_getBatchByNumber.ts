@@ -1,12 +1,20 @@
 import { z } from 'zod';
 import { getExitRoots } from '../../../projections/l1sync/index.ts';
-import { getBatch, getBlocksOfBatch, getTxsOfBatch, type TxRow } from '../../../projections/l2/index.ts';
+import {
+  getBatch,
+  getBlocksOfBatch,
+  getReceiptsOfBatch,
+  getTxsOfBatch,
+  type ReceiptRow,
+  type TxRow,
+} from '../../../projections/l2/index.ts';
 import { toQuantity } from '../../primitives/index.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
 import { blockNumberOrTag, boolean } from '../params.ts';
 import { readSnapshot, tagBatchNumber } from '../read/blocks.ts';
 import type { ReadRpcDeps } from '../read/deps.ts';
-import { formatBlock, formatTx, type RpcBlock, type RpcTx } from '../read/format.ts';
+import { formatBlock, formatReceipt, formatTx, type RpcBlock } from '../read/format.ts';
+import type { RpcTxWithReceipt } from '../read/full-block.ts';
 
 const ZERO_HASH = `0x${'00'.repeat(32)}`;
 
@@ -26,13 +34,14 @@ export type RpcBatch = {
   verifyBatchTxHash: string | null;
   closed: boolean;
   blocks: string[] | RpcBlock[];
-  transactions: string[] | RpcTx[];
+  transactions: string[] | RpcTxWithReceipt[];
   batchL2Data: string;
 };
 
 /**
  * `zkevm_getBatchByNumber(batch, fullTx)` in the reference's shape (zkevm-node-spec §2): block and tx hashes, or with
- * `fullTx` the blocks (with tx hashes) and the full txs. Batch tags: `latest` the last closed batch, `pending` the
+ * `fullTx` the blocks (with tx hashes) and the full txs, each carrying its receipt in `receipt` (the reference builds
+ * them with `includeReceipts` set, as `zkevm_getFullBlockBy*` do). Batch tags: `latest` the last closed batch, `pending` the
  * last one (the open one included), `safe`/`finalized` the last verified, `earliest` 0. Null when there is no such
  * batch.
  *
@@ -53,6 +62,7 @@ export const zkevm_getBatchByNumber = defineMethod({
       // One client, one snapshot: its queries run one after another (pg queues them; pg 9 refuses them at once).
       const blocks = await getBlocksOfBatch(sql, number);
       const txs = await getTxsOfBatch(sql, number);
+      const receipts = fullTx ? await getReceiptsOfBatch(sql, number) : [];
       const exitRoots = await getExitRoots(sql, batch.globalExitRoot);
       const txsByBlock = new Map<bigint, TxRow[]>();
       for (const tx of txs) {
@@ -80,7 +90,7 @@ export const zkevm_getBatchByNumber = defineMethod({
         blocks: fullTx
           ? blocks.map((b) => formatBlock(b, txsByBlock.get(b.number) ?? [], { fullTx: false }))
           : blocks.map((b) => b.hash),
-        transactions: fullTx ? txs.map(formatTx) : txs.map((t) => t.hash),
+        transactions: fullTx ? txs.map((tx, i) => withReceipt(tx, receipts[i])) : txs.map((t) => t.hash),
         batchL2Data:
           batch.closed && batch.batchL2Data !== null
             ? batch.batchL2Data
@@ -88,3 +98,12 @@ export const zkevm_getBatchByNumber = defineMethod({
       };
     }),
 });
+
+/**
+ * A batch's tx with its receipt (same chain order, read in one snapshot).
+ * @throws {TypeError} when the receipt is not the tx's (the read models are inconsistent).
+ */
+function withReceipt(tx: TxRow, receipt: ReceiptRow | undefined): RpcTxWithReceipt {
+  if (receipt?.txHash !== tx.hash) throw new TypeError(`tx ${tx.hash} of batch has no receipt`);
+  return { ...formatTx(tx), receipt: formatReceipt(receipt) };
+}
