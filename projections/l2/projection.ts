@@ -7,6 +7,7 @@ import { EMPTY_TRIE_ROOT, L2_BLOCK_GAS_LIMIT } from '../../src/l2/index.ts';
 import type { L2BlockSealed, L2Event } from '../../src/streams/l2/index.ts';
 import type { SqlClient } from '../db.ts';
 import type { Projection } from '../runner.ts';
+import { sealedContractAddress } from './recent-receipts.ts';
 
 export const l2Projection: Projection = {
   name: 'l2',
@@ -135,7 +136,7 @@ async function insertBlocks(sql: SqlClient, events: readonly RecordedEvent<L2Blo
     status: d.receipt.status,
     gas_used: d.receipt.gasUsed,
     cumulative_gas_used: d.receipt.cumulativeGasUsed,
-    contract_address: d.receipt.contractAddress,
+    contract_address: sealedContractAddress(d),
     logs_bloom: d.receipt.logsBloom,
     effective_gas_price: d.receipt.effectiveGasPrice,
     root: d.stateRoot,

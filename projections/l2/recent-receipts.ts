@@ -10,6 +10,7 @@
  * of the position this runner has reached.
  */
 import type { RecordedEvent } from '../../src/eventstore/index.ts';
+import { type Address, contractAddress } from '../../src/primitives/index.ts';
 import type { L2BlockSealed } from '../../src/streams/l2/index.ts';
 import type { ReceiptRow } from './queries.ts';
 
@@ -61,7 +62,7 @@ export function receiptFromSealed(d: L2BlockSealed['data']): ReceiptRow {
     status: d.receipt.status === 1 ? 1 : 0,
     gasUsed: BigInt(d.receipt.gasUsed),
     cumulativeGasUsed: BigInt(d.receipt.cumulativeGasUsed),
-    contractAddress: d.receipt.contractAddress,
+    contractAddress: sealedContractAddress(d),
     logsBloom: d.receipt.logsBloom,
     effectiveGasPrice: BigInt(d.receipt.effectiveGasPrice),
     root: d.stateRoot,
@@ -77,4 +78,15 @@ export function receiptFromSealed(d: L2BlockSealed['data']): ReceiptRow {
       data: l.data,
     })),
   };
+}
+
+/**
+ * The receipt's `contractAddress`: for any contract creation the address it creates at (CREATE from the sender at
+ * the tx's nonce), a reverted or failed one too — as geth's receipts and the reference's (the ROM's `create_address`
+ * is set for every deploy) — and null for a call. A sealed receipt names the address only when the creation
+ * succeeded. Pure.
+ */
+export function sealedContractAddress(d: Pick<L2BlockSealed['data'], 'tx' | 'receipt'>): Address | null {
+  if (d.receipt.contractAddress !== null) return d.receipt.contractAddress;
+  return d.tx.to === null ? contractAddress(d.tx.from, BigInt(d.tx.nonce)) : null;
 }

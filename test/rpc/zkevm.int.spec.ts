@@ -43,6 +43,8 @@ const BALANCE_OF = '0x6000353160005260206000f3' as Hex;
 /** CREATE(0, 0, 0) and returns the new address: shows the account's nonce. */
 const CREATES = '0x600060006000f060005260206000f3' as Hex;
 const CONTRACT = getCreateAddress({ from: alice.address, nonce: 1 }).toLowerCase() as Address;
+/** Init code that reverts at once (PUSH1 0 PUSH1 0 REVERT): a creation that creates nothing. */
+const REVERTING_INITCODE = '0x60006000fd' as Hex;
 
 let node: ReadRpcNode;
 let chain: L2ChainWriter;
@@ -84,6 +86,7 @@ test.before(async () => {
     await sign(bob, { nonce: 1, to: CONTRACT, data: `${word(1n)}${word(7n).slice(2)}`, gas: 100_000n }),
   );
   await run(await sign(bob, { nonce: 2, to: CONTRACT, gas: 100_000n })); // reverts: slot 0xff is 0
+  await run(await sign(bob, { nonce: 3, to: null, data: REVERTING_INITCODE, gas: 100_000n })); // a deploy, reverted
   await node.runner.waitFor(chain.position);
 });
 
@@ -257,6 +260,21 @@ test('zkevm_getFullBlockByNumber/ByHash: the block with extra info, txs carrying
   assert.is(await call('zkevm_getFullBlockByHash', [`0x${'12'.repeat(32)}`, true]), null);
   assert.is((await callError('zkevm_getFullBlockByNumber', ['latest']))?.code, -32602);
   assert.is((await callError('zkevm_getFullBlockByHash', ['0x12', true]))?.code, -32602);
+});
+
+test('a reverted contract creation: its receipt names the address it would have created, as geth and the reference do', async () => {
+  const deploy = hashes[hashes.length - 1]!;
+  const expected = getCreateAddress({ from: bob.address, nonce: 3 }).toLowerCase();
+  const receipt = await call<Record<string, unknown>>('eth_getTransactionReceipt', [deploy]);
+  assert.equal([receipt['status'], receipt['to'], receipt['contractAddress']], ['0x0', null, expected]);
+  assert.is(await call('eth_getCode', [expected, 'latest']), '0x', 'nothing was deployed');
+  // the same receipt inside the full block, and a successful creation's address is unchanged
+  const block = await call<FullBlock>('zkevm_getFullBlockByNumber', ['latest', true]);
+  assert.is((block.transactions[0] as FullTx).receipt['contractAddress'], expected);
+  const deployed = await call<Record<string, unknown>>('eth_getTransactionReceipt', [hashes[1]]);
+  assert.is(deployed['contractAddress'], CONTRACT);
+  const transfer = await call<Record<string, unknown>>('eth_getTransactionReceipt', [hashes[0]]);
+  assert.is(transfer['contractAddress'], null);
 });
 
 test('zkevm_estimateFee: gas price × estimated gas; the node minimum when no price is given; revert → code 3', async () => {
