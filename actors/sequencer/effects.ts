@@ -146,9 +146,8 @@ const ACTOR = 'sequencer';
 const HANDED_POSITION = 1n << 62n;
 
 /**
- * The open batch as the closing rules see it. It opened at `openedAt.ms` when this sequencer opened it; else (a
- * batch opened before a restart) at the end of its timestamp's second — its timestamp is whole seconds, so the
- * timeout never fires early, at worst a second late.
+ * The open batch as the closing rules see it. It opened at `openedAt.ms` (see `anchorOpenedAt`); without it, at the
+ * end of its timestamp's second.
  */
 const batchView = (l2: L2State, openedAt: { batch: bigint; ms: number } | null): OpenBatchView | null =>
   l2.status !== 'open'
@@ -241,7 +240,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
   /** Whether the last round was held back by the read models, and their change version it saw then. */
   let heldBack = false;
   let readModelsSeen = 0;
-  /** When this sequencer opened the batch it opened last (its clock, ms): the timeout counts from there. */
+  /** When the open batch opened, as its timeout counts (this sequencer's clock, ms; {@link anchorOpenedAt}). */
   let openedAt: { batch: bigint; ms: number } | null = null;
   /** The positions of this sequencer's appends the read models have not reached yet (backpressure). */
   let unprojected: GlobalPosition[] = [];
@@ -550,6 +549,21 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
     return (await deps.pendingForcedBatches()).find((f) => f.forcedBatchNumber === next) ?? null;
   }
 
+  /**
+   * Sets when the open batch opened as its timeout counts it (`openedAt`, this sequencer's clock): when this
+   * sequencer opened it; a batch opened before a restart, at the end of its timestamp's second — its timestamp is
+   * whole seconds, so the timeout never fires early, at worst a second late. Never after `nowMs`: a clock set back
+   * (an NTP step, a host clock corrected) or a batch timestamp ahead of the clock (an earlier batch's, e.g. a forced
+   * batch's from an L1 clock ahead) would hold the batch open, unsequenced, until the clock is back there; the
+   * timeout then counts from the first round that sees it, at worst a timeout late.
+   */
+  function anchorOpenedAt(l2: L2State, nowMs: number): void {
+    if (l2.status !== 'open') return;
+    const batch = l2.batch.number;
+    if (openedAt?.batch !== batch) openedAt = { batch, ms: Number(l2.batch.timestamp) * 1000 + 999 };
+    if (openedAt.ms > nowMs) openedAt = { batch, ms: nowMs };
+  }
+
   /** Stages a tick's work into `draft`; the caller commits it. */
   async function work(draft: Draft, nowMs: number): Promise<void> {
     if (draft.state.l2.status === 'empty') return createGenesis(draft);
@@ -559,6 +573,7 @@ export function createSequencerEffects(deps: SequencerDeps): SequencerEffects {
       if (draft.state.l2.status === 'open') return closeBatch(draft, 'forced_batch');
       return includeForced(draft, forced, nowMs);
     }
+    anchorOpenedAt(draft.state.l2, nowMs);
     const open = batchView(draft.state.l2, openedAt);
     // The GER batches carry: L1's latest (the synchronizer's exit roots); a change closes the open batch.
     const ger = ((await deps.latestGlobalExitRoot?.()) ?? ZERO_HASH).toLowerCase() as Hash;

@@ -773,6 +773,36 @@ test('the batch timeout counts from when the sequencer opened the batch, not fro
   }
 });
 
+test('a clock set back while a batch is open: it still closes a batch timeout later, not once the clock is back', async () => {
+  const h = await harness({ timeoutMs: 2000 });
+  try {
+    await h.load();
+    assert.ok(await h.tick(), 'genesis');
+    await h.project();
+    const reasons = async () =>
+      (await h.store.readStream(L2_STREAM_ID))
+        .filter((e) => e.type === 'BatchClosed')
+        .map((e) => (e.data as { reason: string }).reason);
+    await h.send(0);
+    const t0 = h.now;
+    assert.ok(await h.tick(t0), 'batch 1 opens and seals tx 0');
+    const back = t0 - 3_600_000; // the host clock is set back an hour (an NTP step)
+    assert.not.ok(await h.tick(back), 'just after the step: still open');
+    assert.ok(await h.tick(back + 2000), 'a batch timeout after the step: closed');
+    assert.equal(await reasons(), ['timeout']);
+    // A batch opened before a restart, its timestamp ahead of the clock (batch 1's, which the new one cannot go below).
+    await h.send(1);
+    assert.ok(await h.tick(back + 3000), "batch 2 opens with batch 1's timestamp and seals tx 1");
+    h.restart();
+    await h.load();
+    assert.not.ok(await h.tick(back + 4000), 'the restarted sequencer: still open');
+    assert.ok(await h.tick(back + 6000), 'a batch timeout after its first round: closed');
+    assert.equal(await reasons(), ['timeout', 'timeout']);
+  } finally {
+    await h.close();
+  }
+});
+
 test('a tx that fits no batch (bytes above the batch limit) is invalidated without opening or closing a batch', async () => {
   const h = await harness({ maxBytes: 100 }); // a transfer's blob is about 110 bytes
   try {
