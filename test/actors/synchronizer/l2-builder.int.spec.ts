@@ -252,6 +252,21 @@ async function syncL1(node: Pick<Node, 'store'>, blocks: L1BlockFacts[]): Promis
   );
 }
 
+/** An L1 block sequencing one batch, batch 14 (after the 13 of `l1SyncEvents`), of `transactions`. */
+const sequenced14 = (transactions: Hex): L1BlockFacts => ({
+  block: l1Block(5, 1040n),
+  facts: [
+    {
+      type: 'SequenceBatches',
+      txHash: keccak256Hex(new Uint8Array([0xa5])),
+      sender: SEQUENCER,
+      numBatch: 14n,
+      l2Coinbase: COINBASE,
+      batches: [{ transactions, globalExitRoot: ZERO_HASH, timestamp: 1040n, minForcedTimestamp: 0n }],
+    },
+  ],
+});
+
 /** Builds until nothing is left; returns how many batches. */
 async function buildAll(builder: L2Builder): Promise<number> {
   let total = 0;
@@ -457,44 +472,7 @@ test('a restart folds `l2` from the snapshot it wrote; the chain it goes on buil
 test('a sequenced batch that does not decode is a critical L2RebuildError; the groups before it stay', async () => {
   const node = await freshNode();
   // L1 sequencing bytes that are no tx (the contract does not check them): batch 14, after the 13 good ones.
-  const more = decideL1Sync(
-    {
-      type: 'SyncL1Range',
-      data: {
-        blocks: [
-          {
-            block: l1Block(5, 1040n),
-            facts: [
-              {
-                type: 'SequenceBatches',
-                txHash: keccak256Hex(new Uint8Array([0xa5])),
-                sender: SEQUENCER,
-                numBatch: 14n,
-                l2Coinbase: COINBASE,
-                batches: [
-                  {
-                    transactions: '0xc0ffee',
-                    globalExitRoot: ZERO_HASH,
-                    timestamp: 1040n,
-                    minForcedTimestamp: 0n,
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-        end: l1Block(5, 1040n),
-        trusted: new Map(),
-        mode: 'permissionless',
-      },
-    },
-    l1SyncEvents.reduce(evolveL1Sync, l1SyncInitial()),
-  );
-  await node.store.append(
-    L1_SYNC_STREAM_ID,
-    envelope(more, { actor: 'test', at: new Date(0).toISOString() }),
-    l1SyncEvents.length - 1,
-  );
+  await syncL1(node, [sequenced14('0xc0ffee')]);
   const builder = await builderOf(node, { batchesPerAppend: 4 });
   const error = await rejection(buildAll(builder));
   assert.instance(error, L2RebuildError);
@@ -526,23 +504,7 @@ test('a sequenced batch holding txs the state refuses: they make no block, the b
   ];
   const bytes =
     `0x${Buffer.from(encodeBatchL2Data(raws.map((r) => decodeSignedLegacyTx(hexToBytes(r))))).toString('hex')}` as Hex;
-  await syncL1(node, [
-    {
-      block: l1Block(5, 1040n),
-      facts: [
-        {
-          type: 'SequenceBatches',
-          txHash: keccak256Hex(new Uint8Array([0xa5])),
-          sender: SEQUENCER,
-          numBatch: 14n,
-          l2Coinbase: COINBASE,
-          batches: [
-            { transactions: bytes, globalExitRoot: ZERO_HASH, timestamp: 1040n, minForcedTimestamp: 0n },
-          ],
-        },
-      ],
-    },
-  ]);
+  await syncL1(node, [sequenced14(bytes)]);
   const builder = await builderOf(node);
   assert.is(await buildAll(builder), 14);
   const chain = await chainOf(node.store);
