@@ -22,7 +22,9 @@ import type { Address, Hash, Hex } from '../../src/primitives/index.ts';
 import {
   ACCOUNTS,
   AGGREGATOR,
+  BATCH_FEE,
   DEPLOYER,
+  FORCE_BATCH_TIMEOUT,
   GENESIS_ROOT,
   type L1Harness,
   PROVER,
@@ -486,6 +488,38 @@ test('deployment: deterministic addresses from the deployer nonces; found again 
   const busy = ACCOUNTS[8]!;
   await l1.send(busy, USER.address, '0x');
   await refused({ ...base, deployerKey: busy.privateKey }, /not all at their addresses/);
+});
+
+test('deployment found again: refused when the rollup trusts another sequencer or aggregator, or has another force timeout or fee', async () => {
+  const base = {
+    url: l1.url,
+    deployerKey: DEPLOYER.privateKey,
+    sequencer: SEQUENCER.address,
+    aggregator: AGGREGATOR.address,
+    provers: [PROVER.address],
+    genesisRoot: GENESIS_ROOT,
+  };
+  const refused = async (opts: Parameters<typeof deployL1Contracts>[0], match: RegExp) => {
+    try {
+      await deployL1Contracts(opts);
+      assert.unreachable('must refuse');
+    } catch (err) {
+      assert.instance(err, L1DeploymentError);
+      assert.match(`${(err as Error).message} ${(err as L1DeploymentError).details}`, match);
+    }
+  };
+  // A node configured with other keys than the rollup was deployed with: its sequences and verifications would
+  // all revert (OnlyTrustedSequencer / OnlyTrustedAggregator).
+  await refused({ ...base, sequencer: USER.address }, /trusted sequencer/);
+  await refused({ ...base, aggregator: USER.address }, /trusted aggregator/);
+  await refused({ ...base, forceBatchTimeout: FORCE_BATCH_TIMEOUT + 1n }, /forceBatchTimeout/);
+  await refused({ ...base, batchFee: BATCH_FEE * 2n }, /fee/);
+  const again = await deployL1Contracts({
+    ...base,
+    forceBatchTimeout: FORCE_BATCH_TIMEOUT,
+    batchFee: BATCH_FEE,
+  });
+  assert.is(again.reused, true);
 });
 
 test.run();

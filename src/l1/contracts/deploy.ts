@@ -6,7 +6,8 @@
  *   bridge = the deployer), 3 LevitationZkEVM, then one `addProver` per prover key and one fee-token `mint` each.
  *
  * On an L1 where the deployer already deployed them (a devnet that kept its chain), nothing is sent: the existing
- * contracts are checked against the options and returned (`reused: true`).
+ * contracts are checked against the options — chain id, fork id, genesis root, trusted sequencer and aggregator,
+ * provers, and the force-batch timeout and fee when given — and returned (`reused: true`).
  */
 import { computeAddress, type Interface, SigningKey, Transaction } from 'ethers';
 import { jsonRpcCall } from '../../jsonrpc/index.ts';
@@ -154,8 +155,8 @@ const deployData = (name: L1ContractName, iface: Interface, args: unknown[]): He
  * Deploys (or finds) the L1 contracts; see the module header for the nonce plan.
  *
  * @throws {L1DeploymentError} when the key is invalid, a tx would revert or reverts, the deployer's nonce shows
- *   a partial or foreign deployment, or existing contracts have another chain id, fork id, genesis root or lack a
- *   prover.
+ *   a partial or foreign deployment, or existing contracts have another chain id, fork id, genesis root, trusted
+ *   sequencer or aggregator (force-batch timeout or fee, when given) or lack a prover.
  * @throws {L1RpcError} when the L1 does not answer.
  */
 export async function deployL1Contracts(opts: DeployL1ContractsOptions): Promise<L1Deployment> {
@@ -190,11 +191,29 @@ export async function deployL1Contracts(opts: DeployL1ContractsOptions): Promise
     const [fork] = await view(url, rollupInterface, r, 'forkID');
     const [genesis] = await view(url, rollupInterface, r, 'batchNumToStateRoot', [0n]);
     const [block] = await view(url, rollupInterface, r, 'deploymentBlockNumber');
+    const [sequencer] = await view(url, rollupInterface, r, 'trustedSequencer');
+    const [aggregator] = await view(url, rollupInterface, r, 'trustedAggregator');
     const mismatch: string[] = [];
     if (chainID !== chainIdL2) mismatch.push(`chainID ${chainID} ≠ ${chainIdL2}`);
     if (fork !== forkId) mismatch.push(`forkID ${fork} ≠ ${forkId}`);
     if ((genesis as string).toLowerCase() !== opts.genesisRoot.toLowerCase()) {
       mismatch.push(`genesis root ${genesis} ≠ ${opts.genesisRoot}`);
+    }
+    // The rollup accepts sequences and verifications from these alone (OnlyTrustedSequencer/OnlyTrustedAggregator).
+    if ((sequencer as string).toLowerCase() !== opts.sequencer.toLowerCase()) {
+      mismatch.push(`trusted sequencer ${toAddress(sequencer as string)} ≠ ${toAddress(opts.sequencer)}`);
+    }
+    if ((aggregator as string).toLowerCase() !== opts.aggregator.toLowerCase()) {
+      mismatch.push(`trusted aggregator ${toAddress(aggregator as string)} ≠ ${toAddress(opts.aggregator)}`);
+    }
+    if (opts.forceBatchTimeout !== undefined) {
+      const [timeout] = await view(url, rollupInterface, r, 'forceBatchTimeout');
+      if (timeout !== opts.forceBatchTimeout)
+        mismatch.push(`forceBatchTimeout ${timeout} ≠ ${opts.forceBatchTimeout}`);
+    }
+    if (opts.batchFee !== undefined) {
+      const [fee] = await view(url, rollupInterface, r, 'getForcedBatchFee');
+      if (fee !== opts.batchFee) mismatch.push(`forced batch fee ${fee} ≠ ${opts.batchFee}`);
     }
     for (const p of opts.provers) {
       const [ok] = await view(url, verifierInterface, addresses.verifier, 'isProver', [p]);
