@@ -239,7 +239,18 @@ export type ExecutorOptions = {
   genesis?: readonly GenesisAllocation[];
   /** BLOCKHASH(n) for the 256 blocks before the current one; default zero. */
   getBlockHash?: (number: bigint) => Promise<Hash>;
+  /**
+   * How many entries the execution VM's account/storage/code caches may take in (puts and deletes, an upper bound
+   * on what they hold) before they are dropped after a tx; default {@link VM_CACHE_WRITES}.
+   */
+  vmCacheWrites?: number;
 };
+
+/**
+ * Entries the execution VM's caches take in before they are dropped (see {@link createExecutor}): ≤ 250,000 entries
+ * of a few hundred bytes, tens of MB at most; a transfer puts about eight, so they are dropped every ~30,000 txs.
+ */
+export const VM_CACHE_WRITES = 250_000;
 
 export type Executor = {
   readonly chainId: bigint;
@@ -285,6 +296,8 @@ export type Executor = {
   getProof(stateRoot: Hash, address: Address, slots?: readonly (Hex | bigint)[]): Promise<AccountProof>;
   /** Whether the store holds `stateRoot`. @throws {ExecutionError} when the store fails. */
   hasStateRoot(stateRoot: Hash): Promise<boolean>;
+  /** What the execution VM's caches hold (distinct accounts, contracts with slots, codes), for metrics and tests. */
+  vmCacheStats(): { accounts: number; storageAccounts: number; codes: number; writes: number };
 };
 
 /** The store does not hold the requested state root (never written, or written and not flushed elsewhere). */
@@ -364,9 +377,36 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     createMPT({ db, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes, common, root });
 
   // The VM's state manager keeps account/storage/code caches: valid as long as the VM stays on the root it
-  // produced (cleared by `setStateRoot` when it moves), they halve the trie walks of a tx.
+  // produced (cleared by `setStateRoot` when it moves), they halve the trie walks of a tx. They are ordered maps
+  // without a bound (@ethereumjs's default), and the VM stays on its own roots for the node's whole life: without
+  // a limit they would hold every account, slot and code ever touched. `dropVmCachesIfFull` bounds them.
   const vmTrie = await openTrie(KECCAK256_RLP);
-  const vmStateManager = new MerkleStateManager({ common, trie: vmTrie, caches: new Caches() });
+  const vmCaches = new Caches();
+  const vmStateManager = new MerkleStateManager({ common, trie: vmTrie, caches: vmCaches });
+  const vmCacheWrites = opts.vmCacheWrites ?? VM_CACHE_WRITES;
+  /** Puts and deletes into the VM's caches since they were last emptied. */
+  const vmCacheIntake = () => {
+    let n = 0;
+    for (const cache of [vmCaches.account, vmCaches.storage, vmCaches.code]) {
+      const stats = cache?.stats(false);
+      if (stats) n += stats.writes + stats.deletions;
+    }
+    return n;
+  };
+  /**
+   * After a tx (its writes flushed into the trie, so the caches only hold clean copies): once the caches have taken
+   * in {@link vmCacheWrites} entries, drops them and the storage tries. The VM goes to the empty root (no read) and
+   * the next tx moves it back, as a tx on another root does.
+   */
+  async function dropVmCachesIfFull(): Promise<void> {
+    if (vmCacheIntake() <= vmCacheWrites) return;
+    vmRoot = EMPTY_STATE_ROOT;
+    await vmStateManager.setStateRoot(KECCAK256_RLP);
+    resetVmCacheIntake();
+  }
+  const resetVmCacheIntake = () => {
+    for (const cache of [vmCaches.account, vmCaches.storage, vmCaches.code]) cache?.stats(true);
+  };
   const vm = await createVM({ common, stateManager: vmStateManager, ...(blockchain ? { blockchain } : {}) });
   /** The root the VM's state manager is at (execution keeps it current). */
   let vmRoot: Hash = EMPTY_STATE_ROOT;
@@ -383,6 +423,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     }
     if (!exists) throw new UnknownStateRootError(root);
     await vmStateManager.setStateRoot(bytes);
+    resetVmCacheIntake();
     vmRoot = root;
   }
 
@@ -509,6 +550,7 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       }
       const newRoot = bytesToHex(await vmStateManager.getStateRoot()) as Hash;
       vmRoot = newRoot;
+      await dropVmCachesIfFull();
       const vmError = result.execResult.exceptionError?.error;
       const receipt: TxReceipt = {
         status: vmError === undefined ? 1 : 0,
@@ -794,6 +836,12 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
         };
       });
     },
+    vmCacheStats: () => ({
+      accounts: vmCaches.account?.size() ?? 0,
+      storageAccounts: vmCaches.storage?.size() ?? 0,
+      codes: vmCaches.code?.size() ?? 0,
+      writes: vmCacheIntake(),
+    }),
     async hasStateRoot(stateRoot) {
       const bytes = rootBytes(stateRoot);
       try {
