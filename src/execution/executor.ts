@@ -380,18 +380,30 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
   // produced (cleared by `setStateRoot` when it moves), they halve the trie walks of a tx. They are ordered maps
   // without a bound (@ethereumjs's default), and the VM stays on its own roots for the node's whole life: without
   // a limit they would hold every account, slot and code ever touched. `dropVmCachesIfFull` bounds them.
-  const vmTrie = await openTrie(KECCAK256_RLP);
-  const vmCaches = new Caches();
-  const vmStateManager = new MerkleStateManager({ common, trie: vmTrie, caches: vmCaches });
+  // The VM reads the store through a guard (see createGuardedDb): a failed read fails the tx under way instead of
+  // wedging the VM, which is then rebuilt.
+  const vmDb = createGuardedDb(store);
+  async function buildExecutionVm() {
+    const trie = await openTrie(KECCAK256_RLP, vmDb.db);
+    const caches = new Caches();
+    const sm = new MerkleStateManager({ common, trie, caches });
+    const vm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
+    return { trie, caches, sm, vm };
+  }
+  let exec = await buildExecutionVm();
   const vmCacheWrites = opts.vmCacheWrites ?? VM_CACHE_WRITES;
+  const vmCacheList = () => [exec.caches.account, exec.caches.storage, exec.caches.code];
   /** Puts and deletes into the VM's caches since they were last emptied. */
   const vmCacheIntake = () => {
     let n = 0;
-    for (const cache of [vmCaches.account, vmCaches.storage, vmCaches.code]) {
+    for (const cache of vmCacheList()) {
       const stats = cache?.stats(false);
       if (stats) n += stats.writes + stats.deletions;
     }
     return n;
+  };
+  const resetVmCacheIntake = () => {
+    for (const cache of vmCacheList()) cache?.stats(true);
   };
   /**
    * After a tx (its writes flushed into the trie, so the caches only hold clean copies): once the caches have taken
@@ -401,13 +413,9 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
   async function dropVmCachesIfFull(): Promise<void> {
     if (vmCacheIntake() <= vmCacheWrites) return;
     vmRoot = EMPTY_STATE_ROOT;
-    await vmStateManager.setStateRoot(KECCAK256_RLP);
+    await exec.sm.setStateRoot(KECCAK256_RLP);
     resetVmCacheIntake();
   }
-  const resetVmCacheIntake = () => {
-    for (const cache of [vmCaches.account, vmCaches.storage, vmCaches.code]) cache?.stats(true);
-  };
-  const vm = await createVM({ common, stateManager: vmStateManager, ...(blockchain ? { blockchain } : {}) });
   /** The root the VM's state manager is at (execution keeps it current). */
   let vmRoot: Hash = EMPTY_STATE_ROOT;
   const serial = createSerialQueue();
@@ -417,12 +425,12 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     const bytes = rootBytes(root);
     let exists: boolean;
     try {
-      exists = await vmTrie.checkRoot(bytes);
+      exists = await exec.trie.checkRoot(bytes);
     } catch (err) {
       throw new ExecutionError(`cannot read state root ${root}`, { cause: err });
     }
     if (!exists) throw new UnknownStateRootError(root);
-    await vmStateManager.setStateRoot(bytes);
+    await exec.sm.setStateRoot(bytes);
     resetVmCacheIntake();
     vmRoot = root;
   }
@@ -518,59 +526,71 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
     if (tx.gasLimit > gasLimit) return invalid('exceeds block gas limit', from);
 
     return serial(async () => {
-      await moveVmTo(stateRoot);
-      let sender: Account | undefined;
       try {
-        sender = await vmStateManager.getAccount(ethAddress(from));
+        return await vmDb.guard(() => executeOnVm(stateRoot, block, tx, from, invalid));
       } catch (err) {
-        throw new ExecutionError(`cannot read the sender ${from}`, { cause: err });
-      }
-      const nonce = sender?.nonce ?? 0n;
-      const balance = sender?.balance ?? 0n;
-      if (sender && !equalBytes(sender.codeHash, KECCAK256_NULL))
-        return invalid('sender is not an EOA', from);
-      if (tx.nonce < nonce) return invalid('nonce too low', from);
-      if (tx.nonce > nonce) return invalid('nonce too high', from);
-      if (balance < tx.gasLimit * tx.gasPrice + tx.value)
-        return invalid('insufficient funds for gas * price + value', from);
-
-      let result: RunTxResult;
-      try {
-        result = await runTx(vm, {
-          tx,
-          block: l2Block(block, common),
-          skipBlockGasLimitValidation: true, // checked above against the block's own limit
-          skipHardForkValidation: true, // one hardfork for everything
-        });
-      } catch (err) {
-        // Not the tx's fault (those cases are all checked above): leave the VM on a known root.
+        if (err instanceof UnknownStateRootError) throw err; // the VM was not touched
+        // Not the tx's fault (those cases are all checked before it runs): the VM may be mid-transaction, its trie
+        // locked or its checkpoints off; a new one takes its place, on no root.
         vmRoot = EMPTY_STATE_ROOT;
-        await vmStateManager.setStateRoot(KECCAK256_RLP).catch(() => {});
+        exec = await buildExecutionVm();
+        if (err instanceof ExecutionError) throw err;
         throw new ExecutionError(`executing a tx from ${from} failed`, { cause: err });
       }
-      const newRoot = bytesToHex(await vmStateManager.getStateRoot()) as Hash;
-      vmRoot = newRoot;
-      await dropVmCachesIfFull();
-      const vmError = result.execResult.exceptionError?.error;
-      const receipt: TxReceipt = {
-        status: vmError === undefined ? 1 : 0,
-        gasUsed: result.totalGasSpent,
-        cumulativeGasUsed: result.totalGasSpent,
-        logs: convertLogs(result.execResult.logs),
-        logsBloom: bytesToHex(result.bloom.bitvector),
-        ...(result.createdAddress && vmError === undefined
-          ? { createdAddress: toAddress(result.createdAddress.toString()) }
-          : {}),
-      };
-      return {
-        valid: true,
-        stateRoot: newRoot,
-        receipt,
-        from,
-        returnValue: bytesToHex(result.execResult.returnValue),
-        ...(vmError === undefined ? {} : { vmError }),
-      };
     });
+  }
+
+  /** The body of {@link executeTx} on the execution VM, in the serial queue. */
+  async function executeOnVm(
+    stateRoot: Hash,
+    block: BlockContext,
+    tx: LegacyTx,
+    from: Address,
+    invalid: (error: InvalidTxReason, from?: Address) => ExecuteTxResult,
+  ): Promise<ExecuteTxResult> {
+    await moveVmTo(stateRoot);
+    let sender: Account | undefined;
+    try {
+      sender = await exec.sm.getAccount(ethAddress(from));
+    } catch (err) {
+      throw new ExecutionError(`cannot read the sender ${from}`, { cause: err });
+    }
+    const nonce = sender?.nonce ?? 0n;
+    const balance = sender?.balance ?? 0n;
+    if (sender && !equalBytes(sender.codeHash, KECCAK256_NULL)) return invalid('sender is not an EOA', from);
+    if (tx.nonce < nonce) return invalid('nonce too low', from);
+    if (tx.nonce > nonce) return invalid('nonce too high', from);
+    if (balance < tx.gasLimit * tx.gasPrice + tx.value)
+      return invalid('insufficient funds for gas * price + value', from);
+
+    const result = await runTx(exec.vm, {
+      tx,
+      block: l2Block(block, common),
+      skipBlockGasLimitValidation: true, // checked above against the block's own limit
+      skipHardForkValidation: true, // one hardfork for everything
+    });
+    const newRoot = bytesToHex(await exec.sm.getStateRoot()) as Hash;
+    vmRoot = newRoot;
+    await dropVmCachesIfFull();
+    const vmError = result.execResult.exceptionError?.error;
+    const receipt: TxReceipt = {
+      status: vmError === undefined ? 1 : 0,
+      gasUsed: result.totalGasSpent,
+      cumulativeGasUsed: result.totalGasSpent,
+      logs: convertLogs(result.execResult.logs),
+      logsBloom: bytesToHex(result.bloom.bitvector),
+      ...(result.createdAddress && vmError === undefined
+        ? { createdAddress: toAddress(result.createdAddress.toString()) }
+        : {}),
+    };
+    return {
+      valid: true,
+      stateRoot: newRoot,
+      receipt,
+      from,
+      returnValue: bytesToHex(result.execResult.returnValue),
+      ...(vmError === undefined ? {} : { vmError }),
+    };
   }
 
   /**
@@ -837,9 +857,9 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
       });
     },
     vmCacheStats: () => ({
-      accounts: vmCaches.account?.size() ?? 0,
-      storageAccounts: vmCaches.storage?.size() ?? 0,
-      codes: vmCaches.code?.size() ?? 0,
+      accounts: exec.caches.account?.size() ?? 0,
+      storageAccounts: exec.caches.storage?.size() ?? 0,
+      codes: exec.caches.code?.size() ?? 0,
       writes: vmCacheIntake(),
     }),
     async hasStateRoot(stateRoot) {
@@ -1080,6 +1100,52 @@ function createBlockHashSource(getBlockHash: (n: bigint) => Promise<Hash>): EVMM
     shallowCopy: () => source,
   };
   return source;
+}
+
+/**
+ * A node DB over `base` for a VM that must survive a failing read. @ethereumjs's trie and state manager do not: a
+ * read that throws under the trie's `put`/`del` leaves the trie's lock taken (every later write on it waits
+ * forever), and a storage write runs inside a promise executor, so its failure escapes as an unhandled rejection
+ * and the write never settles. Inside `guard(run)` a failed read instead parks the run (the read never settles;
+ * the parked run is garbage once dropped) and `guard` rejects with the read's error, so the caller can drop the VM
+ * and report a normal error. Outside `guard` a failed read throws as usual.
+ */
+export function createGuardedDb(base: TrieNodeDb): {
+  db: TrieNodeDb;
+  guard<T>(run: () => Promise<T>): Promise<T>;
+} {
+  let fail: ((err: unknown) => void) | undefined;
+  const db: TrieNodeDb = {
+    get: async (key) => {
+      try {
+        return await base.get(key);
+      } catch (err) {
+        if (!fail) throw err;
+        fail(err);
+        return new Promise<never>(() => {});
+      }
+    },
+    put: (key, value) => base.put(key, value),
+    del: (key) => base.del(key),
+    batch: (ops) => base.batch(ops),
+    shallowCopy: () => db,
+    open: async () => {},
+  };
+  return {
+    db,
+    async guard(run) {
+      let failed: (err: unknown) => void = () => {};
+      const failure = new Promise<never>((_, reject) => {
+        failed = reject;
+      });
+      fail = (err) => failed(err);
+      try {
+        return await Promise.race([run(), failure]);
+      } finally {
+        fail = undefined;
+      }
+    },
+  };
 }
 
 /** A DB that reads through to `base` and keeps its own writes, so a simulation leaves the store untouched. */

@@ -685,6 +685,57 @@ test('a store failure is an ExecutionError with the severity of the store error 
   }
 });
 
+test('a store read failing anywhere in a tx (a storage write, the account flush) fails that tx, temporary, and the retry executes it', async () => {
+  // @ethereumjs keeps its trie's lock when a read under a write throws, and loses a failed storage write in a promise
+  // executor: the VM must not be wedged by one failed read (every later tx hanging, an unhandled rejection).
+  const nonce = (await executor.getAccount(root, addr(alice))).nonce;
+  const raw = await sign(alice, {
+    nonce: Number(nonce),
+    to: contract,
+    data: word(0x5151n),
+    gasLimit: 100_000n,
+  });
+  const block = { number: blockNumber, timestamp: TIMESTAMP, coinbase: COINBASE };
+  const expected = await executor.executeTx({ stateRoot: root, tx: raw, block });
+  assertValid(expected);
+  const within = <T>(run: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const hang = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the executor hung')), 5000);
+    });
+    return Promise.race([run, hang]).finally(() => clearTimeout(timer));
+  };
+  let failed = 0;
+  for (let failAt = 1; ; failAt++) {
+    let reads = 0;
+    let armed = false;
+    const flaky: TrieStore = {
+      ...store,
+      get: async (key) => {
+        if (armed && ++reads === failAt) throw new TrieStoreError('injected read failure');
+        return store.get(key);
+      },
+    };
+    const ex = await createExecutor({ store: flaky, chainId: CHAIN_ID });
+    armed = true;
+    const first = await within(ex.executeTx({ stateRoot: root, tx: raw, block })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    armed = false;
+    if (reads < failAt) break; // the tx read fewer nodes: every read has failed once
+    assert.instance(first, ExecutionError, `read ${failAt}: ${String(first)}`);
+    assert.is((first as ExecutionError).severity, 'temporary', `read ${failAt}`);
+    assert.equal(
+      await within(ex.executeTx({ stateRoot: root, tx: raw, block })),
+      expected,
+      `retry after read ${failAt}`,
+    );
+    failed++;
+  }
+  assert.ok(failed >= 10, `failed ${failed} reads`);
+});
+
 test('the roots equal those built on an in-memory MapDB from the same inputs', async () => {
   const memory = await createExecutor({ store: new MapDB(), chainId: CHAIN_ID });
   await memory.applyGenesis([
