@@ -726,7 +726,20 @@ export async function createExecutor(opts: ExecutorOptions): Promise<Executor> {
   }
 
   async function traceTx(input: TraceTxInput): Promise<TracedTx> {
-    const sm = await stateAt(input.stateRoot, createOverlayDb(store));
+    // The trace VM has no caches: its storage writes go through the trie, where a failed read would hang the trace
+    // and escape as an unhandled rejection (see createGuardedDb).
+    const guarded = createGuardedDb(createOverlayDb(store));
+    try {
+      return await guarded.guard(() => traceOn(input, guarded.db));
+    } catch (err) {
+      if (err instanceof ExecutionError || err instanceof UnknownStateRootError) throw err;
+      throw new ExecutionError(`cannot trace a tx at ${input.stateRoot}`, { cause: err });
+    }
+  }
+
+  /** {@link traceTx} over `db`, a write-absorbing overlay of the store. */
+  async function traceOn(input: TraceTxInput, db: TrieNodeDb): Promise<TracedTx> {
+    const sm = await stateAt(input.stateRoot, db);
     const traceVm = await createVM({ common, stateManager: sm, ...(blockchain ? { blockchain } : {}) });
     const block = l2Block(input.block, common);
     const replay = async (txInput: TxInput) => {

@@ -736,6 +736,52 @@ test('a store read failing anywhere in a tx (a storage write, the account flush)
   assert.ok(failed >= 10, `failed ${failed} reads`);
 });
 
+test('a store read failing anywhere in a trace fails the trace (temporary) instead of hanging it', async () => {
+  // The trace VM writes storage through its trie: a failed read there never settled (and was an unhandled rejection).
+  const nonce = (await executor.getAccount(root, addr(alice))).nonce;
+  const raw = await sign(alice, {
+    nonce: Number(nonce),
+    to: contract,
+    data: word(0x5252n),
+    gasLimit: 100_000n,
+  });
+  const block = { number: blockNumber, timestamp: TIMESTAMP, coinbase: COINBASE };
+  const hooks = { step() {}, enter() {}, exit() {} };
+  const expected = await executor.traceTx({ stateRoot: root, tx: raw, block, hooks });
+  assert.is(expected.status, 1);
+  let reads = 0;
+  let failAt = 0;
+  const flaky: TrieStore = {
+    ...store,
+    get: async (key) => {
+      if (++reads === failAt) throw new TrieStoreError('injected read failure');
+      return store.get(key);
+    },
+  };
+  const ex = await createExecutor({ store: flaky, chainId: CHAIN_ID });
+  for (failAt = 1; ; failAt++) {
+    reads = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const hang = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the trace hung at read ${failAt}`)), 5000);
+    });
+    const outcome = await Promise.race([ex.traceTx({ stateRoot: root, tx: raw, block, hooks }), hang])
+      .then(
+        (traced) => ({ traced }),
+        (err: unknown) => ({ err }),
+      )
+      .finally(() => clearTimeout(timer));
+    if ('traced' in outcome) {
+      assert.ok(reads < failAt, 'a trace that read a failing node failed');
+      assert.equal(outcome.traced, expected);
+      break;
+    }
+    assert.instance(outcome.err, ExecutionError, `read ${failAt}: ${String(outcome.err)}`);
+    assert.is((outcome.err as ExecutionError).severity, 'temporary', `read ${failAt}`);
+  }
+  assert.ok(failAt > 5, `${failAt - 1} reads failed`);
+});
+
 test('the roots equal those built on an in-memory MapDB from the same inputs', async () => {
   const memory = await createExecutor({ store: new MapDB(), chainId: CHAIN_ID });
   await memory.applyGenesis([
