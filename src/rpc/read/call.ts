@@ -4,13 +4,13 @@
  * handling (code 3, `execution reverted[: reason]`,
  * the revert bytes as `data`).
  */
-import { AbiCoder } from 'ethers';
 import { z } from 'zod';
 import type { ReadModelDb } from '../../../projections/index.ts';
 import type { LatestBlockCache } from '../../../projections/l2/index.ts';
 import {
   type AccountOverride,
   type CallResult,
+  decodeRevertReason,
   type Executor,
   gethHaltMessage,
   type StateOverrides,
@@ -205,16 +205,13 @@ export async function estimateGas(
   return hi;
 }
 
-const ERROR_SELECTOR = '0x08c379a0';
-
-/** The reason of a Solidity `Error(string)` revert, or undefined. Pure. */
+/**
+ * The reason in revert data as geth's `abi.UnpackRevert` reads it for `execution reverted: <reason>`: an
+ * `Error(string)`'s string, a `Panic(uint256)`'s name (`assert(false)`, `unknown panic code: 0x…`); undefined for
+ * anything else. Pure.
+ */
 export function revertReason(data: Hex): string | undefined {
-  if (!data.startsWith(ERROR_SELECTOR)) return undefined;
-  try {
-    return AbiCoder.defaultAbiCoder().decode(['string'], `0x${data.slice(10)}`)[0] as string;
-  } catch {
-    return undefined;
-  }
+  return decodeRevertReason(data);
 }
 
 /** Turns a failed call into the client's error: a REVERT is code 3 with its data; other halts are -32000. */
