@@ -135,7 +135,8 @@ export class ExecutionRevertedRpcError extends RpcError<'ExecutionRevertedRpcErr
   constructor(args: { data: Hex; reason?: string | undefined }, opts: Omit<RpcErrorOptions, 'data'> = {}) {
     super(
       ExecutionRevertedRpcError.code,
-      args.reason ? `execution reverted: ${args.reason}` : 'execution reverted',
+      // geth: any reason that decodes, the empty one too (`Error("")` → "execution reverted: ").
+      args.reason !== undefined ? `execution reverted: ${args.reason}` : 'execution reverted',
       { ...opts, data: args.data },
     );
     this.reason = args.reason;

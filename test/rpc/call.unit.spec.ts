@@ -28,4 +28,14 @@ test("a Panic(uint256) revert reads as geth's: execution reverted: assert(false)
   assert.is(err.message, 'execution reverted: assert(false)');
 });
 
+test('an Error("") revert reads as geth\'s: "execution reverted: ", the empty reason after the colon', () => {
+  const empty = `0x08c379a0${32n.toString(16).padStart(64, '0')}${'0'.repeat(64)}` as const;
+  assert.is(revertReason(empty), '');
+  const err = callFailure({ status: 0, gasUsed: 21_300n, returnValue: empty, logs: [], vmError: 'revert' });
+  assert.is(err.message, 'execution reverted: ');
+  // No reason that decodes: the bare message.
+  const bare = callFailure({ status: 0, gasUsed: 21_300n, returnValue: '0x', logs: [], vmError: 'revert' });
+  assert.is(bare.message, 'execution reverted');
+});
+
 test.run();
