@@ -13,7 +13,10 @@
  *    the next pass's reorg check sees, and the walk-back compares every stored block on its own. A reorg after the
  *    cursor check can also make the scanned facts contradict the synced state (the cursor block orphaned, the
  *    new fork's facts further on): when the cursor is then gone from L1 the pass stores nothing and the next
- *    pass's reorg check records the reorg, instead of the critical consistency error.
+ *    pass's reorg check records the reorg, instead of the critical consistency error. The new fork's facts need not
+ *    contradict anything (none in the range): so before a chunk is appended the cursor is checked again, and a
+ *    cursor gone from L1 stores nothing either (the range would link to no stored block: the orphaned ones below
+ *    the new cursor would never be compared again).
  * 4. `decide(SyncL1Range)` and ONE append per chunk (expected revision: the single writer); a chunk is all or
  *    nothing, and the cursor is its last `L1BlockSynced`.
  * A `TrustedReorgDetected` is appended; then on the trusted node the pass fails with a critical `TrustedReorgError`
@@ -410,6 +413,17 @@ export function createSynchronizerEffects(deps: SynchronizerDeps): SynchronizerE
       if (events.every((e) => e.type === 'L1BlockSynced') && to - from + 1n < idleCursorBlocks) {
         caughtUp = to >= head; // nothing to store: L1 has nothing new up to its head
         return { state, worked: false };
+      }
+      // The range links to the cursor only if the cursor is still on L1 after the scan read it: a reorg under the
+      // scan whose new fork holds nothing contradicting would otherwise store the range above an orphaned cursor,
+      // and the blocks (and sequences) below the new cursor would never be compared again.
+      if (await cursorGone(state.sync, signal)) {
+        log('L1 changed during the scan; checking again', {
+          from: from.toString(),
+          to: to.toString(),
+          reason: 'the cursor block left L1 during the scan',
+        });
+        return { state, worked: true }; // the next pass records the reorg at once
       }
       state = await append(state, events, nowMs);
       prune(state.trusted, lastVerifiedBatch(state.sync));

@@ -19,6 +19,7 @@ import { lastVirtualBatchNumber, listL1Reorgs } from '../../projections/l1sync/i
 import { DEV_MNEMONIC } from '../../src/config/index.ts';
 import { encodeSequenceBatches } from '../../src/l1/index.ts';
 import type { Hex } from '../../src/primitives/index.ts';
+import { storedBlocks } from '../../src/streams/l1sync/index.ts';
 import { ACCOUNTS, type L1Harness, SEQUENCER, startL1Contracts } from '../support/l1-contracts.ts';
 import { createL2ChainWriter, type L2ChainWriter } from '../support/l2-chain.ts';
 import { CHAIN_ID, GWEI, type ReadRpcNode, startReadRpcNode } from '../support/rpc-node.ts';
@@ -32,10 +33,10 @@ let chain: L2ChainWriter;
 let deps: SynchronizerDeps;
 let proxy: Server | undefined;
 
-/** `sequenceBatches` of trusted batch 1 by the trusted sequencer; returns its L1 block. */
-async function sequenceBatch1(): Promise<bigint> {
-  const e = chain.history.find((x) => x.type === 'BatchClosed' && x.data.batchNumber === '1');
-  if (e?.type !== 'BatchClosed') throw new Error('batch 1 is not closed');
+/** `sequenceBatches` of trusted batch `n` (default 1) by the trusted sequencer; returns its L1 block. */
+async function sequenceBatch1(n = 1): Promise<bigint> {
+  const e = chain.history.find((x) => x.type === 'BatchClosed' && x.data.batchNumber === String(n));
+  if (e?.type !== 'BatchClosed') throw new Error(`batch ${n} is not closed`);
   const batch = {
     transactions: e.data.batchL2Data,
     globalExitRoot: e.data.globalExitRoot,
@@ -136,6 +137,68 @@ test('an L1 reorg between the cursor check and the scan is a reorg, not a critic
   assert.is(reorgs.length, 1, 'the next pass recorded the reorg');
   assert.ok((state.sync.blocks?.head.number ?? 0n) >= again, 'the cursor moved past the new sequence block');
   assert.is(await lastVirtualBatchNumber(node.db.pool), 1n, 'batch 1 virtual again, from the new fork');
+});
+
+test('an L1 reorg between the cursor check and a scan that finds no facts on the new fork is still recorded', async () => {
+  // Trusted batch 2, sequenced in the cursor block; the reorg orphans it and the new fork (three blocks long) lacks
+  // it: the scan of the new fork finds nothing to contradict, yet the orphaned sequence must not stay virtual.
+  const t = (await l1.head()).timestamp - 1800n;
+  await chain.openBatch(t, COINBASE);
+  await chain.execute(
+    (await l2Wallet.signTransaction({
+      type: 0,
+      chainId: CHAIN_ID,
+      nonce: 1,
+      gasPrice: GWEI,
+      gasLimit: 21_000n,
+      to: COINBASE,
+      value: 1n,
+    })) as Hex,
+  );
+  await chain.closeBatch();
+  await node.runner.waitFor(chain.position);
+  let state = await syncAll(l1.url, await createSynchronizerEffects(deps).load());
+  const reorgsBefore = (await listL1Reorgs(node.db.pool)).length;
+  const before = (await l1.rpc<string>('evm_snapshot')) as string;
+  const block = await sequenceBatch1(2);
+  state = await syncAll(l1.url, state);
+  assert.is(state.sync.blocks?.head.number, block, 'the cursor is the sequence block');
+  assert.is(await lastVirtualBatchNumber(node.db.pool), 2n);
+
+  let armed = true;
+  proxy?.close();
+  proxy = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (armed && (JSON.parse(body) as { method: string }).method === 'eth_blockNumber') {
+      armed = false; // right after the cursor check: the sequence block is orphaned, the new fork has no sequence
+      assert.ok(await l1.rpc<boolean>('evm_revert', [before]));
+      await l1.rpc('hardhat_mine', ['0x3']);
+    }
+    const answer = await fetch(l1.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    res.setHeader('content-type', 'application/json');
+    res.end(await answer.text());
+  });
+  await new Promise<void>((resolve) => proxy!.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  state = await syncAll(url, state);
+  assert.is(armed, false, 'L1 reorganised under a pass');
+  assert.is((await listL1Reorgs(node.db.pool)).length, reorgsBefore + 1, 'the reorg is recorded');
+  assert.is(await lastVirtualBatchNumber(node.db.pool), 1n, 'batch 2 is no longer virtual');
+  assert.ok(
+    [...storedBlocks(state.sync)].every((b) => b.number < block || b.number > block),
+    'the orphaned sequence block is not stored',
+  );
+
+  // The sequence mined again on the new fork is stored (it was a critical consistency error while the orphaned
+  // sequence stayed in the state).
+  await sequenceBatch1(2);
+  state = await syncAll(url, state);
+  assert.is(await lastVirtualBatchNumber(node.db.pool), 2n, 'batch 2 virtual again, from the new fork');
 });
 
 test.run();
