@@ -4,7 +4,9 @@
  *
  * A round, in order:
  * 1. What L1 settled: work at or below the last verified batch is done and forgotten; work whose batches are no
- *    longer virtual as proven (an L1 reorg) is cancelled at the prover and `ProofFailed` (stale).
+ *    longer virtual as proven (an L1 reorg) is cancelled at the prover and `ProofFailed` (stale). When the last
+ *    verified batch went down (an L1 reorg undid a verification) the log is folded again first, as on a restart:
+ *    the forgotten verification is then watched like any other (step 2), not proven and sent anew at once.
  * 2. The verification in flight: failed on L1, or mined in a block L1 no longer has while the batch is not
  *    verified → `ProofFailed` (l1) and it is sent again under a new L1 tx id.
  * 3. Pending prover requests are polled (`GetProof`, no wait): a result is checked against what the node itself
@@ -208,6 +210,8 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   /** When the current outage of the prover, and of L1, began (null: none). */
   let proverDownSince: number | null = null;
   let l1DownSince: number | null = null;
+  /** The last verified batch the previous round settled at (null before the first round). */
+  let settledAt: bigint | null = null;
 
   async function append(state: AggregatorRoleState, command: AggregatorCommand, nowMs: number) {
     const events = decide(command, state.agg);
@@ -766,9 +770,22 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
       return state;
     },
 
-    async tick(state, nowMs) {
-      if (nowMs < backoffUntil) return { state, worked: false };
+    async tick(initial, nowMs) {
+      if (nowMs < backoffUntil) return { state: initial, worked: false };
       const lastVerified = await lastVerifiedBatchNumber(db.pool);
+      let state = initial;
+      if (settledAt !== null && lastVerified < settledAt) {
+        // An L1 reorg undid verifications: what earlier rounds forgot as done (the verification tx, its final
+        // proof) is needed again — the tx may be back in L1's pool or in another block. Fold the log again, as a
+        // restart does, so the verification is watched (sent again only when lost), not proven and sent anew.
+        const events = (await store.readStream(AGGREGATOR_STREAM_ID)) as RecordedEvent<AggregatorEvent>[];
+        state = { agg: foldAggregator(events), revision: events.length - 1 };
+        log('an L1 reorg undid verifications; state folded again', {
+          lastVerified: lastVerified.toString(),
+          before: settledAt.toString(),
+        });
+      }
+      settledAt = lastVerified;
       try {
         const settled = await settle(state, lastVerified, nowMs);
         let s = settled.state;

@@ -15,7 +15,10 @@
  * 5. A reorg re-includes the confirmed verification tx (its signed bytes) in another L1 block while the node runs
  *    without its synchronizer: the aggregator leaves it to the synchronizer (no `ProofFailed`, nothing sent again),
  *    which, back, records the reorg and the batch verified by that same tx.
- * 6. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
+ * 6. A reorg takes out a verification the synchronizer had recorded (the aggregator had forgotten it as done);
+ *    its same signed tx is mined again on the new branch: the aggregator watches it (it folds its log again when
+ *    the last verified batch goes down), proves and sends nothing anew.
+ * 7. The prover replaced by one that lies: the reference prover's own service, with every batch proof's new state
  *    root changed and signed again with the prover key. The aggregator refuses the proof before anything reaches
  *    L1, reports it once (`ProofFailed`, one error line) and does not ask again.
  * L1 state is read through raw JSON-RPC (ethers caches on reverted devnets).
@@ -549,6 +552,98 @@ test('a reorg re-includes the confirmed verification tx in another L1 block: lef
   ]);
   assert.is(verified.verifyBatchTxHash, mined.mined_hash);
   assert.is(await call<boolean>(l2Url, 'zkevm_isBlockConsolidated', [quantity(l2Block)]), true);
+});
+
+test('a reorg takes out a verification the node had synced, its tx mined again: watched, not proven and sent anew', async () => {
+  // A batch on L1 and confirmed, not yet verified (the prover frozen): L1 as it is then is the reorg's target.
+  prover!.child.kill('SIGSTOP');
+  const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/9").connect(provider);
+  const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 8n });
+  const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
+  provider.destroy();
+  const l2Block = BigInt(receipt.blockNumber);
+  const batch = BigInt(await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(l2Block)]));
+  await until('its sequence confirmed on L1', async () => {
+    const { rows } = await db!.query<{ status: string }>(
+      'select status from lev_rm.l1_txs where id like $1',
+      [`sequence-from-%-to-${batch}`],
+    );
+    return rows[0]?.status === 'confirmed';
+  });
+  const snapshot = await call<string>(l1Url, 'evm_snapshot');
+  prover!.child.kill('SIGCONT');
+  // Verified, as the synchronizer recorded it, and the verification tx confirmed: the aggregator is done with it.
+  await until('the batch verified', async () => (await verifiedBatch()) >= batch, 60_000);
+  const id = (await aggregatorEvents()).find(
+    (e) => e.type === 'VerificationSent' && e.data['toBatch'] === batch.toString(),
+  )?.data['l1TxId'] as string;
+  assert.ok(id);
+  await call(l1Url, 'hardhat_mine', ['0x3']);
+  const mined = await until(
+    'the verification tx confirmed',
+    async () => {
+      const { rows } = await db!.query<{ status: string; mined_hash: string; block_hash: string }>(
+        'select status, mined_hash, block_hash from lev_rm.l1_txs where id = $1',
+        [id],
+      );
+      return rows[0]?.status === 'confirmed' ? rows[0] : null;
+    },
+    60_000,
+  );
+  const { rows: sentRows } = await db!.query<{ data: { raw: string } }>(
+    "select data from lev_es.events where stream_id = $1 and type = 'L1TxSent'",
+    [`l1tx-${id}`],
+  );
+  const raw = sentRows.map((r) => r.data.raw).find((r) => keccak256(r) === mined.mined_hash);
+  assert.ok(raw, `the signed bytes of ${mined.mined_hash}`);
+  await new Promise((r) => setTimeout(r, 2000)); // aggregator rounds: everything up to the batch settled
+  const requested = async () =>
+    (await aggregatorEvents()).filter(
+      (e) => e.type === 'ProofRequested' && BigInt(String(e.data['toBatch'])) >= batch,
+    ).length;
+  const requestsBefore = await requested();
+  const reorgsBefore = (await db!.query('select position from lev_rm.l1_reorgs')).rows.length;
+
+  // The reorg: back to the snapshot (before the verification); the synchronizer records the batch unverified. No
+  // L1 block is mined until the tx is mined again (interval mining off): within the blocks a reorged tx takes to
+  // come back, the verification is not lost (actors/effects/lost-l1-tx.ts).
+  await call(l1Url, 'evm_setIntervalMining', [0]);
+  try {
+    assert.ok(await call<boolean>(l1Url, 'evm_revert', [snapshot]));
+    await until('the reorg recorded, naming the verification it undid', async () => {
+      const { rows } = await db!.query<{ unverified: string[] }>(
+        'select unverified from lev_rm.l1_reorgs order by position',
+      );
+      return rows.length > reorgsBefore && rows.some((r) => r.unverified.includes(batch.toString()));
+    });
+    assert.ok((await verifiedBatch()) < batch);
+    await new Promise((r) => setTimeout(r, 3000)); // aggregator rounds with the batch no longer verified
+    assert.is(
+      await requested(),
+      requestsBefore,
+      'nothing proven again while its verification tx may come back',
+    );
+    // The same signed verification tx mined again (as L1 does with a reorged tx back in its pool).
+    assert.is(await call<string>(l1Url, 'eth_sendRawTransaction', [raw]), mined.mined_hash);
+  } finally {
+    await call(l1Url, 'evm_setIntervalMining', [1000]);
+  }
+  await until('the batch verified again', async () => (await verifiedBatch()) >= batch, 60_000);
+  await new Promise((r) => setTimeout(r, 2000)); // a few aggregator rounds more
+
+  const forBatch = (await aggregatorEvents()).filter((e) => e.data['toBatch'] === batch.toString());
+  assert.is(await requested(), requestsBefore, 'nothing proven again');
+  assert.equal(
+    forBatch.filter((e) => e.type === 'VerificationSent').map((e) => e.data['l1TxId']),
+    [id],
+    'no other verification sent',
+  );
+  const verified = await call<{ verifyBatchTxHash: string | null }>(l2Url, 'zkevm_getBatchByNumber', [
+    quantity(batch),
+    false,
+  ]);
+  assert.is(verified.verifyBatchTxHash, mined.mined_hash);
 });
 
 test('a prover that returns a wrong state root: refused before L1, reported once, not asked again', async () => {
