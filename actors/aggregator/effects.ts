@@ -349,6 +349,8 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     lostAfterBlocks: deps.lostAfterBlocks,
     pendingOnL1: deps.l1TxPending && ((hash) => l1(() => deps.l1TxPending!(hash))),
   });
+  /** The last verification tx found back in L1's pool (logged once). */
+  let backInPool: string | null = null;
 
   async function watchVerification(state: AggregatorRoleState, lastVerified: bigint, nowMs: number) {
     const v = state.agg.verification;
@@ -362,6 +364,14 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
       // another block than the recorded one, re-included by a reorg: still on L1), or a reorg deeper than the
       // confirmations took the tx away (the eth-tx-manager leaves that to the tx's owner): `createLostL1TxWatch`.
       const check = await lostWatch.check(v.l1TxId, tx.mined);
+      if (check.status === 'pending' && backInPool !== v.l1TxId) {
+        backInPool = v.l1TxId;
+        log("verification tx back in L1's pool after a reorg; waiting for it to be mined again", {
+          fromBatch: v.from.toString(),
+          toBatch: v.to.toString(),
+          l1TxId: v.l1TxId,
+        });
+      }
       if (check.status !== 'lost') return { state, worked: false };
       reason = `the verification tx ${v.l1TxId} was mined in L1 block ${tx.mined.blockNumber}, which a reorg removed (no receipt since L1 block ${check.sinceBlock})`;
     }
