@@ -22,8 +22,9 @@
  *    them) with enough L1 confirmations (one batch by default, as the reference; never past a sequence) →
  *    witness built from the archived trie, batch proof requested.
  * A prover or an L1 node that cannot be reached (an L1 call failing with a temporary error: refused, timed out,
- * a JSON-RPC error) is a temporary condition: the round stops, logs once per outage, and backs off (1 s doubling
- * to 30 s) inside the role until it answers again — the role does not fail, so an L1 outage does not stop the node.
+ * a JSON-RPC error) is a temporary condition: the round stops with a temporary error, logged once per outage, and
+ * the role's tick machine backs off (`retryTemporary`: 1 s doubling to 30 s) and loads again until it answers — the
+ * role does not fail, so an L1 outage does not stop the node. So does any other temporary error (Postgres).
  */
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { ReadModelDb } from '../../projections/index.ts';
@@ -33,7 +34,7 @@ import {
   lastVerifiedBatchNumber,
 } from '../../projections/l1sync/index.ts';
 import { type BatchRow, getBatch } from '../../projections/l2/index.ts';
-import { isDeclaredTemporary, messageOf } from '../../src/errors/index.ts';
+import { isDeclaredTemporary, messageOf, NodeError } from '../../src/errors/index.ts';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/index.ts';
 import { buildWitness, type TrieNodeDb, type WitnessBatch } from '../../src/execution/index.ts';
 import {
@@ -133,11 +134,35 @@ export type AggregatorEffects = {
   tick(state: AggregatorRoleState, nowMs: number): Promise<{ state: AggregatorRoleState; worked: boolean }>;
 };
 
-/** The prover did not answer (down, restarting, overloaded): back off, then go on. */
-class ProverUnavailable extends Error {}
+/** The prover did not answer (down, restarting, overloaded): temporary, the tick machine backs off and loads again. */
+class ProverUnavailable extends NodeError<'ProverUnavailable'> {
+  override name = 'ProverUnavailable' as const;
+  constructor(cause: unknown) {
+    super(messageOf(cause), { code: 'PROVER_UNAVAILABLE', severity: 'temporary', cause });
+  }
+}
 
-/** L1 did not answer (down, restarting, a temporary JSON-RPC error): back off, then go on. */
-class L1Unavailable extends Error {}
+/**
+ * L1 did not answer (down, restarting, a temporary JSON-RPC error): temporary, the tick machine backs off and loads
+ * again.
+ */
+class L1Unavailable extends NodeError<'L1Unavailable'> {
+  override name = 'L1Unavailable' as const;
+  constructor(cause: unknown) {
+    super(messageOf(cause), { code: 'L1_UNAVAILABLE', severity: 'temporary', cause });
+  }
+}
+
+/** What a temporary failure was waiting for: each outage is logged once, and once when it is over. */
+type Outage = 'prover' | 'l1' | 'other';
+const OUTAGE_LOG: Record<Outage, { down: string; up: string }> = {
+  prover: { down: 'the prover is unavailable; backing off and retrying', up: 'the prover answers again' },
+  l1: { down: 'L1 is unavailable; backing off and retrying', up: 'L1 answers again' },
+  other: {
+    down: 'a temporary failure; backing off and retrying',
+    up: 'answering again after a temporary failure',
+  },
+};
 
 const toInputsJson = (p: ProofPublicInputs): ProofInputs => ({
   chainId: p.chainId.toString(),
@@ -205,11 +230,8 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
   /** Ranges whose proof was refused or unacceptable: not requested again until the node restarts. */
   const parked = new Set<string>();
   let proverAddress: Address | null = null;
-  let backoffMs = 0;
-  let backoffUntil = 0;
-  /** When the current outage of the prover, and of L1, began (null: none). */
-  let proverDownSince: number | null = null;
-  let l1DownSince: number | null = null;
+  /** When each current outage began. */
+  const downSince = new Map<Outage, number>();
   /** The last verified batch the previous round settled at (null before the first round). */
   let settledAt: bigint | null = null;
 
@@ -230,8 +252,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     } catch (err) {
       const code = err instanceof ConnectError ? err.code : ConnectError.from(err).code;
       if (code === Code.NotFound) throw err;
-      if (proverErrorSeverity(err) === 'temporary')
-        throw new ProverUnavailable(messageOf(err), { cause: err });
+      if (proverErrorSeverity(err) === 'temporary') throw new ProverUnavailable(err);
       throw err;
     }
   }
@@ -241,7 +262,7 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     try {
       return await fn();
     } catch (err) {
-      if (isDeclaredTemporary(err)) throw new L1Unavailable(messageOf(err), { cause: err });
+      if (isDeclaredTemporary(err)) throw new L1Unavailable(err);
       throw err;
     }
   }
@@ -770,83 +791,88 @@ export function createAggregatorEffects(deps: AggregatorDeps): AggregatorEffects
     return { state: s, worked };
   }
 
-  return {
-    async load(nowMs) {
-      await deps.readModelsReady?.();
-      const events = (await store.readStream(AGGREGATOR_STREAM_ID)) as RecordedEvent<AggregatorEvent>[];
-      const state: AggregatorRoleState = { agg: foldAggregator(events), revision: events.length - 1 };
-      // A crash may have fallen between `VerificationSent` and its queueing: queue it again (a no-op if it was).
-      await queueVerification(state, nowMs);
-      return state;
-    },
-
-    async tick(initial, nowMs) {
-      if (nowMs < backoffUntil) return { state: initial, worked: false };
-      const lastVerified = await lastVerifiedBatchNumber(db.pool);
-      let state = initial;
-      if (settledAt !== null && lastVerified < settledAt) {
-        // An L1 reorg undid verifications: what earlier rounds forgot as done (the verification tx, its final
-        // proof) is needed again — the tx may be back in L1's pool or in another block. Fold the log again, as a
-        // restart does, so the verification is watched (sent again only when lost), not proven and sent anew.
-        const events = (await store.readStream(AGGREGATOR_STREAM_ID)) as RecordedEvent<AggregatorEvent>[];
-        state = { agg: foldAggregator(events), revision: events.length - 1 };
-        log('an L1 reorg undid verifications; state folded again', {
-          lastVerified: lastVerified.toString(),
-          before: settledAt.toString(),
-        });
+  /**
+   * Runs `run`, logging a temporary failure once per outage (the tick machine backs off and loads again) and, when
+   * `ends` (a round: a load reads no L1 and no prover), the end of every outage.
+   */
+  async function watchOutages<T>(run: () => Promise<T>, nowMs: number, ends: boolean): Promise<T> {
+    try {
+      const out = await run();
+      if (ends) {
+        for (const [what, since] of downSince) log(OUTAGE_LOG[what].up, { afterMs: nowMs - since });
+        downSince.clear();
       }
-      settledAt = lastVerified;
-      try {
-        const settled = await settle(state, lastVerified, nowMs);
-        let s = settled.state;
-        let worked = settled.worked;
-        const watched = await watchVerification(s, lastVerified, nowMs);
-        s = watched.state;
-        worked ||= watched.worked;
-        for (const p of [...s.agg.pending.values()]) {
-          const after = await poll(s, p, nowMs);
-          if (after) {
-            s = after;
+      return out;
+    } catch (err) {
+      if (!isDeclaredTemporary(err)) throw err;
+      const what: Outage =
+        err instanceof ProverUnavailable ? 'prover' : err instanceof L1Unavailable ? 'l1' : 'other';
+      if (what === 'prover') proverAddress = null;
+      if (!downSince.has(what)) {
+        downSince.set(what, nowMs);
+        log(OUTAGE_LOG[what].down, { reason: (err as Error).message }, 'warn');
+      }
+      throw err;
+    }
+  }
+
+  return {
+    load: (nowMs) =>
+      watchOutages(
+        async () => {
+          await deps.readModelsReady?.();
+          const events = (await store.readStream(AGGREGATOR_STREAM_ID)) as RecordedEvent<AggregatorEvent>[];
+          const state: AggregatorRoleState = { agg: foldAggregator(events), revision: events.length - 1 };
+          // A crash may have fallen between `VerificationSent` and its queueing: queue it again (a no-op if it was).
+          await queueVerification(state, nowMs);
+          return state;
+        },
+        nowMs,
+        false,
+      ),
+
+    tick: (initial, nowMs) =>
+      watchOutages(
+        async () => {
+          const lastVerified = await lastVerifiedBatchNumber(db.pool);
+          let state = initial;
+          if (settledAt !== null && lastVerified < settledAt) {
+            // An L1 reorg undid verifications: what earlier rounds forgot as done (the verification tx, its final
+            // proof) is needed again — the tx may be back in L1's pool or in another block. Fold the log again, as
+            // a restart does, so the verification is watched (sent again only when lost), not proven and sent anew.
+            const events = (await store.readStream(AGGREGATOR_STREAM_ID)) as RecordedEvent<AggregatorEvent>[];
+            state = { agg: foldAggregator(events), revision: events.length - 1 };
+            log('an L1 reorg undid verifications; state folded again', {
+              lastVerified: lastVerified.toString(),
+              before: settledAt.toString(),
+            });
+          }
+          settledAt = lastVerified;
+          const settled = await settle(state, lastVerified, nowMs);
+          let s = settled.state;
+          let worked = settled.worked;
+          const watched = await watchVerification(s, lastVerified, nowMs);
+          s = watched.state;
+          worked ||= watched.worked;
+          for (const p of [...s.agg.pending.values()]) {
+            const after = await poll(s, p, nowMs);
+            if (after) {
+              s = after;
+              worked = true;
+            }
+          }
+          const sent = await sendVerification(s, nowMs);
+          if (sent) {
+            s = sent;
             worked = true;
           }
-        }
-        const sent = await sendVerification(s, nowMs);
-        if (sent) {
-          s = sent;
-          worked = true;
-        }
-        const planned = await plan(s, lastVerified, nowMs);
-        s = planned.state;
-        worked ||= planned.worked;
-        if (proverDownSince !== null) {
-          log('the prover answers again', { afterMs: nowMs - proverDownSince });
-          proverDownSince = null;
-        }
-        if (l1DownSince !== null) {
-          log('L1 answers again', { afterMs: nowMs - l1DownSince });
-          l1DownSince = null;
-        }
-        backoffMs = 0;
-        return { state: s, worked };
-      } catch (err) {
-        if (err instanceof ProverUnavailable) {
-          proverAddress = null;
-          if (proverDownSince === null) {
-            proverDownSince = nowMs;
-            log('the prover is unavailable; backing off and retrying', { reason: err.message }, 'warn');
-          }
-        } else if (err instanceof L1Unavailable) {
-          if (l1DownSince === null) {
-            l1DownSince = nowMs;
-            log('L1 is unavailable; backing off and retrying', { reason: err.message }, 'warn');
-          }
-        } else throw err;
-        backoffMs = Math.min(30_000, backoffMs === 0 ? 1000 : backoffMs * 2);
-        backoffUntil = nowMs + backoffMs;
-        // The state the failed round reached is lost with the throw; the log has every append, so reload it.
-        const events = (await store.readStream(AGGREGATOR_STREAM_ID)) as RecordedEvent<AggregatorEvent>[];
-        return { state: { agg: foldAggregator(events), revision: events.length - 1 }, worked: false };
-      }
-    },
+          const planned = await plan(s, lastVerified, nowMs);
+          s = planned.state;
+          worked ||= planned.worked;
+          return { state: s, worked };
+        },
+        nowMs,
+        true,
+      ),
   };
 }

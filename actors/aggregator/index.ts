@@ -17,8 +17,11 @@ export {
 /** The supervised aggregator role; a round every `pollMs` (dev: 500 ms) while idle. */
 export function aggregatorRole(deps: AggregatorDeps, opts: { pollMs?: number } = {}): RoleSpec {
   const effects = createAggregatorEffects(deps);
+  // An unreachable prover or L1 (temporary) backs off inside the machine, logged once per outage by the effects: it
+  // never reaches the supervisor.
   const machine = createTickMachine<AggregatorRoleState>('aggregator', effects, {
     pollMs: opts.pollMs ?? 1000,
+    retryTemporary: { initialMs: 1_000, maxMs: 30_000 },
   });
   return defineMachineRole('aggregator', machine, { stopTimeoutMs: 10_000 });
 }
