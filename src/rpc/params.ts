@@ -94,6 +94,11 @@ const TAG_REFS: ReadonlyMap<string, BlockRef> = new Map(blockTags.map((tag) => [
 
 /** Block numbers are int64 on the wire, as in geth. */
 const BLOCK_NUMBER_BITS = 63;
+/**
+ * The highest block number there can be (int64: geth's, and Postgres' `bigint` the read models hold it in). A
+ * method taking a plain uint64 block number answers for a higher one as for a block that does not exist.
+ */
+export const MAX_BLOCK_NUMBER = (1n << BigInt(BLOCK_NUMBER_BITS)) - 1n;
 
 function parseTagOrNumber(value: unknown): BlockRef | ParamIssue {
   if (typeof value === 'string') {

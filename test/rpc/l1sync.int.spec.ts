@@ -253,6 +253,12 @@ test('parameters: a block number is required, the counters take none', async () 
   assert.is((await rpcError(node.url, 'zkevm_isBlockConsolidated', ['latest'])).code, -32602);
   assert.is((await rpcError(node.url, 'zkevm_virtualBatchNumber', ['0x1'])).code, -32602);
   assert.is((await rpcError(node.url, 'zkevm_consolidatedBlockNumber', [1])).code, -32602);
+  // A uint64 above the highest block number there can be (int64): no such block, not a server fault.
+  for (const n of ['0x8000000000000000', '0xffffffffffffffff']) {
+    assert.is(await call('zkevm_isBlockVirtualized', [n]), false);
+    assert.is(await call('zkevm_isBlockConsolidated', [n]), false);
+    assert.is(await call('zkevm_batchNumberByBlockNumber', [n]), null);
+  }
 });
 
 test.run();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isBlockConsolidated } from '../../../projections/l1sync/index.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
-import { uint64Quantity } from '../params.ts';
+import { MAX_BLOCK_NUMBER, uint64Quantity } from '../params.ts';
 import type { ReadRpcDeps } from '../read/deps.ts';
 
 /**
@@ -11,5 +11,6 @@ import type { ReadRpcDeps } from '../read/deps.ts';
 export const zkevm_isBlockConsolidated = defineMethod({
   name: 'zkevm_isBlockConsolidated',
   params: z.tuple([uint64Quantity]),
-  handler: ([n], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) => isBlockConsolidated(ctx.deps.db.pool, n),
+  handler: async ([n], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) =>
+    n <= MAX_BLOCK_NUMBER && (await isBlockConsolidated(ctx.deps.db.pool, n)),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isBlockVirtualized } from '../../../projections/l1sync/index.ts';
 import { defineMethod, type RpcContext } from '../method.ts';
-import { uint64Quantity } from '../params.ts';
+import { MAX_BLOCK_NUMBER, uint64Quantity } from '../params.ts';
 import type { ReadRpcDeps } from '../read/deps.ts';
 
 /**
@@ -11,5 +11,6 @@ import type { ReadRpcDeps } from '../read/deps.ts';
 export const zkevm_isBlockVirtualized = defineMethod({
   name: 'zkevm_isBlockVirtualized',
   params: z.tuple([uint64Quantity]),
-  handler: ([n], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) => isBlockVirtualized(ctx.deps.db.pool, n),
+  handler: async ([n], ctx: RpcContext<Pick<ReadRpcDeps, 'db'>>) =>
+    n <= MAX_BLOCK_NUMBER && (await isBlockVirtualized(ctx.deps.db.pool, n)),
 });
