@@ -67,6 +67,8 @@ export type CallPool = Pick<Executor, 'call'> & {
 };
 
 const ENTRY = new URL('./call-worker.ts', import.meta.url).href;
+/** The longest timer Node keeps (a longer one fires at once): a longer timeout waits this long. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Runs of one call at most when workers fail under it (not when it times out: that answers at once). */
 const MAX_ATTEMPTS = 3;
 
@@ -179,18 +181,21 @@ export function createCallPool(opts: {
     void w.ready.then(
       () => {
         if (chosen.dead || !chosen.calls.has(call.id)) return;
-        call.timer = setTimeout(() => {
-          // The call holds the worker's thread: only ending the thread stops it. Its other calls run again elsewhere.
-          settle(chosen, call);
-          call.reject(
-            new ServerRpcError(
-              call.job.kind === 'call'
-                ? `execution aborted (timeout = ${call.timeoutMs / 1000}s)`
-                : 'execution timeout', // geth's, for a trace
-            ),
-          );
-          fail(chosen, new Error(`a ${call.job.kind} ran past its timeout`));
-        }, call.timeoutMs);
+        call.timer = setTimeout(
+          () => {
+            // The call holds the worker's thread: only ending the thread stops it. Its other calls run again elsewhere.
+            settle(chosen, call);
+            call.reject(
+              new ServerRpcError(
+                call.job.kind === 'call'
+                  ? `execution aborted (timeout = ${call.timeoutMs / 1000}s)`
+                  : 'execution timeout', // geth's, for a trace
+              ),
+            );
+            fail(chosen, new Error(`a ${call.job.kind} ran past its timeout`));
+          },
+          Math.min(call.timeoutMs, MAX_TIMER_MS),
+        );
         chosen.worker.postMessage(
           call.job.kind === 'call'
             ? ({ kind: 'call', id: call.id, input: call.job.input } satisfies CallWorkerRequest)
