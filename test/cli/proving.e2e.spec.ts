@@ -364,16 +364,21 @@ test('a verification failed on L1 with a later batch proven: the hole proven aga
   assert.match(verified.verifyBatchTxHash ?? '', /^0x[0-9a-f]{64}$/);
 });
 
-test('a deep L1 reorg removes the verification: proven and verified again', async () => {
-  // A batch on L1 and confirmed, not yet verified (the prover frozen): L1 as it is then is the reorg's target.
+/**
+ * A transfer of `value` sealed while the prover is frozen, its batch's sequence confirmed on L1; then L1 is
+ * snapshotted (a reorg's target: the batch sequenced, not verified) and the prover resumed.
+ */
+async function sequencedThenSnapshot(
+  value: bigint,
+): Promise<{ l2Block: bigint; batch: bigint; snapshot: string }> {
   prover!.child.kill('SIGSTOP');
   const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/9").connect(provider);
-  const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 5n });
+  const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value });
   const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
   provider.destroy();
-  const reorgBlock = BigInt(receipt.blockNumber);
-  const batch = BigInt(await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(reorgBlock)]));
+  const l2Block = BigInt(receipt.blockNumber);
+  const batch = BigInt(await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(l2Block)]));
   await until('its sequence confirmed on L1', async () => {
     const { rows } = await db!.query<{ status: string }>(
       'select status from lev_rm.l1_txs where id like $1',
@@ -383,6 +388,11 @@ test('a deep L1 reorg removes the verification: proven and verified again', asyn
   });
   const snapshot = await call<string>(l1Url, 'evm_snapshot');
   prover!.child.kill('SIGCONT');
+  return { l2Block, batch, snapshot };
+}
+
+test('a deep L1 reorg removes the verification: proven and verified again', async () => {
+  const { l2Block: reorgBlock, batch, snapshot } = await sequencedThenSnapshot(5n);
   await until('the batch verified', async () => (await verifiedBatch()) >= batch, 60_000);
   const requestsBefore = (await aggregatorEvents()).filter(
     (e) =>
@@ -555,24 +565,7 @@ test('a reorg re-includes the confirmed verification tx in another L1 block: lef
 });
 
 test('a reorg takes out a verification the node had synced, its tx mined again: watched, not proven and sent anew', async () => {
-  // A batch on L1 and confirmed, not yet verified (the prover frozen): L1 as it is then is the reorg's target.
-  prover!.child.kill('SIGSTOP');
-  const provider = new JsonRpcProvider(l2Url, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/9").connect(provider);
-  const tx = await wallet.sendTransaction({ to: '0x000000000000000000000000000000000000bEEF', value: 8n });
-  const receipt = await until('the receipt', () => provider.getTransactionReceipt(tx.hash));
-  provider.destroy();
-  const l2Block = BigInt(receipt.blockNumber);
-  const batch = BigInt(await call<string>(l2Url, 'zkevm_batchNumberByBlockNumber', [quantity(l2Block)]));
-  await until('its sequence confirmed on L1', async () => {
-    const { rows } = await db!.query<{ status: string }>(
-      'select status from lev_rm.l1_txs where id like $1',
-      [`sequence-from-%-to-${batch}`],
-    );
-    return rows[0]?.status === 'confirmed';
-  });
-  const snapshot = await call<string>(l1Url, 'evm_snapshot');
-  prover!.child.kill('SIGCONT');
+  const { l2Block, batch, snapshot } = await sequencedThenSnapshot(8n);
   // Verified, as the synchronizer recorded it, and the verification tx confirmed: the aggregator is done with it.
   await until('the batch verified', async () => (await verifiedBatch()) >= batch, 60_000);
   const id = (await aggregatorEvents()).find(
