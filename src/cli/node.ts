@@ -189,10 +189,12 @@ export async function startNode({
   try {
     checkpoint();
     const metrics = createMetrics();
+    // Every role this process runs is a check: `rpc` is ready once its server listens (the role says so), the others
+    // while the supervisor has them up (not while one backs off after a failure). The projector is `projections`.
     const readiness = createReadiness([
       'postgres',
       'projections',
-      ...(config.node.roles.includes('rpc') ? ['rpc'] : []),
+      ...config.node.roles.filter((r) => IMPLEMENTED_ROLES.includes(r)),
     ]);
 
     // Database: the configured one, or the embedded server under <dataDir>/pg (DESIGN §4).
@@ -519,8 +521,16 @@ export async function startNode({
         warn: (obj, msg) => logger.warn(obj, msg),
         error: (obj, msg) => logger.error(obj, msg),
       },
-      onRestart: (role) => metrics.actorRestarts.inc({ role }),
-      onRoleStatus: (role, up) => metrics.actorUp.set({ role }, up ? 1 : 0),
+      onRestart: (role, attempt, delayMs, error) => {
+        metrics.actorRestarts.inc({ role });
+        if (role !== 'projector' && role !== 'rpc')
+          readiness.ready(role, false, `restarting in ${delayMs} ms (failure ${attempt}): ${error}`);
+      },
+      onRoleStatus: (role, up) => {
+        metrics.actorUp.set({ role }, up ? 1 : 0);
+        // The projector and the RPC report their own readiness (caught up, listening) and drop it when they stop.
+        if (role !== 'projector' && role !== 'rpc') readiness.ready(role, up, up ? undefined : 'down');
+      },
     });
     checkpoint();
     supervisor.start();

@@ -1,0 +1,173 @@
+/**
+ * The roles as separate `lev start --roles X` processes sharing one Postgres (database and event store), as
+ * compose.yaml runs them: what an operator sees of each process (its `/readyz` names its own roles and says ready
+ * only while they are up) and the fencing of the single-instance roles (a second sequencer on the same `l2` stream
+ * is refused by its expected revision, backs off not ready and stops the process naming the conflict; the log
+ * holds every tx once).
+ */
+import { rmSync } from 'node:fs';
+import { HDNodeWallet } from 'ethers';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createPgPool } from '../../src/db/index.ts';
+import { createPostgresEventStore, type RecordedEvent } from '../../src/eventstore/index.ts';
+import type { L2BlockSealed } from '../../src/streams/l2/index.ts';
+import { createTestDatabase } from '../support/db.ts';
+import {
+  freePort,
+  type LevProcess,
+  rpc,
+  rpcCall,
+  runLev,
+  tempDataDir,
+  until,
+} from '../support/node-process.ts';
+
+const MNEMONIC = 'test test test test test test test test test test test junk';
+const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/5`);
+
+type Ready = {
+  status: number;
+  body: { ready: boolean; notReady?: string[]; checks: Record<string, unknown> };
+};
+
+async function readyz(metricsPort: number): Promise<Ready> {
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+  return { status: res.status, body: (await res.json()) as Ready['body'] };
+}
+
+const transfer = (nonce: number) =>
+  wallet.signTransaction({
+    type: 0,
+    chainId: 1001,
+    nonce,
+    gasPrice: 1_000_000_000n,
+    gasLimit: 21_000n,
+    to: wallet.address,
+    value: 1n,
+  });
+
+/** Processes sharing the database `dbUrl`, each with its own data dir and metrics port. */
+function processes(dbUrl: string) {
+  const started: { node: LevProcess; dataDir: string }[] = [];
+  return {
+    async start(roles: string, env: Record<string, string> = {}) {
+      const dataDir = tempDataDir();
+      const metricsPort = await freePort();
+      const node = runLev(['start', '--dev', '--roles', roles], {
+        LEV_DB_URL: dbUrl,
+        LEV_NODE_DATA_DIR: dataDir,
+        LEV_METRICS_PORT: String(metricsPort),
+        ...env,
+      });
+      started.push({ node, dataDir });
+      await node.ready('metrics');
+      return { node, metricsPort };
+    },
+    async stopAll() {
+      for (const { node, dataDir } of started) {
+        await node.killGroup();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+test('a tx sent to the rpc process is sequenced by the sequencer process; each /readyz names its roles', async () => {
+  const db = await createTestDatabase();
+  const procs = processes(db.url);
+  try {
+    const seq = await procs.start('sequencer');
+    const rpcProc = await procs.start('rpc', { LEV_RPC_PORT: String(await freePort()) });
+    const url = await rpcProc.node.ready('rpc');
+    const seqReady = await until('the sequencer process ready', async () => {
+      const r = await readyz(seq.metricsPort);
+      return r.status === 200 ? r : null;
+    });
+    assert.equal(Object.keys(seqReady.body.checks), ['postgres', 'projections', 'sequencer']);
+    const rpcReady = await readyz(rpcProc.metricsPort);
+    assert.is(rpcReady.status, 200);
+    assert.equal(Object.keys(rpcReady.body.checks), ['postgres', 'projections', 'rpc']);
+
+    const hash = await rpcCall<string>(url, 'eth_sendRawTransaction', [await transfer(0)]);
+    const receipt = await until(
+      'the receipt at the rpc process',
+      async () => (await rpc<{ status: string } | null>(url, 'eth_getTransactionReceipt', [hash])).result,
+      30_000,
+    );
+    assert.is(receipt.status, '0x1');
+  } finally {
+    await procs.stopAll();
+    await db.drop();
+  }
+});
+
+test('a second sequencer on the same stream is not ready while it backs off, then stops naming the conflict', async () => {
+  const db = await createTestDatabase();
+  const procs = processes(db.url);
+  try {
+    await procs.start('sequencer');
+    const rpcProc = await procs.start('rpc', { LEV_RPC_PORT: String(await freePort()) });
+    const url = await rpcProc.node.ready('rpc');
+    const second = await procs.start('sequencer');
+    await until('the second sequencer ready', async () => (await readyz(second.metricsPort)).status === 200);
+
+    // Its /readyz, watched while both sequencers take the txs.
+    const seen: Ready[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching && second.node.child.exitCode === null) {
+        seen.push(
+          await readyz(second.metricsPort).catch(() => ({ status: 0, body: { ready: false, checks: {} } })),
+        );
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const hashes: string[] = [];
+    for (let nonce = 0; nonce < 40 && second.node.child.exitCode === null; nonce++) {
+      hashes.push(await rpcCall<string>(url, 'eth_sendRawTransaction', [await transfer(nonce)]));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const { code } = await second.node.exited;
+    watching = false;
+    await watcher;
+    assert.is(code, 1, second.node.output());
+    assert.match(
+      second.node.output(),
+      /lev: stopping: role "sequencer" failed \d+ times .*stream l2 is at revision/,
+    );
+    const backingOff = seen.filter((r) => r.status === 503 && r.body.notReady?.includes('sequencer'));
+    assert.ok(backingOff.length > 0, `never not ready: ${JSON.stringify(seen.map((r) => r.status))}`);
+
+    // The first sequencer goes on; the l2 stream holds every tx once, in blocks 1..N.
+    await until(
+      'every tx sealed',
+      async () => {
+        const n = await rpcCall<string>(url, 'eth_getTransactionCount', [wallet.address, 'latest']);
+        return Number(n) === hashes.length;
+      },
+      30_000,
+    );
+    const pool = createPgPool(db.url, { max: 1 });
+    try {
+      const store = await createPostgresEventStore({ pool });
+      const blocks = (await store.readStream('l2'))
+        .filter((e) => e.type === 'L2BlockSealed')
+        .map((e) => (e as RecordedEvent<L2BlockSealed>).data);
+      const sealed = blocks.map((b) => b.tx.hash);
+      const numbers = blocks.map((b) => b.number);
+      assert.equal(sealed, hashes);
+      assert.equal(
+        numbers,
+        hashes.map((_, i) => String(i + 1)),
+      );
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await procs.stopAll();
+    await db.drop();
+  }
+});
+
+test.run();
