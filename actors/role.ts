@@ -16,6 +16,7 @@ import {
   type EventObject,
   fromPromise,
   type InputFrom,
+  type SnapshotFrom,
 } from 'xstate';
 import { messageOf, NodeError } from '../src/errors/index.ts';
 
@@ -162,6 +163,8 @@ export type MachineRoleOptions<TMachine extends AnyStateMachine> = {
   stopTimeoutMs?: number;
   /** Called each time a run of the machine ends (done, stopped or failed), before the role settles. */
   onSettled?: () => void;
+  /** Called with each snapshot of the running machine (e.g. its readiness read off its context). */
+  onSnapshot?: (snapshot: SnapshotFrom<TMachine>) => void;
 };
 
 /**
@@ -198,7 +201,12 @@ export function defineMachineRole<TMachine extends AnyStateMachine>(
           actor.stop();
         }
       };
-      actor.subscribe({ complete: settle(resolve), error: (err) => settle(() => reject(err))() });
+      const onSnapshot = options.onSnapshot as ((snapshot: unknown) => void) | undefined;
+      actor.subscribe({
+        ...(onSnapshot ? { next: onSnapshot } : {}),
+        complete: settle(resolve),
+        error: (err) => settle(() => reject(err))(),
+      });
       signal.addEventListener('abort', onAbort, { once: true });
     });
     track(system, name, work, signal);

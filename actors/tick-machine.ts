@@ -35,6 +35,18 @@ export type TickRetry = { initialMs: number; maxMs: number };
 export const tickRetryDelay = (retry: TickRetry, retries: number): number =>
   Math.min(retry.maxMs, retry.initialMs * 2 ** Math.max(0, retries - 1));
 
+/**
+ * Options of a tick-machine role: `onRetries` hears the temporary failures in a row its machine is backing off
+ * after (0 again once a round completes) — the supervisor never sees them.
+ */
+export type TickRoleOptions = { pollMs?: number; onRetries?: (retries: number) => void };
+
+/** The `defineMachineRole` option that reports a tick machine's `retries` to `onRetries`. */
+export const reportRetries = (onRetries: ((retries: number) => void) | undefined) =>
+  onRetries
+    ? { onSnapshot: (snapshot: { context: TickContext<unknown> }) => onRetries(snapshot.context.retries) }
+    : {};
+
 /** The state is opaque to the machine (`unknown` inside: xstate's typings do not carry a type parameter). */
 export function createTickMachine<S>(
   id: string,

@@ -4,6 +4,7 @@
  * chain (`l2`). Single instance, fenced by the `l1-sync` stream's expected revision.
  */
 import { defineMachineRole, type RoleSpec } from '../role.ts';
+import { reportRetries, type TickRoleOptions } from '../tick-machine.ts';
 import { createSynchronizerEffects, type SynchronizerDeps } from './effects.ts';
 import { createSynchronizerMachine } from './machine.ts';
 
@@ -31,13 +32,16 @@ export {
  * The supervised synchronizer role, built from plain deps (`pollMs` sets the idle wait).
  * @throws {RangeError} when `chunkSize` is below 1.
  */
-export function synchronizerRole(deps: SynchronizerDeps): RoleSpec {
+export function synchronizerRole(
+  deps: SynchronizerDeps,
+  opts: Pick<TickRoleOptions, 'onRetries'> = {},
+): RoleSpec {
   return defineMachineRole(
     'synchronizer',
     createSynchronizerMachine(createSynchronizerEffects(deps), {
       ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
       ...(deps.log ? { log: deps.log } : {}),
     }),
-    { stopTimeoutMs: 10_000 },
+    { stopTimeoutMs: 10_000, ...reportRetries(opts.onRetries) },
   );
 }

@@ -335,6 +335,15 @@ export async function startNode({
     const l1Reads = createL1Reads(config.l1.url);
     const l1ReceiptBlockHash = l1Reads.receiptBlockHash;
 
+    /**
+     * A role whose machine retries temporary failures by itself (L1, the prover or the trusted node not answering)
+     * stays up for the supervisor through an outage of any length: it is not ready while it backs off.
+     */
+    const onRetries = (role: Role) => (retries: number) => {
+      if (retries === 0) readiness.ready(role, true);
+      else readiness.ready(role, false, `backing off after ${retries} temporary failure(s) in a row`);
+    };
+
     const roles: RoleSpec[] = [projectorRole(runner, readiness, logger)];
     // The intake hands admitted txs straight to a sequencer in this process (direct inclusion).
     const handoff =
@@ -441,7 +450,7 @@ export async function startNode({
               l1LatestTimestamp: l1Reads.latestTimestamp,
               log: (msg, fields) => seqLog.info(fields ?? {}, msg),
             },
-            { pollMs: config.dev ? 500 : 5000 },
+            { pollMs: config.dev ? 500 : 5000, onRetries: onRetries('sequence-sender') },
           ),
         );
       } else if (role === 'synchronizer') {
@@ -462,20 +471,23 @@ export async function startNode({
           : null;
         if (l2Builder) cleanups.push(() => l2Builder.close());
         roles.push(
-          synchronizerRole({
-            store,
-            l1Url: config.l1.url,
-            rollupAddress: config.l1.rollupAddress as Address,
-            gerManagerAddress: config.l1.gerManagerAddress as Address,
-            fromBlock:
-              l1Deployment?.deploymentBlock ??
-              (await unlessAborted(l1Reads.deploymentBlock(config.l1.rollupAddress as Address))),
-            chunkSize: 100,
-            pollMs: config.dev ? 500 : 1000,
-            mode: permissionless ? 'permissionless' : 'trusted',
-            ...(l2Builder ? { l2Builder } : {}),
-            log: (msg, fields) => syncLog.info(fields ?? {}, msg),
-          }),
+          synchronizerRole(
+            {
+              store,
+              l1Url: config.l1.url,
+              rollupAddress: config.l1.rollupAddress as Address,
+              gerManagerAddress: config.l1.gerManagerAddress as Address,
+              fromBlock:
+                l1Deployment?.deploymentBlock ??
+                (await unlessAborted(l1Reads.deploymentBlock(config.l1.rollupAddress as Address))),
+              chunkSize: 100,
+              pollMs: config.dev ? 500 : 1000,
+              mode: permissionless ? 'permissionless' : 'trusted',
+              ...(l2Builder ? { l2Builder } : {}),
+              log: (msg, fields) => syncLog.info(fields ?? {}, msg),
+            },
+            { onRetries: onRetries('synchronizer') },
+          ),
         );
       } else if (role === 'aggregator') {
         const aggLog = logger.child({ component: 'aggregator' });
@@ -505,7 +517,7 @@ export async function startNode({
               readModelsReady: () => runner.waitForCatchUp({ timeoutMs: 24 * 3600_000 }),
               log: (msg, fields, level) => aggLog[level ?? 'info'](fields ?? {}, msg),
             },
-            { pollMs: config.dev ? 500 : 2000 },
+            { pollMs: config.dev ? 500 : 2000, onRetries: onRetries('aggregator') },
           ),
         );
       } else {
@@ -529,7 +541,8 @@ export async function startNode({
       onRoleStatus: (role, up) => {
         metrics.actorUp.set({ role }, up ? 1 : 0);
         // The projector and the RPC report their own readiness (caught up, listening) and drop it when they stop.
-        if (role !== 'projector' && role !== 'rpc') readiness.ready(role, up, up ? undefined : 'down');
+        if (role === 'projector' || role === 'rpc') return;
+        readiness.ready(role, up, up ? undefined : 'down');
       },
     });
     checkpoint();

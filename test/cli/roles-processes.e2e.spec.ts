@@ -5,7 +5,9 @@
  * is refused by its expected revision, backs off not ready and stops the process naming the conflict; the log
  * holds every tx once).
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { HDNodeWallet } from 'ethers';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,9 +28,10 @@ import {
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const wallet = HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/5`);
 
+type Check = { ready: boolean; detail?: string };
 type Ready = {
   status: number;
-  body: { ready: boolean; notReady?: string[]; checks: Record<string, unknown> };
+  body: { ready: boolean; notReady?: string[]; checks: Record<string, Check | undefined> };
 };
 
 async function readyz(metricsPort: number): Promise<Ready> {
@@ -166,6 +169,87 @@ test('a second sequencer on the same stream is not ready while it backs off, the
     }
   } finally {
     await procs.stopAll();
+    await db.drop();
+  }
+});
+
+/** An L1 that answers `eth_call` with a zero word (the rollup's deployment block: 0) and every other call 503. */
+async function failingL1() {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => {
+      body += d.toString();
+    });
+    req.on('end', () => {
+      const call = JSON.parse(body) as { id: unknown; method: string };
+      if (call.method !== 'eth_call') {
+        res.writeHead(503).end('unavailable');
+        return;
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: `0x${'0'.repeat(64)}` }));
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+test('a synchronizer backing off while its L1 does not answer makes its process not ready', async () => {
+  const db = await createTestDatabase();
+  const l1 = await failingL1();
+  const dataDir = tempDataDir();
+  const metricsPort = await freePort();
+  writeFileSync(join(dataDir, 'genesis.json'), JSON.stringify({ accounts: [] }));
+  const node = runLev(['start', '--roles', 'synchronizer'], {
+    LEV_DB_URL: db.url,
+    LEV_NODE_DATA_DIR: dataDir,
+    LEV_L2_GENESIS_FILE: join(dataDir, 'genesis.json'),
+    LEV_METRICS_PORT: String(metricsPort),
+    LEV_L1_URL: l1.url,
+    LEV_L1_ROLLUP_ADDRESS: `0x${'11'.repeat(20)}`,
+    LEV_L1_GER_MANAGER_ADDRESS: `0x${'22'.repeat(20)}`,
+  });
+  try {
+    await node.ready('metrics');
+    // Its machine retries by itself (1 s doubling to 30 s): the supervisor sees it up all along.
+    // Once up (the projector caught up), its machine backs off by itself (1 s doubling to 30 s): the supervisor sees
+    // it up all along.
+    await until(
+      'the roles up',
+      async () => (await readyz(metricsPort)).body.checks['projections']?.ready,
+      20_000,
+    );
+    const ready = await until(
+      'the synchronizer backing off, not ready',
+      async () => {
+        const r = await readyz(metricsPort);
+        return /backing off after \d+ temporary failure/.test(r.body.checks['synchronizer']?.detail ?? '')
+          ? r
+          : null;
+      },
+      20_000,
+    ).catch(async (err: unknown) => {
+      throw new Error(
+        `${String(err)}: ${JSON.stringify((await readyz(metricsPort)).body)}\n${node.output()}`,
+      );
+    });
+    assert.is(ready.status, 503);
+    assert.equal(ready.body.notReady, ['synchronizer']);
+    assert.is(node.child.exitCode, null);
+    // And stays so while L1 does not answer.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.is((await readyz(metricsPort)).status, 503);
+  } finally {
+    await node.killGroup();
+    await l1.close();
+    rmSync(dataDir, { recursive: true, force: true });
     await db.drop();
   }
 });
