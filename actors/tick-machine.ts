@@ -6,11 +6,13 @@
  * Errors are not handled here: a failing round fails the machine and the supervisor restarts it, which loads
  * again — except, with `retryTemporary`, an error of severity `temporary` (a `NodeError` that says so: L1 or a peer
  * not answering): the machine backs off (doubling from `initialMs` up to `maxMs`) and loads again by itself, so an
- * outage longer than the supervisor's restart window does not escalate and stop the node. Guards and actions are
+ * outage longer than the supervisor's restart window does not escalate and stop the node. An expected-revision
+ * conflict (temporary too) is not retried here: it means a second instance of the role, which the supervisor sees. Guards and actions are
  * pure; the clock is read only inside the effect actors.
  */
 import { and, assign, fromPromise, setup } from 'xstate';
 import { isDeclaredTemporary } from '../src/errors/index.ts';
+import { ExpectedRevisionConflictError } from '../src/eventstore/index.ts';
 
 export type TickEffects<S> = {
   /** Folds the role's stream (and repairs what a crash left half done). `signal` aborts when the machine stops. */
@@ -83,7 +85,12 @@ export function createTickMachine<S>(
     guards: {
       stopping: ({ context }) => context.stopping,
       worked: (_, params: { worked: boolean }) => params.worked,
-      retryable: ({ event }) => isDeclaredTemporary((event as { error?: unknown }).error),
+      // A round refused by its stream's expected revision is not an outage: another instance of this single-instance
+      // role appended first (DESIGN §3: it fails loudly). The supervisor sees it, logs it and escalates a repeat.
+      retryable: ({ event }) => {
+        const error = (event as { error?: unknown }).error;
+        return isDeclaredTemporary(error) && !(error instanceof ExpectedRevisionConflictError);
+      },
     },
     actions: {
       markStopping: assign({ stopping: true }),
