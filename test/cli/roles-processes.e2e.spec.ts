@@ -50,17 +50,27 @@ const transfer = (nonce: number) =>
     value: 1n,
   });
 
-/** Processes sharing the database `dbUrl`, each with its own data dir and metrics port. */
+/**
+ * Processes sharing the database `dbUrl` and a dev L1 of their own (`lev devnet` on a free port, started with the
+ * first: not the default port another test's node may hold), each with its own data dir and metrics port.
+ */
 function processes(dbUrl: string) {
   const started: { node: LevProcess; dataDir: string }[] = [];
+  let devnet: { process: LevProcess; url: string } | null = null;
   return {
     async start(roles: string, env: Record<string, string> = {}) {
+      if (!devnet) {
+        const url = `http://127.0.0.1:${await freePort()}`;
+        devnet = { process: runLev(['devnet'], { LEV_L1_URL: url }), url };
+        await devnet.process.ready('l1', 60_000);
+      }
       const dataDir = tempDataDir();
       const metricsPort = await freePort();
       const node = runLev(['start', '--dev', '--roles', roles], {
         LEV_DB_URL: dbUrl,
         LEV_NODE_DATA_DIR: dataDir,
         LEV_METRICS_PORT: String(metricsPort),
+        LEV_L1_URL: devnet.url,
         ...env,
       });
       started.push({ node, dataDir });
@@ -72,6 +82,7 @@ function processes(dbUrl: string) {
         await node.killGroup();
         rmSync(dataDir, { recursive: true, force: true });
       }
+      await devnet?.process.killGroup();
     },
   };
 }
@@ -218,7 +229,6 @@ test('a synchronizer backing off while its L1 does not answer makes its process 
   });
   try {
     await node.ready('metrics');
-    // Its machine retries by itself (1 s doubling to 30 s): the supervisor sees it up all along.
     // Once up (the projector caught up), its machine backs off by itself (1 s doubling to 30 s): the supervisor sees
     // it up all along.
     await until(
