@@ -116,44 +116,60 @@ test('a tx sent to the rpc process is sequenced by the sequencer process; each /
   }
 });
 
-test('a second sequencer on the same stream is not ready while it backs off, then stops naming the conflict', async () => {
+test('two sequencers on one stream: the one refused is not ready while it backs off, then stops naming the conflict', async () => {
   const db = await createTestDatabase();
   const procs = processes(db.url);
   try {
-    await procs.start('sequencer');
+    const first = await procs.start('sequencer');
     const rpcProc = await procs.start('rpc', { LEV_RPC_PORT: String(await freePort()) });
     const url = await rpcProc.node.ready('rpc');
     const second = await procs.start('sequencer');
     await until('the second sequencer ready', async () => (await readyz(second.metricsPort)).status === 200);
+    const sequencers = [first, second];
+    const running = () => sequencers.every((p) => p.node.child.exitCode === null);
 
-    // Its /readyz, watched while both sequencers take the txs.
-    const seen: Ready[] = [];
+    // Their /readyz, watched while both take the txs: whichever loses the conflicts is refused and backs off.
+    const seen: Ready[][] = [[], []];
     let watching = true;
     const watcher = (async () => {
-      while (watching && second.node.child.exitCode === null) {
-        seen.push(
-          await readyz(second.metricsPort).catch(() => ({ status: 0, body: { ready: false, checks: {} } })),
-        );
+      while (watching && running()) {
+        for (const [i, p] of sequencers.entries())
+          seen[i]!.push(
+            await readyz(p.metricsPort).catch(() => ({ status: 0, body: { ready: false, checks: {} } })),
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
     const hashes: string[] = [];
-    for (let nonce = 0; nonce < 40 && second.node.child.exitCode === null; nonce++) {
+    // Txs until one of them stops (each conflict is a failure of the loser's role; a few in a minute stop it).
+    for (let nonce = 0; nonce < 600 && running(); nonce++) {
       hashes.push(await rpcCall<string>(url, 'eth_sendRawTransaction', [await transfer(nonce)]));
       await new Promise((r) => setTimeout(r, 150));
     }
-    const { code } = await second.node.exited;
+    const stopped = await Promise.race([
+      ...sequencers.map((p, i) => p.node.exited.then(({ code }) => ({ i, code }))),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('no sequencer stopped within 30 s of the last tx')), 30_000),
+      ),
+    ]);
     watching = false;
     await watcher;
-    assert.is(code, 1, second.node.output());
+    const loser = sequencers[stopped.i]!;
+    assert.is(stopped.code, 1, loser.node.output());
     assert.match(
-      second.node.output(),
+      loser.node.output(),
       /lev: stopping: role "sequencer" failed \d+ times .*stream l2 is at revision/,
     );
-    const backingOff = seen.filter((r) => r.status === 503 && r.body.notReady?.includes('sequencer'));
-    assert.ok(backingOff.length > 0, `never not ready: ${JSON.stringify(seen.map((r) => r.status))}`);
+    const backingOff = seen[stopped.i]!.filter(
+      (r) => r.status === 503 && r.body.notReady?.includes('sequencer'),
+    );
+    assert.ok(
+      backingOff.length > 0,
+      `never not ready: ${JSON.stringify(seen[stopped.i]!.map((r) => r.status))}`,
+    );
+    assert.is(sequencers[1 - stopped.i]!.node.child.exitCode, null, 'the other sequencer goes on');
 
-    // The first sequencer goes on; the l2 stream holds every tx once, in blocks 1..N.
+    // The other sequencer goes on; the l2 stream holds every tx once, in blocks 1..N.
     await until(
       'every tx sealed',
       async () => {
