@@ -364,6 +364,28 @@ test('a verification failed on L1 with a later batch proven: the hole proven aga
   assert.match(verified.verifyBatchTxHash ?? '', /^0x[0-9a-f]{64}$/);
 });
 
+/** The L1 tx `id` once confirmed (its mined hash and block), and the signed bytes of the attempt that was mined. */
+async function confirmedWithBytes(id: string, what: string) {
+  const mined = await until(
+    what,
+    async () => {
+      const { rows } = await db!.query<{ status: string; mined_hash: string; block_hash: string }>(
+        'select status, mined_hash, block_hash from lev_rm.l1_txs where id = $1',
+        [id],
+      );
+      return rows[0]?.status === 'confirmed' ? rows[0] : null;
+    },
+    60_000,
+  );
+  const { rows: sentRows } = await db!.query<{ data: { raw: string } }>(
+    "select data from lev_es.events where stream_id = $1 and type = 'L1TxSent'",
+    [`l1tx-${id}`],
+  );
+  const raw = sentRows.map((r) => r.data.raw).find((r) => keccak256(r) === mined.mined_hash);
+  assert.ok(raw, `the signed bytes of ${mined.mined_hash}`);
+  return { mined, raw };
+}
+
 /**
  * A transfer of `value` sealed while the prover is frozen, its batch's sequence confirmed on L1; then L1 is
  * snapshotted (a reorg's target: the batch sequenced, not verified) and the prover resumed.
@@ -486,23 +508,7 @@ test('a reorg re-includes the confirmed verification tx in another L1 block: lef
       )?.data['l1TxId'] as string | undefined,
     60_000,
   );
-  const mined = await until(
-    'the verification tx confirmed on L1',
-    async () => {
-      const { rows } = await db!.query<{ status: string; mined_hash: string; block_hash: string }>(
-        'select status, mined_hash, block_hash from lev_rm.l1_txs where id = $1',
-        [id],
-      );
-      return rows[0]?.status === 'confirmed' ? rows[0] : null;
-    },
-    60_000,
-  );
-  const { rows: sentRows } = await db!.query<{ data: { raw: string } }>(
-    "select data from lev_es.events where stream_id = $1 and type = 'L1TxSent'",
-    [`l1tx-${id}`],
-  );
-  const raw = sentRows.map((r) => r.data.raw).find((r) => keccak256(r) === mined.mined_hash);
-  assert.ok(raw, `the signed bytes of ${mined.mined_hash}`);
+  const { mined, raw } = await confirmedWithBytes(id, 'the verification tx confirmed on L1');
   const oldHead = BigInt(await call<string>(l1Url, 'eth_blockNumber'));
   await new Promise((r) => setTimeout(r, 2000)); // aggregator rounds (1 s) see it confirmed in its block
   assert.ok((await verifiedBatch()) < batch);
@@ -573,23 +579,7 @@ test('a reorg takes out a verification the node had synced, its tx mined again: 
   )?.data['l1TxId'] as string;
   assert.ok(id);
   await call(l1Url, 'hardhat_mine', ['0x3']);
-  const mined = await until(
-    'the verification tx confirmed',
-    async () => {
-      const { rows } = await db!.query<{ status: string; mined_hash: string; block_hash: string }>(
-        'select status, mined_hash, block_hash from lev_rm.l1_txs where id = $1',
-        [id],
-      );
-      return rows[0]?.status === 'confirmed' ? rows[0] : null;
-    },
-    60_000,
-  );
-  const { rows: sentRows } = await db!.query<{ data: { raw: string } }>(
-    "select data from lev_es.events where stream_id = $1 and type = 'L1TxSent'",
-    [`l1tx-${id}`],
-  );
-  const raw = sentRows.map((r) => r.data.raw).find((r) => keccak256(r) === mined.mined_hash);
-  assert.ok(raw, `the signed bytes of ${mined.mined_hash}`);
+  const { mined, raw } = await confirmedWithBytes(id, 'the verification tx confirmed');
   await new Promise((r) => setTimeout(r, 2000)); // aggregator rounds: everything up to the batch settled
   const requested = async () =>
     (await aggregatorEvents()).filter(
